@@ -1,0 +1,184 @@
+"""Progs in, machine code out: the assembler half of Go's toolchain, for the few forms we need.
+
+A ``Prog`` is one pseudo-instruction as cmd/internal/obj sees it: it may become
+several machine instructions (``ADD $65552, RSP, RSP`` becomes two), it carries
+an ``Spadj`` that takes effect after the *whole* Prog (cmd/internal/obj/pcln.go),
+and it is marked unsafe or restartable for async preemption the way
+``obj.MarkUnsafePoints`` marks it (asm7.go ``isUnsafePoint``/``isRestartable``).
+
+Each machine instruction is written as ARM text, assembled by keystone at its
+address, and decoded back by capstone into Go syntax and ARM syntax. Nothing is
+typed in as hex.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import cpu
+from .errors import ExplainerError
+from .gosyntax import go_syntax
+
+#: abi.UnsafePoint* values of the PCDATA_UnsafePoint table.
+SAFE = -1
+UNSAFE = -2
+RESTART1 = -3
+RESTART2 = -4
+RESTART_AT_ENTRY = -5
+
+
+@dataclass(frozen=True)
+class Prog:
+    """One pseudo-instruction as the compiler hands it to the assembler."""
+
+    source: str
+    """The Prog as ``go build -gcflags=-S`` prints it, e.g. ``ADD $65552, RSP, RSP``."""
+    machine: tuple[str, ...]
+    """ARM assembly for each machine instruction; ``{label}`` stands for a branch target."""
+    role: str = "body"
+    """Which part of the function: stack-check, prologue, body, epilogue, morestack."""
+    spadj: int = 0
+    """How much SP drops (positive) or rises (negative) once the whole Prog has run."""
+    unsafe: bool = False
+    """Inside a StartUnsafePoint region, or uses REGTMP (R27) explicitly: PCDATA -2."""
+    restartable: bool = False
+    """Several machine instructions with an assembler-inserted R27: PCDATA -3/-4."""
+    label: str | None = None
+    """A name other Progs branch to."""
+    note: str = ""
+    """Why the compiler emits it, in a few words."""
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One machine instruction of an assembled function, decoded back by capstone."""
+
+    pc: int
+    """Absolute address."""
+    offset: int
+    """Bytes from the function's entry."""
+    word: int
+    """The 32-bit instruction word."""
+    go: str
+    """Go syntax, as the last column of ``go tool objdump``."""
+    arm: str
+    """ARM syntax, as capstone prints it."""
+    role: str
+    """stack-check, prologue, body, epilogue or morestack."""
+    prog: int
+    """Index of the Prog it came from."""
+    prog_source: str
+    """That Prog's text."""
+    spdelta: int
+    """pcsp: the frame size the function table records for this PC."""
+    unsafe_point: int
+    """PCDATA_UnsafePoint for this PC (-1 safe, -2 unsafe, -3/-4 restartable)."""
+    writes_sp: bool
+    """The instruction writes RSP."""
+    uses_r27: bool
+    """The instruction names R27 (REGTMP), which asyncPreempt clobbers."""
+
+    @property
+    def hex(self) -> str:
+        """The word as objdump prints it: eight hex digits, most significant first."""
+        return f"{self.word:08x}"
+
+
+#: ``{name}`` in ARM text: a label or a function; vector lists like ``{v0.16b, v1.16b}`` don't match.
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.()*]*)\}")
+
+
+@dataclass
+class _Layout:
+    pcs: list[int] = field(default_factory=list)
+    labels: dict[str, int] = field(default_factory=dict)
+
+
+def unsafe_points(progs: list[Prog]) -> list[int]:
+    """The PCDATA_UnsafePoint value of each Prog, as obj.MarkUnsafePoints assigns them.
+
+    Restartable sequences alternate -3 and -4 so that two back to back can be
+    told apart (the runtime backs up to the first PC with the same value).
+    """
+    values: list[int] = []
+    prev_restart = 0
+    for p in progs:
+        if p.unsafe:
+            values.append(UNSAFE)
+        elif p.restartable and len(p.machine) > 1:
+            val = RESTART2 if prev_restart == RESTART1 else RESTART1
+            prev_restart = val
+            values.append(val)
+        else:
+            values.append(SAFE)
+    return values
+
+
+def _layout(progs: list[Prog], entry: int) -> _Layout:
+    lay = _Layout()
+    pc = entry
+    for p in progs:
+        if p.label:
+            lay.labels[p.label] = pc
+        lay.pcs.append(pc)
+        pc += 4 * len(p.machine)
+    lay.labels["__end__"] = pc
+    return lay
+
+
+def assemble(
+    progs: list[Prog],
+    entry: int,
+    symbols: dict[str, int],
+    symbol_for: dict[int, str],
+) -> list[Instruction]:
+    """Assemble Progs at ``entry``; every word comes from keystone, every text from capstone.
+
+    Args:
+        progs: The function's Progs in order.
+        entry: Its entry address.
+        symbols: Addresses of other functions, for ``{name}`` targets.
+        symbol_for: Function names by entry address, so capstone's CALLs print as objdump does.
+    """
+    lay = _layout(progs, entry)
+    targets = {**symbols, **lay.labels}
+    ks = cpu.assembler()
+    cs = cpu.disassembler()
+    up_values = unsafe_points(progs)
+    out: list[Instruction] = []
+    spdelta = 0
+    for index, (p, pc0) in enumerate(zip(progs, lay.pcs)):
+        for k, line in enumerate(p.machine):
+            pc = pc0 + 4 * k
+            text = _PLACEHOLDER.sub(lambda m: f"#{targets[m.group(1)]:#x}", line)
+            try:
+                encoding, _ = ks.asm(text, pc)
+            except cpu.KsError as err:  # a bug in a generator, never user input
+                raise ExplainerError(f"keystone cannot assemble {text!r}: {err}") from err
+            if not encoding or len(encoding) != 4:
+                raise ExplainerError(f"keystone gave {encoding!r} for {text!r}")
+            word = int.from_bytes(bytes(encoding), "little")
+            insn = next(cs.disasm(bytes(encoding), pc))
+            arm = f"{insn.mnemonic} {insn.op_str}".strip()
+            go = go_syntax(insn, symbol_for.get)
+            out.append(
+                Instruction(
+                    pc=pc, offset=pc - entry, word=word, go=go, arm=arm, role=p.role,
+                    prog=index, prog_source=p.source, spdelta=spdelta,
+                    unsafe_point=up_values[index],
+                    writes_sp=_writes_sp(insn), uses_r27="x27" in arm or "w27" in arm,
+                )
+            )
+        spdelta += p.spadj
+    return out
+
+
+def _writes_sp(insn: cpu.CsInsn) -> bool:
+    """True when the instruction's destination (or writeback base) is SP."""
+    arm = insn.op_str
+    if insn.mnemonic in ("add", "sub", "mov") and arm.startswith("sp,"):
+        return True
+    if "[sp" in arm and ("]!" in arm or "], #" in arm):
+        return True
+    return False

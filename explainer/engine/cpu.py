@@ -1,0 +1,80 @@
+"""The one module that names the CPU libraries: unicorn, capstone and keystone.
+
+Everything else in the engine asks this module for an assembler, a disassembler
+or an emulator, so the libraries' constant names (capstone 6 renames
+``CS_ARCH_ARM64`` to ``CS_ARCH_AARCH64``) live in one place, as Qiling does in
+``qiling/arch/arm64.py``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import capstone
+import keystone
+import unicorn
+from capstone import arm64 as cs_arm64
+from unicorn import arm64_const as uc_arm64
+
+#: Capstone operand types for arm64, re-exported under stable names.
+OP_REG = cs_arm64.ARM64_OP_REG
+OP_IMM = cs_arm64.ARM64_OP_IMM
+OP_MEM = cs_arm64.ARM64_OP_MEM
+OP_SYS = getattr(cs_arm64, "ARM64_OP_SYS", -1)
+OP_FP = cs_arm64.ARM64_OP_FP
+
+
+def _capstone_names(prefix: str) -> dict[int, str]:
+    """Capstone arm64 constants starting with prefix, by value, named in lower case."""
+    return {
+        value: name[len(prefix) :].lower()
+        for name, value in vars(cs_arm64).items()
+        if name.startswith(prefix) and not name.endswith("_INVALID")
+    }
+
+
+#: Capstone's arm64 condition codes ("hs", "lo", ...), shift kinds ("lsl", "asr",
+#: ...), extend kinds ("uxtw", ...) and vector arrangements ("16b", "1d", ...).
+CONDITIONS = _capstone_names("ARM64_CC_")
+SHIFTS = _capstone_names("ARM64_SFT_")
+EXTENDS = _capstone_names("ARM64_EXT_")
+ARRANGEMENTS = _capstone_names("ARM64_VAS_")
+
+#: Unicorn register ids for X0..X30, in order.
+UC_X = tuple(getattr(uc_arm64, f"UC_ARM64_REG_X{i}") for i in range(31))
+UC_SP = uc_arm64.UC_ARM64_REG_SP
+UC_PC = uc_arm64.UC_ARM64_REG_PC
+UC_NZCV = uc_arm64.UC_ARM64_REG_NZCV
+
+UC_HOOK_CODE = unicorn.UC_HOOK_CODE
+UC_HOOK_MEM_INVALID = unicorn.UC_HOOK_MEM_INVALID
+UC_PROT_ALL = unicorn.UC_PROT_ALL
+UC_PROT_READ_EXEC = unicorn.UC_PROT_READ | unicorn.UC_PROT_EXEC
+UC_PROT_READ_WRITE = unicorn.UC_PROT_READ | unicorn.UC_PROT_WRITE
+UcError = unicorn.UcError
+CsInsn = capstone.CsInsn
+KsError = keystone.KsError
+
+
+@lru_cache(maxsize=1)
+def assembler() -> keystone.Ks:
+    """Keystone for little-endian arm64 (branch targets are absolute addresses)."""
+    return keystone.Ks(keystone.KS_ARCH_ARM64, keystone.KS_MODE_LITTLE_ENDIAN)
+
+
+@lru_cache(maxsize=1)
+def disassembler() -> capstone.Cs:
+    """Capstone for little-endian arm64, with operand details switched on."""
+    cs = capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
+    cs.detail = True
+    return cs
+
+
+def new_emulator() -> unicorn.Uc:
+    """A fresh unicorn arm64 CPU with nothing mapped."""
+    return unicorn.Uc(unicorn.UC_ARCH_ARM64, unicorn.UC_MODE_ARM)
+
+
+def reg_name(reg_id: int) -> str:
+    """Capstone's name for a register id (``x27``, ``sp``, ``xzr`` ...)."""
+    return str(disassembler().reg_name(reg_id))

@@ -1,0 +1,169 @@
+"""Go's arm64 prologue and epilogue for a frame of N bytes, release by release.
+
+Mirrors cmd/internal/obj/arm64/obj7.go: ``stacksplit`` (the stack check and the
+morestack tail), ``preprocess`` at ``obj.ATEXT`` (the prologue) and at
+``obj.ARET`` (the epilogue). N is ``c.autosize``: what the prologue takes from
+RSP and the epilogue gives back. Constants go through ``immediates.add_plan``,
+which mirrors the assembler, so the split appears exactly where asm7.go puts it.
+"""
+
+from __future__ import annotations
+
+from .asm import Prog
+from .errors import ExplainerError
+from .immediates import AddPlan, ConstClass, add_plan, conclass, movcon, movk_chunks
+from .versions import GoVersion
+
+#: abi.StackSmall and abi.StackBig (internal/abi/stack.go): the stack-check thresholds.
+STACK_SMALL = 128
+STACK_BIG = 4096
+#: The largest frame MOVD.W can allocate in one instruction (obj7.go: "aoffset > 0xf0").
+MOVDW_MAX = 0xF0
+
+_REG = {"RSP": "sp", "R29": "x29", "R20": "x20", "R17": "x17", "R27": "x27", "ZR": "xzr"}
+
+
+def check_frame_size(size: int) -> None:
+    """Reject sizes no Go frame can have: a frame is a positive multiple of 16."""
+    if size <= 0 or size % 16:
+        raise ExplainerError(f"bad frame size {size}: must be a positive multiple of 16")
+    if size >= 1 << 31:
+        raise ExplainerError(f"bad frame size {size}: Go frames are below 2 GiB")
+
+
+def movd_const(c: int, rd: str) -> tuple[str, ...]:
+    """``MOVD $c, Rd`` as asm7.go builds it: one MOVZ/MOVN, an ORR bitmask, or MOVZ+MOVKs."""
+    if conclass(c) in (ConstClass.ABCON0, ConstClass.ABCON, ConstClass.BITCON):
+        return (f"orr {rd}, xzr, #{c:#x}",)  # omovconst: a bitmask class goes through ORR
+    if movcon(c) >= 0:
+        v, s = movk_chunks(c)[0]
+        return (f"movz {rd}, #{v:#x}, lsl #{s}",)
+    if movcon(~c) >= 0:
+        n = ~c & ((1 << 64) - 1)
+        s = 16 * movcon(n)
+        return (f"movn {rd}, #{(n >> s) & 0xFFFF:#x}, lsl #{s}",)
+    first, *rest = movk_chunks(c)
+    return (f"movz {rd}, #{first[0]:#x}, lsl #{first[1]}",) + tuple(
+        f"movk {rd}, #{v:#x}, lsl #{s}" for v, s in rest
+    )
+
+
+def add_const(op: str, c: int, rn: str, rd: str, *, sets_flags: bool = False) -> tuple[tuple[str, ...], bool]:
+    """``ADD/SUB $c, Rn, Rd`` expanded as the optab does.
+
+    Returns:
+        The ARM lines, and whether the assembler inserted R27 (a restartable sequence).
+    """
+    mnem = op.lower() + ("s" if sets_flags else "")
+    arn, ard = _REG.get(rn, rn), _REG.get(rd, rd)
+    plan = add_plan(c, sets_flags)
+    if plan is AddPlan.IMM12:
+        return (f"{mnem} {ard}, {arn}, #{c:#x}",), False
+    if plan is AddPlan.IMM12_SHIFTED:
+        return (f"{mnem} {ard}, {arn}, #{c >> 12:#x}, lsl #12",), False
+    if plan is AddPlan.SPLIT:  # case 48: low part first, then the high part into Rd
+        return (
+            f"{mnem} {ard}, {arn}, #{c & 0xFFF:#x}",
+            f"{mnem} {ard}, {ard}, #{(c >> 12) & 0xFFF:#x}, lsl #12",
+        ), False
+    return movd_const(c, "x27") + (f"{mnem} {ard}, {arn}, x27",), True
+
+
+def _add_prog(op: str, c: int, rn: str, rd: str, role: str, *, spadj: int = 0,
+              sets_flags: bool = False, unsafe: bool = False, note: str = "") -> Prog:
+    lines, via_r27 = add_const(op, c, rn, rd, sets_flags=sets_flags)
+    mnem = op + ("S" if sets_flags else "")
+    return Prog(
+        source=f"{mnem} ${c}, {rn}, {rd}", machine=lines, role=role, spadj=spadj,
+        unsafe=unsafe, restartable=via_r27 and not unsafe, note=note,
+    )
+
+
+def needs_stack_check(size: int, leaf: bool) -> bool:
+    """obj7.go: a leaf whose frame is below StackSmall is marked NOSPLIT (no check)."""
+    return not (leaf and size < STACK_SMALL)
+
+
+def stack_check(size: int, morestack_label: str) -> list[Prog]:
+    """``stacksplit``: compare SP (less the frame) with g.stackguard0; -2 after the load."""
+    progs = [Prog("MOVD 16(g), R16", ("ldr x16, [x28, #0x10]",), "stack-check",
+                  note="load g.stackguard0")]
+    if size <= STACK_SMALL:
+        progs.append(Prog("CMP R16, RSP", ("cmp sp, x16",), "stack-check", unsafe=True))
+    elif size <= STACK_BIG:
+        progs.append(_add_prog("SUB", size - STACK_SMALL, "RSP", "R17", "stack-check", unsafe=True))
+        progs.append(Prog("CMP R16, R17", ("cmp x17, x16",), "stack-check", unsafe=True))
+    else:
+        progs.append(_add_prog("SUB", size - STACK_SMALL, "RSP", "R17", "stack-check",
+                               sets_flags=True, unsafe=True))
+        progs.append(Prog("BLO morestack", ("b.lo {%s}" % morestack_label,), "stack-check",
+                          unsafe=True, note="SP - frame wrapped around"))
+        progs.append(Prog("CMP R16, R17", ("cmp x17, x16",), "stack-check", unsafe=True))
+    progs.append(Prog("BLS morestack", ("b.ls {%s}" % morestack_label,), "stack-check",
+                      unsafe=True, note="too little stack: grow it first"))
+    return progs
+
+
+def prologue(size: int) -> list[Prog]:
+    """Allocate the frame and save FP and LR (obj7.go ``preprocess``, ``obj.ATEXT``)."""
+    if size > MOVDW_MAX:
+        return [
+            _add_prog("SUB", size, "RSP", "R20", "prologue", note="new SP, computed in R20"),
+            Prog("STP (R29, R30), -8(R20)", ("stp x29, x30, [x20, #-8]",), "prologue",
+                 note="save FP and LR below the new SP before moving SP"),
+            Prog("MOVD R20, RSP", ("mov sp, x20",), "prologue", spadj=size, unsafe=True,
+                 note="RSP written once: the frame appears whole"),
+            Prog("SUB $8, RSP, R29", ("sub x29, sp, #0x8",), "prologue", note="new frame pointer"),
+        ]
+    return [
+        Prog(f"MOVD.W R30, -{size}(RSP)", (f"str x30, [sp, #-{size}]!",), "prologue", spadj=size,
+             note="allocate and save LR in one instruction"),
+        Prog("MOVD R29, -8(RSP)", ("stur x29, [sp, #-8]",), "prologue", note="save FP"),
+        Prog("SUB $8, RSP, R29", ("sub x29, sp, #0x8",), "prologue", note="new frame pointer"),
+    ]
+
+
+def epilogue(version: GoVersion, size: int, leaf: bool) -> list[Prog]:
+    """Release the frame and return (obj7.go ``preprocess``, ``obj.ARET``), through the RET."""
+    ret = Prog("RET", ("ret",), "epilogue", spadj=size, note="return to the caller")
+    progs: list[Prog]
+    if leaf:
+        progs = [
+            _add_prog("ADD", size - 8, "RSP", "R29", "epilogue", note="restore the caller's FP"),
+            _add_prog("ADD", size, "RSP", "RSP", "epilogue", spadj=-size, note="release the frame"),
+        ]
+    elif version.small_nonleaf_movdp and size <= MOVDW_MAX:
+        progs = [
+            Prog("MOVD -8(RSP), R29", ("ldur x29, [sp, #-8]",), "epilogue", note="restore FP"),
+            Prog(f"MOVD.P {size}(RSP), R30", (f"ldr x30, [sp], #{size}",), "epilogue",
+                 spadj=-size, note="restore LR and release the frame in one instruction"),
+        ]
+    else:
+        progs = [Prog("LDP -8(RSP), (R29, R30)", ("ldp x29, x30, [sp, #-8]",), "epilogue",
+                      note="restore FP and LR")]
+        if version.has_nonleaf_fix and size >= 1 << 12:
+            progs += [
+                Prog(f"MOVD ${size}, R27", movd_const(size, "x27"), "epilogue", unsafe=True,
+                     note="build the frame size in REGTMP (the fix, golang/go#73259)"),
+                Prog("ADD R27, RSP, RSP", ("add sp, sp, x27",), "epilogue", spadj=-size,
+                     unsafe=True, note="release the frame in one instruction"),
+            ]
+        else:
+            progs.append(_add_prog("ADD", size, "RSP", "RSP", "epilogue", spadj=-size,
+                                   note="release the frame"))
+    return progs + [ret]
+
+
+def morestack_tail(size: int, entry_label: str, morestack_sym: str, spill_args: int) -> list[Prog]:
+    """The call to runtime.morestack at the function's end, and the jump back to the entry."""
+    progs = [Prog("NOP (spfix)", (), "morestack", spadj=-size)]
+    spills = [Prog(f"MOVD R{i}, {8 + 8 * i}(RSP)", (f"str x{i}, [sp, #{8 + 8 * i}]",), "morestack",
+                   unsafe=True, note="spill register arguments") for i in range(spill_args)]
+    progs += spills
+    progs.append(Prog("MOVD R30, R3", ("mov x3, x30",), "morestack", unsafe=True))
+    progs.append(Prog("CALL runtime.morestack_noctxt(SB)", ("bl {%s}" % morestack_sym,),
+                      "morestack", unsafe=True, note="grow the stack"))
+    progs += [Prog(f"MOVD {8 + 8 * i}(RSP), R{i}", (f"ldr x{i}, [sp, #{8 + 8 * i}]",), "morestack")
+              for i in range(spill_args)]
+    progs.append(Prog("JMP entry", ("b {%s}" % entry_label,), "morestack", spadj=size))
+    return progs

@@ -1,0 +1,340 @@
+"""A Go-shaped program for unicorn: main.big_stack, its callers up to runtime.goexit, and asyncPreempt.
+
+The large-frame function is built from Progs (prologue, the reproducer's body,
+epilogue, morestack tail) exactly as the toolchain would. Its callers carry
+their real frame sizes (runtime_data); their code is a stand-in with the real
+prologue shape and the real call. runtime.asyncPreempt and asyncPreempt2 are
+the real instruction sequences of each release family. Functions sit at the
+addresses of the real build where the code fits there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from . import asm
+from .asm import Instruction, Prog
+from .frames import check_frame_size, epilogue, morestack_tail, needs_stack_check, prologue, stack_check
+from .reproducer import VAL, Buffer, body
+from .runtime_data import facts_for
+from .versions import GoVersion
+
+TARGET = "main.big_stack"
+
+#: Stubs: one instruction each; reaching one stops the emulation with an event.
+STUBS = ("runtime.mcall", "runtime.morestack_noctxt.abi0", "runtime.newproc",
+         "runtime.goexit1.abi0", "runtime.panicIndex")
+_STUB_BASE = 0x11000
+
+
+@dataclass(frozen=True)
+class Function:
+    """One function of the program, with the tables the runtime keeps for it (its funcInfo)."""
+
+    name: str
+    """As the runtime prints it (``main.big_stack``, ``runtime.asyncPreempt``)."""
+    entry: int
+    instructions: tuple[Instruction, ...]
+    frame: int
+    """The frame size the prologue allocates (0 for NOFRAME)."""
+    asm: bool = False
+    """Written in assembly: no locals pointer maps, never async-preempted."""
+    topframe: bool = False
+    """abi.FuncFlagTopFrame: the unwinder stops here (runtime.goexit)."""
+    injected: bool = False
+    """An injected call (funcID asyncPreempt): the unwinder reads pushCall's saved LR."""
+    standin: bool = False
+    """The code is a stand-in (real frame size and call, not the real instructions)."""
+    stop: bool = False
+    """Reaching it ends the emulation (runtime.mcall, morestack and other stubs)."""
+
+    @property
+    def end(self) -> int:
+        """One past the last instruction."""
+        return self.entry + 4 * max(len(self.instructions), 1)
+
+    @cached_property
+    def _by_pc(self) -> dict[int, Instruction]:
+        return {i.pc: i for i in self.instructions}
+
+    def at(self, pc: int) -> Instruction | None:
+        """The instruction at ``pc``, if any."""
+        return self._by_pc.get(pc)
+
+    def spdelta(self, pc: int) -> int:
+        """funcspdelta: the pcsp table's value at ``pc``."""
+        insn = self._by_pc.get(pc)
+        return insn.spdelta if insn else 0
+
+    def unsafe_point(self, pc: int) -> int:
+        """The PCDATA_UnsafePoint value at ``pc`` (-1 where there is no instruction)."""
+        insn = self._by_pc.get(pc)
+        return insn.unsafe_point if insn else asm.SAFE
+
+    @property
+    def runtime(self) -> bool:
+        """isAsyncSafePoint refuses functions named runtime., internal/runtime/, reflect."""
+        return self.name.startswith(("runtime.", "internal/runtime/", "reflect."))
+
+
+@dataclass(frozen=True)
+class Program:
+    """Everything mapped into the text segment, and the function table over it."""
+
+    version: GoVersion
+    size: int
+    leaf: bool
+    buffer: Buffer
+    functions: tuple[Function, ...]
+
+    @cached_property
+    def by_name(self) -> dict[str, Function]:
+        """Functions by name."""
+        return {f.name: f for f in self.functions}
+
+    @property
+    def target(self) -> Function:
+        """main.big_stack, the large-frame function."""
+        return self.by_name[TARGET]
+
+    def findfunc(self, pc: int) -> Function | None:
+        """runtime.findfunc: the function containing ``pc``, or None (not a valid PC)."""
+        for f in self.functions:
+            if f.entry <= pc < f.end:
+                return f
+        return None
+
+    def symbol(self, name: str) -> int:
+        """A function's entry address."""
+        return self.by_name[name].entry
+
+    @cached_property
+    def text(self) -> dict[int, bytes]:
+        """Code bytes by function entry, as loaded into unicorn."""
+        out: dict[int, bytes] = {}
+        for f in self.functions:
+            if f.instructions:
+                out[f.entry] = b"".join(i.word.to_bytes(4, "little") for i in f.instructions)
+        return out
+
+    def return_address_after(self, caller: str, callee: str) -> int:
+        """The PC after ``caller``'s call to ``callee`` (what the callee's saved LR holds)."""
+        target = self.symbol(callee)
+        for insn in self.by_name[caller].instructions:
+            if insn.go.startswith("CALL") and insn.arm.startswith("bl") and f"#{target:#x}" in insn.arm:
+                return insn.pc + 4
+        raise KeyError(f"{caller} does not call {callee}")
+
+
+def target_progs(version: GoVersion, size: int, leaf: bool, buffer: Buffer, planted: int = 0) -> list[Prog]:
+    """main.big_stack as Progs: stack check, prologue, body, epilogue, morestack tail."""
+    check_frame_size(size)
+    progs: list[Prog] = []
+    check = needs_stack_check(size, leaf)
+    if check:
+        progs += stack_check(size, "morestack")
+    progs += prologue(size)
+    progs += body(version, size, leaf, buffer, planted)
+    progs += epilogue(version, size, leaf)
+    if check:
+        tail = morestack_tail(size, "entry", "runtime.morestack_noctxt.abi0", spill_args=1)
+        first = tail[0]
+        progs.append(Prog(first.source, first.machine, first.role, first.spadj, label="__spfix__"))
+        progs += _label_first(tail[1:], "morestack")
+    return _label_first(progs, "entry")
+
+
+def _label_first(progs: list[Prog], label: str) -> list[Prog]:
+    p = progs[0]
+    return [Prog(p.source, p.machine, p.role, p.spadj, p.unsafe, p.restartable, label, p.note)] + progs[1:]
+
+
+def _small_go_func(version: GoVersion, frame: int, calls: list[Prog], leaf: bool = False) -> list[Prog]:
+    progs = stack_check(frame, "morestack") + prologue(frame) + calls
+    tail = morestack_tail(frame, "entry", "runtime.morestack_noctxt.abi0", spill_args=0)
+    return _label_first(progs, "entry") + _label_first(tail[1:], "morestack")
+
+
+def _main_main(version: GoVersion, frame: int, val: int) -> list[Prog]:
+    """main.main as fast_*.go compiles: start the GC goroutine, then call big_stack forever."""
+    calls = [
+        Prog("CALL runtime.newproc(SB)", ("bl {runtime.newproc}",), note="go func() { for { runtime.GC() } }()"),
+        Prog(f"MOVD ${val}, R0", (f"movz x0, #{val:#x}",), label="loop"),
+        Prog("CALL main.big_stack(SB)", ("bl {main.big_stack}",)),
+        Prog("JMP loop", ("b {loop}",)),
+    ]
+    return _small_go_func(version, frame, calls)
+
+
+def _runtime_main(version: GoVersion, frame: int) -> list[Prog]:
+    """A stand-in for runtime.main: its real prologue and frame, then ``fn()`` (main.main)."""
+    calls = [
+        Prog("CALL main.main(SB)", ("bl {main.main}",), note="fn := main_main; fn()"),
+        Prog("JMP -1(PC)", ("b {__self__}",), label="__self__"),
+    ]
+    return _small_go_func(version, frame, calls)
+
+
+def _sink(version: GoVersion) -> list[Prog]:
+    """main.sink(b []byte) int { return int(b[0]) } (fast_nonleaf.go), frame 32."""
+    frame = 32
+    progs = stack_check(frame, "morestack") + prologue(frame) + [
+        Prog("MOVD R0, 40(RSP)", ("str x0, [sp, #40]",)),
+        Prog("CMP $0, R1", ("cmp x1, #0",)),
+        Prog("BLS panic", ("b.ls {panic}",)),
+        Prog("MOVBU (R0), R1", ("ldrb w1, [x0]",)),
+        Prog("MOVD R1, R0", ("mov x0, x1",)),
+    ] + epilogue(version, frame, leaf=False) + [
+        Prog("MOVD ZR, R0", ("mov x0, xzr",), label="panic"),
+        Prog("CALL runtime.panicIndex(SB)", ("bl {runtime.panicIndex}",)),
+    ]
+    tail = morestack_tail(frame, "entry", "runtime.morestack_noctxt.abi0", spill_args=3)
+    return _label_first(progs, "entry") + _label_first(tail[1:], "morestack")
+
+
+def _goexit() -> list[Prog]:
+    return [Prog("MOVD R0, R0", ("mov x0, x0",), note="NOP: the fake caller's PC is goexit+4"),
+            Prog("CALL runtime.goexit1(SB)", ("bl {runtime.goexit1.abi0}",))]
+
+
+def _async_preempt(version: GoVersion) -> list[Prog]:
+    """runtime.asyncPreempt (preempt_arm64.s, generated by mkpreempt.go) up to its CALL."""
+    frame = version.async_preempt_frame
+    if frame > 256:  # MOVD R30, -496(RSP) needs REGTMP for the offset
+        save_lr = Prog(f"MOVD R30, -{frame}(RSP)", (f"sub x27, sp, #{frame:#x}", "str x30, [x27]"))
+    else:
+        save_lr = Prog(f"MOVD R30, -{frame}(RSP)", (f"stur x30, [sp, #-{frame}]",))
+    progs = [
+        save_lr,
+        Prog(f"SUB ${frame}, RSP", (f"sub sp, sp, #{frame:#x}",), spadj=frame),
+        Prog("MOVD R29, -8(RSP)", ("stur x29, [sp, #-8]",)),
+        Prog("SUB $8, RSP, R29", ("sub x29, sp, #0x8",)),
+    ]
+    pairs = [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (12, 13), (14, 15), (16, 17),
+             (19, 20), (21, 22), (23, 24), (25, 26)]
+    progs += [Prog(f"STP (R{a}, R{b}), {8 + 16 * k}(RSP)", (f"stp x{a}, x{b}, [sp, #{8 + 16 * k}]",))
+              for k, (a, b) in enumerate(pairs)]
+    progs += [
+        Prog("MOVD NZCV, R0", ("mrs x0, nzcv",)), Prog("MOVD R0, 216(RSP)", ("str x0, [sp, #216]",)),
+        Prog("MOVD FPSR, R0", ("mrs x0, fpsr",)), Prog("MOVD R0, 224(RSP)", ("str x0, [sp, #224]",)),
+    ]
+    if version.minor <= 25:
+        progs += [Prog(f"FSTPD (F{2 * k}, F{2 * k + 1}), {232 + 16 * k}(RSP)",
+                       (f"stp d{2 * k}, d{2 * k + 1}, [sp, #{232 + 16 * k}]",)) for k in range(16)]
+    else:  # go1.26: vector registers go to p.xRegs.scratch, off this stack
+        progs += [
+            Prog("MOVD g_m(g), R0", ("ldr x0, [x28, #48]",)),
+            Prog("MOVD m_p(R0), R0", ("ldr x0, [x0, #208]",)),
+            Prog("ADD $(p_xRegs+xRegPerP_scratch), R0, R0", ("movz x27, #13800", "add x0, x0, x27")),
+        ]
+        progs += [Prog("VST1.P", (f"st1 {{v{4 * k}.16b, v{4 * k + 1}.16b, v{4 * k + 2}.16b, v{4 * k + 3}.16b}}, [x0], #64",))
+                  for k in range(8)]
+    progs.append(Prog("CALL runtime.asyncPreempt2(SB)", ("bl {runtime.asyncPreempt2}",)))
+    return progs
+
+
+#: Offsets of g.preemptStop and g.asyncSafePoint, read off each family's asyncPreempt2.
+_G_PREEMPT_FIELDS = {22: (186, 188), 23: (186, 188), 24: (186, 188), 25: (178, 180)}
+
+
+def _async_preempt2(version: GoVersion) -> list[Prog]:
+    """runtime.asyncPreempt2 up to its ``mcall``: the goroutine parks there."""
+    progs = prologue(32)
+    if version.minor >= 26:
+        return progs + [
+            Prog("ADRP preemptPark·f, R0", ("adrp x0, #0x11000",)),
+            Prog("ADD $off, R0, R0", ("add x0, x0, #0x0",)),
+            Prog("CALL runtime.mcall(SB)", ("bl {runtime.mcall}",), note="mcall(preemptPark)"),
+        ]
+    stop, safe = _G_PREEMPT_FIELDS.get(version.minor, (186, 188))
+    return progs + [
+        Prog("MOVD R28, 16(RSP)", ("str x28, [sp, #16]",)),
+        Prog("ORR $1, ZR, R1", ("orr x1, xzr, #1",)),
+        Prog(f"MOVB R1, {safe}(R28)", (f"strb w1, [x28, #{safe}]",), note="gp.asyncSafePoint = true"),
+        Prog(f"MOVBU {stop}(R28), R1", (f"ldrb w1, [x28, #{stop}]",), note="gp.preemptStop?"),
+        Prog("TBZ $0, R1, gopreempt", ("tbz w1, #0, {gopreempt}",)),
+        Prog("ADRP preemptPark·f, R0", ("adrp x0, #0x11000",)),
+        Prog("ADD $off, R0, R0", ("add x0, x0, #0x0",)),
+        Prog("CALL runtime.mcall(SB)", ("bl {runtime.mcall}",), note="mcall(preemptPark)"),
+        Prog("JMP done", ("b {done}",)),
+        Prog("ADRP gopreempt_m·f, R0", ("adrp x0, #0x11000",), label="gopreempt"),
+        Prog("ADD $off, R0, R0", ("add x0, x0, #0x0",)),
+        Prog("CALL runtime.mcall(SB)", ("bl {runtime.mcall}",), note="mcall(gopreempt_m)"),
+        Prog("MOVD 16(RSP), R0", ("ldr x0, [sp, #16]",), label="done"),
+    ]
+
+
+def build_program(version: GoVersion, size: int, leaf: bool, buffer: Buffer) -> Program:
+    """Lay out and assemble every function for one experiment."""
+    facts = facts_for(version)
+    shape = "fast_leaf" if leaf else "fast_nonleaf"
+    real = facts.functions[shape]
+    val = 0 if buffer is Buffer.ZEROS else VAL
+    sources: dict[str, tuple[list[Prog], dict[str, bool]]] = {
+        "runtime.goexit": (_goexit(), {"asm": True, "topframe": True}),
+        "runtime.main": (_runtime_main(version, real["runtime.main"].frame), {"standin": True}),
+        "main.main": (_main_main(version, real["main.main"].frame, val), {"standin": True}),
+        "runtime.asyncPreempt": (_async_preempt(version), {"asm": True, "injected": True}),
+        "runtime.asyncPreempt2": (_async_preempt2(version), {}),
+    }
+    if not leaf:
+        sources["main.sink"] = (_sink(version), {})
+    # Entries: the real build's where the code fits, else packed after the last one.
+    placeholder = target_progs(version, size, leaf, buffer, planted=0)
+    sizes = {name: 4 * sum(len(p.machine) for p in progs) for name, (progs, _) in sources.items()}
+    sizes[TARGET] = 4 * sum(len(p.machine) for p in placeholder)
+    sizes.update({name: 4 for name in STUBS})
+    entries = _place(sizes, {n: real[n].entry for n in sizes if n in real})
+    for k, name in enumerate(n for n in STUBS if n not in real):
+        entries[name] = _STUB_BASE + 16 * k
+    planted = 0
+    if buffer is Buffer.PLANTED_PC:
+        # A real return PC: main.main's own caller, so the walk goes on through a wrong frame.
+        planted = _return_after(sources["runtime.main"][0], entries, "runtime.main")
+    sources[TARGET] = (target_progs(version, size, leaf, buffer, planted), {})
+    symbol_for = {addr: name for name, addr in entries.items()}
+    functions = []
+    for name, (progs, flags) in sources.items():
+        frame = size if name == TARGET else max((p.spadj for p in progs if p.role == "prologue"), default=0)
+        if name == "runtime.asyncPreempt":
+            frame = version.async_preempt_frame
+        insns = asm.assemble(progs, entries[name], entries, symbol_for)
+        functions.append(Function(name, entries[name], tuple(insns), frame, **flags))
+    functions += [_stub(name, entries[name], symbol_for) for name in STUBS]
+    return Program(version, size, leaf, buffer, tuple(sorted(functions, key=lambda f: f.entry)))
+
+
+def _stub(name: str, entry: int, symbol_for: dict[int, str]) -> Function:
+    insns = asm.assemble([Prog("BRK", ("brk #0",), role="stub")], entry, {}, symbol_for)
+    return Function(name, entry, tuple(insns), 0, asm=True, stop=True, standin=True)
+
+
+def _return_after(progs: list[Prog], entries: dict[str, int], name: str) -> int:
+    offset = 0
+    for p in progs:
+        offset += 4 * len(p.machine)
+        if p.source.startswith("CALL main.main"):
+            return entries[name] + offset
+    raise KeyError(name)
+
+
+def _place(sizes: dict[str, int], real: dict[str, int]) -> dict[str, int]:
+    """Real entries where nothing overlaps; anything that would overlap goes after the rest."""
+    placed: dict[str, int] = {}
+    spans: list[tuple[int, int]] = []
+    order = sorted(sizes, key=lambda n: real.get(n, 1 << 40))
+    for name in order:
+        start = real.get(name)
+        if start is None or any(start < e and s < start + sizes[name] for s, e in spans):
+            continue
+        placed[name] = start
+        spans.append((start, start + sizes[name]))
+    cursor = max((e for _, e in spans), default=0x70000)
+    for name in order:
+        if name not in placed:
+            cursor = (cursor + 15) & ~15
+            placed[name] = cursor
+            spans.append((cursor, cursor + sizes[name]))
+            cursor += sizes[name]
+    return placed
