@@ -23,6 +23,13 @@ MOVDW_MAX = 0xF0
 _REG = {"RSP": "sp", "R29": "x29", "R20": "x20", "R17": "x17", "R27": "x27", "ZR": "xzr"}
 
 
+def _arm_reg(name: str) -> str:
+    """Go register name to ARM: R1 -> x1, RSP -> sp (ARM names pass through)."""
+    if name in _REG:
+        return _REG[name]
+    return "x" + name[1:] if name[:1] == "R" and name[1:].isdigit() else name
+
+
 def check_frame_size(size: int) -> None:
     """Reject sizes no Go frame can have: a frame is a positive multiple of 16."""
     if size <= 0 or size % 16:
@@ -55,7 +62,7 @@ def add_const(op: str, c: int, rn: str, rd: str, *, sets_flags: bool = False) ->
         The ARM lines, and whether the assembler inserted R27 (a restartable sequence).
     """
     mnem = op.lower() + ("s" if sets_flags else "")
-    arn, ard = _REG.get(rn, rn), _REG.get(rd, rd)
+    arn, ard = _arm_reg(rn), _arm_reg(rd)
     plan = add_plan(c, sets_flags)
     if plan is AddPlan.IMM12:
         return (f"{mnem} {ard}, {arn}, #{c:#x}",), False

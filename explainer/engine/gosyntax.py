@@ -52,8 +52,9 @@ class Decoded:
     """Capstone's ``mnemonic op_str`` (empty if capstone cannot decode it)."""
 
 
-# Opcodes golang.org/x/arch/arm64/arm64asm decodes (its opstr table); anything
-# else capstone knows (LSE atomics, SVE, pointer authentication ...) is "?".
+# Opcodes golang.org/x/arch/arm64/arm64asm decodes (its opstr table, less HVC
+# and SMC, which it names but never decodes); anything else capstone knows (LSE
+# atomics, SVE, pointer authentication ...) is "?".
 _GO_OPS = frozenset(
     """
     ABS ADC ADCS ADD ADDHN ADDHN2 ADDP ADDS ADDV ADR ADRP AESD AESE AESIMC AESMC AND ANDS ASR
@@ -65,7 +66,7 @@ _GO_OPS = frozenset(
     FCVTMS FCVTMU FCVTN FCVTN2 FCVTNS FCVTNU FCVTPS FCVTPU FCVTXN FCVTXN2 FCVTZS FCVTZU FDIV
     FMADD FMAX FMAXNM FMAXNMP FMAXNMV FMAXP FMAXV FMIN FMINNM FMINNMP FMINNMV FMINP FMINV FMLA
     FMLS FMOV FMSUB FMUL FMULX FNEG FNMADD FNMSUB FNMUL FRECPE FRECPS FRECPX FRINTA FRINTI
-    FRINTM FRINTN FRINTP FRINTX FRINTZ FRSQRTE FRSQRTS FSQRT FSUB HINT HLT HVC IC INS ISB LD1
+    FRINTM FRINTN FRINTP FRINTX FRINTZ FRSQRTE FRSQRTS FSQRT FSUB HINT HLT IC INS ISB LD1
     LD1R LD2 LD2R LD3 LD3R LD4 LD4R LDAR LDARB LDARH LDAXP LDAXR LDAXRB LDAXRH LDNP LDP LDPSW
     LDR LDRB LDRH LDRSB LDRSH LDRSW LDTR LDTRB LDTRH LDTRSB LDTRSH LDTRSW LDUR LDURB LDURH
     LDURSB LDURSH LDURSW LDXP LDXR LDXRB LDXRH LSL LSLV LSR LSRV MADD MLA MLS MNEG MOV MOVI
@@ -74,7 +75,7 @@ _GO_OPS = frozenset(
     RSUBHN RSUBHN2 SABA SABAL SABAL2 SABD SABDL SABDL2 SADALP SADDL SADDL2 SADDLP SADDLV SADDW
     SADDW2 SBC SBCS SBFIZ SBFM SBFX SCVTF SDIV SEV SEVL SHA1C SHA1H SHA1M SHA1P SHA1SU0 SHA1SU1
     SHA256H SHA256H2 SHA256SU0 SHA256SU1 SHADD SHL SHLL SHLL2 SHRN SHRN2 SHSUB SLI SMADDL SMAX
-    SMAXP SMAXV SMC SMIN SMINP SMINV SMLAL SMLAL2 SMLSL SMLSL2 SMNEGL SMOV SMSUBL SMULH SMULL
+    SMAXP SMAXV SMIN SMINP SMINV SMLAL SMLAL2 SMLSL SMLSL2 SMNEGL SMOV SMSUBL SMULH SMULL
     SMULL2 SQABS SQADD SQDMLAL SQDMLAL2 SQDMLSL SQDMLSL2 SQDMULH SQDMULL SQDMULL2 SQNEG
     SQRDMULH SQRSHL SQRSHRN SQRSHRN2 SQRSHRUN SQRSHRUN2 SQSHL SQSHLU SQSHRN SQSHRN2 SQSHRUN
     SQSHRUN2 SQSUB SQXTN SQXTN2 SQXTUN SQXTUN2 SRHADD SRI SRSHL SRSHR SRSRA SSHL SSHLL SSHLL2
@@ -97,9 +98,17 @@ _NO_W_SUFFIX = frozenset(
     SHA256H SHA256H2 SHA256SU0 SHA256SU1""".split()
 )
 
+# x/arch 44bec3c (vendored from Go 1.27) gives every pre/post-indexed operand
+# its .W/.P; before it, only these opcodes got one (VLD4R.P was VLD4R).
+_EVERY_SUFFIX_SINCE = (1, 27)
+_EARLY_SUFFIX_OPS = frozenset(
+    "LDR LDRB LDRH LDRSB LDRSH LDRSW STR STRB STRH STUR STURB STURH LD1 ST1 STP LDP".split()
+)
 _LABEL_OPS = frozenset("B BL CBZ CBNZ TBZ TBNZ ADR ADRP".split())
 _LITERAL_OPS = frozenset("LDR LDRSW PRFM".split())
 _IMM_SHIFT_OPS = frozenset("ADD ADDS SUB SUBS CMP CMN MOVK MOVZ MOVN".split())
+_HALF_OK = frozenset("FCVT FCVTL FCVTL2 FCVTN FCVTN2".split())  # the FP ops Go knows with H
+_VECTOR_IMM_OPS = frozenset("MOVI MVNI ORR BIC".split())
 _BITMASK_OPS = frozenset("AND ANDS ORR EOR TST MOV".split())
 _COND_OPS = frozenset(
     "CSEL CSINC CSINV CSNEG CSET CSETM CINC CINV CNEG CCMP CCMN FCSEL FCCMP FCCMPE".split()
@@ -111,7 +120,8 @@ _LIST_INDEX = re.compile(r"\}\[(\w+)\]")
 _POST_STEP = re.compile(r"\],\s*#(\w+)")
 _HINTS = {0: "NOP", 1: "YIELD", 2: "WFE", 3: "WFI", 4: "SEV", 5: "SEVL"}
 _SHIFT_SIGNS = {"lsl": "<<", "lsr": ">>", "asr": "->", "ror": "@>"}
-_GO_COND = {"hs": "CS", "lo": "CC"}  # arm64asm's Cond names; plan9 prints HS/LO for operands
+# arm64asm's Cond names (it spells NV as AL); plan9 prints HS/LO for operands.
+_GO_COND = {"hs": "CS", "lo": "CC", "nv": "AL"}
 _SPECIAL_REGS = {
     "sp": ("x", 31, True),
     "wsp": ("w", 31, True),
@@ -143,13 +153,20 @@ class _Arg:
     """Second spelling some opcodes use (MSR's S3_3_C4_C2_0)."""
 
 
-def disassemble(code: bytes, address: int, symbol_for: SymbolFor | None = None) -> list[Decoded]:
+def disassemble(
+    code: bytes,
+    address: int,
+    symbol_for: SymbolFor | None = None,
+    *,
+    go_version: tuple[int, int] | None = None,
+) -> list[Decoded]:
     """Decode every 32-bit word of code, one by one, as objdump lists them.
 
     Args:
         code: little-endian instruction words; a trailing partial word is ignored.
         address: address of code[0].
         symbol_for: name of the symbol starting exactly at an address, or None.
+        go_version: (major, minor) of the objdump to imitate; None for the newest.
 
     Returns:
         One Decoded per word; words neither disassembler knows read ``?``.
@@ -164,7 +181,7 @@ def disassemble(code: bytes, address: int, symbol_for: SymbolFor | None = None) 
         insns = list(cs.disasm(chunk, pc, 1))
         if insns:
             arm = f"{insns[0].mnemonic} {insns[0].op_str}".strip()
-            go = go_syntax(insns[0], symbol_for)
+            go = go_syntax(insns[0], symbol_for, go_version=go_version)
         else:
             arm, go = "", "?"
         out.append(Decoded(pc, word, f"{word:08x}", go, arm))
@@ -172,7 +189,11 @@ def disassemble(code: bytes, address: int, symbol_for: SymbolFor | None = None) 
 
 
 def go_syntax(
-    insn: cpu.CsInsn, symbol_for: SymbolFor | None = None, *, strict: bool = False
+    insn: cpu.CsInsn,
+    symbol_for: SymbolFor | None = None,
+    *,
+    go_version: tuple[int, int] | None = None,
+    strict: bool = False,
 ) -> str:
     """Spell a capstone arm64 instruction as ``go tool objdump`` does.
 
@@ -180,6 +201,8 @@ def go_syntax(
         insn: an instruction from ``cpu.disassembler()`` (operand details on).
         symbol_for: name of the symbol starting exactly at an address, or None;
             branches to such an address print as ``CALL main.f(SB)``.
+        go_version: (major, minor) of the objdump to imitate; None for the
+            newest. Before Go 1.27 fewer opcodes get their ``.P``/``.W``.
         strict: raise UnsupportedForm instead of falling back.
 
     Returns:
@@ -193,7 +216,8 @@ def go_syntax(
         form = _manual_form(insn)
         if form is None:
             return "?"
-        return _plan9(form[0], form[1], insn.address, symbol_for or _no_symbol)
+        every_suffix = go_version is None or go_version >= _EVERY_SUFFIX_SINCE
+        return _plan9(form[0], form[1], insn.address, symbol_for or _no_symbol, every_suffix)
     except (UnsupportedForm, IndexError, KeyError, ValueError) as err:
         if strict:
             raise UnsupportedForm(f"{insn.mnemonic} {insn.op_str}: {err}") from err
@@ -212,23 +236,34 @@ def _manual_form(insn: cpu.CsInsn) -> tuple[str, list[_Arg]] | None:
     word = int.from_bytes(insn.bytes, "little")
     if (word & 0xFFC00000) == 0xD5000000:  # hints, barriers, MSR/MRS, SYS
         return _system(insn, word)
-    mnemonic = insn.mnemonic
-    if mnemonic.startswith("b."):
-        cond = _GO_COND.get(mnemonic[2:], mnemonic[2:]).upper()
+    if insn.mnemonic.startswith("b."):
+        cond = _GO_COND.get(insn.mnemonic[2:], insn.mnemonic[2:]).upper()
         return "B", [_Arg("cond", cond), _label(insn, insn.operands[0].imm)]
-    op = mnemonic.upper()
-    if (word & 0x7F800000) == 0x32000000 and (word >> 5) & 31 == 31:
-        op = "MOV" if not _move_wide_preferred(word) else "ORR"  # ORR imm, Rn=ZR
+    op = _go_opcode(insn, word)
     if op not in _GO_OPS or _SVE.search(insn.op_str):
         return None
+    if op == "BFM":  # capstone's BFC alias (ARMv8.2); arm64asm shows the BFM
+        rd = _Arg("reg", reg="x" if word >> 31 else "w", num=word & 31)
+        zr = _Arg("reg", reg=rd.reg, num=31)
+        return op, [rd, zr, _Arg("imm", f"${(word >> 16) & 63}"), _Arg("imm", f"${(word >> 10) & 63}")]
     args = _operands(insn, op, word)
-    if op == "ORR" and len(args) == 2:  # capstone said mov; Go keeps ORR $imm, ZR, Rd
-        args.insert(1, _Arg("reg", reg=args[0].reg, num=31))
+    if op == "ORR" and len(args) == 2 and args[0].kind == "reg":
+        args.insert(1, _Arg("reg", reg=args[0].reg, num=31))  # capstone said mov
     if op in _COND_OPS:
         args.append(_Arg("cond", _GO_COND.get(_cond(insn), _cond(insn)).upper()))
-    if op.startswith("F") and not op.startswith("FCVT") and any(a.reg == "h" for a in args):
+    if (op.startswith("F") or op.endswith("CVTF")) and op not in _HALF_OK and _half(args):
         return None  # half-precision arithmetic postdates arm64asm
     return op, args
+
+
+def _go_opcode(insn: cpu.CsInsn, word: int) -> str:
+    """arm64asm's opcode, where its choice of alias differs from capstone's."""
+    op = insn.mnemonic.upper()
+    if (word & 0x7F800000) == 0x32000000 and (word >> 5) & 31 == 31:  # ORR imm, Rn=ZR
+        return "ORR" if _move_wide_preferred(word) else "MOV"
+    if op in ("SSHLL", "USHLL", "SSHLL2", "USHLL2") and insn.op_str.endswith("#0"):
+        return op[0] + "XTL" + op[5:]
+    return "BFM" if op == "BFC" else op
 
 
 def _operands(insn: cpu.CsInsn, op: str, word: int) -> list[_Arg]:
@@ -262,20 +297,29 @@ def _operands(insn: cpu.CsInsn, op: str, word: int) -> list[_Arg]:
             elif last and (op in _LABEL_OPS or (op in _LITERAL_OPS and not has_mem)):
                 args.append(_label(insn, o.imm))
             else:
-                args.append(_immediate(insn, o, op, args))
+                args.append(_immediate(insn, o, op, args, word))
         elif o.type == cpu.OP_MEM:
             args.append(_memory(insn, o, op, word, index))
         elif o.type == cpu.OP_FP:
-            args.append(_Arg("imm", _fp_immediate(o.fp)))
+            # Vector compares against zero print their #0.0 as an integer.
+            zero = op.startswith("FCM") and op not in ("FCMP", "FCMPE")
+            args.append(_Arg("imm", "$0" if zero else _fp_immediate(o.fp)))
         else:
             raise UnsupportedForm(f"operand type {o.type}")
     if op in ("PRFM", "PRFUM"):
         args.insert(0, _prefetch(word & 31))
+    if op in ("SXTL", "UXTL", "SXTL2", "UXTL2"):
+        args = args[:2]
     if op in _STRUCT_OPS:
         args = _register_lists(args, (word >> 13) & 3 if op in ("TBL", "TBX") else -1)
     if op in ("CMEQ", "CMGE", "CMGT", "CMLE", "CMLT") and args[-1].kind == args[-2].kind == "imm":
         args.pop()  # capstone 5 reports compare-with-zero's #0 twice
     return args
+
+
+def _half(args: list[_Arg]) -> bool:
+    """Whether any operand is a half-precision register or H-element vector."""
+    return any(a.reg == "h" or (a.reg == "v" and ".H" in a.text) for a in args)
 
 
 def _vector(token: tuple[str, str, str, str], list_index: re.Match[str] | None) -> _Arg:
@@ -330,9 +374,20 @@ def _register_lists(args: list[_Arg], table: int) -> list[_Arg]:
     return [*args[:start], folded, *args[start + len(run) :]]
 
 
-def _immediate(insn: cpu.CsInsn, o: object, op: str, args: list[_Arg]) -> _Arg:
+def _abcdefgh(word: int) -> int:
+    return ((word >> 16) & 7) << 5 | (word >> 5) & 31
+
+
+def _immediate(insn: cpu.CsInsn, o: object, op: str, args: list[_Arg], word: int) -> _Arg:
     value = o.imm  # type: ignore[attr-defined]
     shift = o.shift.value if cpu.SHIFTS.get(o.shift.type) == "lsl" else 0  # type: ignore[attr-defined]
+    if args and args[0].kind in ("varr", "reg") and args[0].reg in "vd" and op in _VECTOR_IMM_OPS:
+        if (word >> 29) & 1 and (word >> 12) & 15 == 14:  # 64-bit byte mask
+            value = sum(0xFF << (8 * i) for i in range(8) if (_abcdefgh(word) >> i) & 1)
+            return _Arg("imm", f"${_signed(value, 64)}")
+        if cpu.SHIFTS.get(o.shift.type) == "msl":  # type: ignore[attr-defined]
+            shift = 128 + o.shift.value  # type: ignore[attr-defined]
+        return _Arg("imm", f"$({value}<<{shift})" if shift else f"${value}")
     if op in _IMM_SHIFT_OPS:
         return _Arg("imm", f"$({value}<<{shift})" if shift else f"${value}")
     if op in _BITMASK_OPS and args and args[0].kind == "reg":
@@ -364,13 +419,10 @@ def _memory(insn: cpu.CsInsn, o: object, op: str, word: int, index: int) -> _Arg
 def _index(word: int, op: str) -> str:
     """The (Rm...) part of a register-offset address (arm64asm MemExtend)."""
     option, s, rm = (word >> 13) & 7, (word >> 12) & 1, (word >> 16) & 31
-    if op.startswith("LD") or op.startswith("ST") or op.startswith("PRF"):
-        size = word >> 30
-        if (word >> 26) & 1 and size == 0 and (word >> 23) & 1:
-            size = 4  # 128-bit Q register
-    else:
-        size = 0
-    byte_access = size == 0 and not (word >> 26) & 1 or op in ("LDRB", "STRB", "LDRSB")
+    size = word >> 30
+    if (word >> 26) & 1 and size == 0 and (word >> 23) & 1:
+        size = 4  # 128-bit Q register
+    byte_access = size == 0
     amount = s if byte_access else s * size
     reg = "ZR" if rm == 31 else f"R{rm}"
     extend = {2: "UXTW", 3: "LSL", 6: "SXTW", 7: "SXTX"}[option]
@@ -478,7 +530,9 @@ def _spell(op: str, arg: _Arg, pc: int, symbol_for: SymbolFor) -> str:
     return arg.text
 
 
-def _plan9(op: str, a: Sequence[_Arg], pc: int, symbol_for: SymbolFor) -> str:
+def _plan9(
+    op: str, a: Sequence[_Arg], pc: int, symbol_for: SymbolFor, every_suffix: bool
+) -> str:
     """GoSyntax from golang.org/x/arch/arm64/arm64asm/plan9x.go."""
     args = [_spell(op, arg, pc, symbol_for) for arg in a]
     first = a[0] if a else _Arg("none")
@@ -492,6 +546,8 @@ def _plan9(op: str, a: Sequence[_Arg], pc: int, symbol_for: SymbolFor) -> str:
     suffix = "".join(
         {"pre": ".W", "post": ".P"}.get(arg.mode, "") for arg in a if arg.kind == "mem"
     )
+    if not every_suffix and op not in _EARLY_SUFFIX_OPS:
+        suffix = ""
     fp_reg = f"F{first.num}"
     fp_op = {"b": "FMOVB", "h": "FMOVH", "s": "FMOVS", "d": "FMOVD", "q": "FMOVQ"}
 

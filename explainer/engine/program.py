@@ -48,11 +48,13 @@ class Function:
     """The code is a stand-in (real frame size and call, not the real instructions)."""
     stop: bool = False
     """Reaching it ends the emulation (runtime.mcall, morestack and other stubs)."""
+    extent: int = 0
+    """The real function's size when only its first part is emulated (asyncPreempt stops at its CALL)."""
 
     @property
     def end(self) -> int:
-        """One past the last instruction."""
-        return self.entry + 4 * max(len(self.instructions), 1)
+        """One past the function's last byte (the function table's range)."""
+        return self.entry + max(4 * max(len(self.instructions), 1), self.extent)
 
     @cached_property
     def _by_pc(self) -> dict[int, Instruction]:
@@ -65,6 +67,8 @@ class Function:
     def spdelta(self, pc: int) -> int:
         """funcspdelta: the pcsp table's value at ``pc``."""
         insn = self._by_pc.get(pc)
+        if insn is None and self.instructions and self.entry <= pc < self.end:
+            return self.instructions[-1].spdelta  # past the emulated part: the frame as it stands
         return insn.spdelta if insn else 0
 
     def unsafe_point(self, pc: int) -> int:
@@ -300,12 +304,16 @@ def build_program(version: GoVersion, size: int, leaf: bool, buffer: Buffer) -> 
         if name == "runtime.asyncPreempt":
             frame = version.async_preempt_frame
         insns = asm.assemble(progs, entries[name], entries, symbol_for)
-        functions.append(Function(name, entries[name], tuple(insns), frame, **flags))
+        extent = real[name].size if name in real and name.startswith("runtime.asyncPreempt") else 0
+        functions.append(Function(name, entries[name], tuple(insns), frame, extent=extent, **flags))
     functions += [_stub(name, entries[name], symbol_for) for name in STUBS]
     return Program(version, size, leaf, buffer, tuple(sorted(functions, key=lambda f: f.entry)))
 
 
 def _stub(name: str, entry: int, symbol_for: dict[int, str]) -> Function:
+    if name == "runtime.newproc":  # the GC goroutine is not modelled: the user triggers the GC
+        insns = asm.assemble([Prog("RET", ("ret",), role="stub")], entry, {}, symbol_for)
+        return Function(name, entry, tuple(insns), 0, standin=True)
     insns = asm.assemble([Prog("BRK", ("brk #0",), role="stub")], entry, {}, symbol_for)
     return Function(name, entry, tuple(insns), 0, asm=True, stop=True, standin=True)
 

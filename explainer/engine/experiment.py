@@ -1,0 +1,158 @@
+"""Run a scenario end to end: emulate to the preemption point, preempt, unwind.
+
+The one entry point the CLI and the lab call; it returns values only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from . import unwind
+from .errors import ExplainerError
+from .machine import Machine, Snapshot, StackBounds
+from .preempt import Parked, Verdict, inject, verdict
+from .program import Function, Program, build_program
+from .runtime_data import facts_for
+from .scenario import DEFAULT_STACK, Scenario
+
+#: Headroom a frame needs below it: asyncPreempt's frames and the stack guard.
+_HEADROOM = 4096
+
+
+@dataclass(frozen=True)
+class StackSlot:
+    """One 8-byte word of the goroutine stack and what it holds."""
+
+    addr: int
+    value: int
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """What happened: the state at the preemption point, the runtime's verdict, the walk."""
+
+    scenario: Scenario
+    outcome: str
+    """clean, refused or crash."""
+    snapshot: Snapshot
+    verdict: Verdict
+    parked: Parked | None
+    walk: unwind.Walk | None
+    stack: tuple[StackSlot, ...]
+
+    @property
+    def output(self) -> tuple[str, ...]:
+        """Exactly what the runtime printed (nothing on a clean walk)."""
+        return self.walk.output if self.walk else ()
+
+
+def anchors(fn: Function) -> dict[str, int]:
+    """Named preemption points of the large-frame function, as absolute PCs."""
+    insns = fn.instructions
+    body = next(i.pc for i in insns if i.role == "body")
+    epi = [i for i in insns if i.role == "epilogue"]
+    writes = [i.pc for i in epi if i.writes_sp]
+    ret = next(i.pc for i in epi if i.go == "RET")
+    return {"entry": fn.entry, "body": body, "epilogue": epi[0].pc,
+            "sp1": writes[0], "sp2": writes[-1], "ret": ret}
+
+
+def resolve_point(fn: Function, at: str) -> int:
+    """An anchor or ``+0xNN`` to an absolute PC inside ``fn``."""
+    if at.startswith("+"):
+        pc = fn.entry + int(at[1:], 16)
+        if fn.at(pc) is None:
+            raise ExplainerError(f"bad preemption point {at}: no instruction of {fn.name} there")
+        return pc
+    return anchors(fn)[at]
+
+
+def effective_stack(s: Scenario) -> StackBounds:
+    """The scenario's stack; the default one doubles (as copystack would) until the frame fits."""
+    if s.stack != DEFAULT_STACK:
+        return s.stack
+    lo, hi = s.stack.lo, s.stack.hi
+    while hi - lo < s.size + _HEADROOM + 1024:
+        lo = hi - 2 * (hi - lo)
+    return StackBounds(lo, hi)
+
+
+def program_for(s: Scenario) -> Program:
+    """The assembled program for a scenario."""
+    return build_program(s.version, s.size, s.leaf, s.buffer)
+
+
+def start(s: Scenario, program: Program | None = None) -> Machine:
+    """A machine at main.big_stack's entry for this scenario."""
+    program = program or program_for(s)
+    return Machine(program, effective_stack(s), preempt_stop=s.unwind is unwind.Trigger.GC)
+
+
+def fault_pc(program: Program) -> int:
+    """Where runtime.(*unwinder).next loads gp.m.incgo in the real build."""
+    facts = facts_for(program.version)
+    shape = "fast_leaf" if program.leaf else "fast_nonleaf"
+    return facts.functions[shape]["runtime.(*unwinder).next"].entry + facts.incgo_fault_offset
+
+
+def run(s: Scenario) -> Result:
+    """Emulate to the preemption point (its first visit), preempt, and unwind."""
+    program = program_for(s)
+    m = start(s, program)
+    target = resolve_point(program.target, s.at)
+    ev = m.run_until(target)
+    if m.pc != target:
+        why = ev.text if ev else "the function never ran it"
+        if ev and "morestack" in ev.text:
+            why = "the stack check failed: the frame does not fit this stack (runtime.morestack)"
+        raise ExplainerError(f"preemption point {s.at} ({target:#x}) not reached: {why}")
+    snap = m.snapshot()
+    v = verdict(program, snap.pc, snap.sp, m.bounds.lo)
+    if not v.preemptible:
+        return Result(s, "refused", snap, v, None, None, describe_stack(m, snap, None))
+    parked = inject(m, v.resume_pc)
+    facts = facts_for(s.version)
+    walk = unwind.walk(program, parked.goroutine, m.read_u64, s.unwind, facts.incgo_offset,
+                       s.version, fault_pc(program))
+    outcome = "crash" if walk.outcome is unwind.Outcome.CRASH else "clean"
+    return Result(s, outcome, snap, v, parked, walk, describe_stack(m, snap, parked))
+
+
+def describe_stack(m: Machine, snap: Snapshot, parked: Parked | None) -> tuple[StackSlot, ...]:
+    """The interesting words: the big frame's edges and saved slots, and what preemption pushed."""
+    p = m.program
+    fn = p.target
+    entry_sp = m.bounds.stktopsp - _callers_frames(p)
+    real_sp = entry_sp - p.size
+    meanings: dict[int, str] = {
+        real_sp - 8: "saved FP (R29) of main.main",
+        real_sp: "saved LR -> main.main (big_stack's return address)",
+        entry_sp - 8: "FP slot at the frame's top",
+        entry_sp: "main.main's saved LR -> runtime.main",
+        m.bounds.stktopsp: "stktopsp: runtime.goexit's frame (top of stack)",
+    }
+    off = 8 if p.leaf else 32
+    misread = snap.sp if snap.sp != real_sp else None
+    for addr in (real_sp + off, real_sp + off + 8):
+        meanings.setdefault(addr, f"big_buffer[{addr - real_sp - off}..{addr - real_sp - off + 7}]")
+    if misread is not None and real_sp < misread < entry_sp:
+        i = misread - real_sp - off
+        meanings[misread] = f"big_buffer[{i}..{i + 7}] <- SP now" if i >= 0 else "<- SP now"
+    if parked is not None:
+        meanings[parked.pushed_at] = "pushCall: saved LR of the interrupted function"
+        meanings[parked.pushed_at - 8] = "pushCall: saved R29"
+        ap_sp = parked.pushed_at - p.by_name["runtime.asyncPreempt"].frame
+        meanings[ap_sp] = "asyncPreempt's frame: saved LR = resume PC"
+        meanings[parked.goroutine.sched_sp] = "asyncPreempt2's frame: saved LR -> asyncPreempt"
+    del fn
+    return tuple(StackSlot(a, m.read_u64(a), meanings[a]) for a in sorted(meanings, reverse=True))
+
+
+def _callers_frames(p: Program) -> int:
+    return p.by_name["main.main"].frame + p.by_name["runtime.main"].frame
+
+
+def with_scenario(s: Scenario, **changes: object) -> Scenario:
+    """A changed copy (validated)."""
+    return replace(s, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,117 @@
+"""Async preemption: the runtime's verdict at a PC, and the call it injects.
+
+``verdict`` mirrors ``isAsyncSafePoint`` (runtime/preempt.go); ``inject``
+mirrors ``sigctxt.pushCall`` (runtime/signal_arm64.go) and then really runs
+runtime.asyncPreempt and asyncPreempt2 in the emulator until ``mcall``, where
+the goroutine parks: ``sched.pc`` = the return address, ``sched.sp`` = SP, and
+``gp.m`` = nil (dropg), as the GC's ``suspendG`` leaves it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import asm
+from .machine import G_ADDR, G_M, Machine
+from .program import Program
+from .unwind import Goroutine
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Would the runtime preempt here, and where would the goroutine resume?"""
+
+    preemptible: bool
+    resume_pc: int
+    """The PC asyncPreempt returns to (backed up for a restartable sequence)."""
+    reason: str
+    unsafe_point: int
+    """The PCDATA_UnsafePoint value at the PC."""
+
+
+def verdict(program: Program, pc: int, sp: int, stack_lo: int) -> Verdict:
+    """isAsyncSafePoint(gp, pc, sp, lr): the checks in the runtime's order."""
+    if sp < stack_lo or sp - stack_lo < async_preempt_stack(program):
+        return Verdict(False, pc, "too little stack left to inject asyncPreempt", asm.SAFE)
+    f = program.findfunc(pc)
+    if f is None:
+        return Verdict(False, pc, "not a Go function (findfunc failed)", asm.SAFE)
+    up = f.unsafe_point(pc)
+    insn = f.at(pc)
+    if up == asm.UNSAFE:
+        why = ("uses R27, which asyncPreempt clobbers" if insn and insn.uses_r27
+               else "unsafe point: " + (insn.role if insn else "?"))
+        return Verdict(False, pc, f"not preemptible: {why}", up)
+    if f.asm:
+        return Verdict(False, pc, "not preemptible: assembly function (no locals pointer maps)", up)
+    if f.runtime:
+        return Verdict(False, pc, f"not preemptible: {f.name.split('.')[0]}. function", up)
+    if up in (asm.RESTART1, asm.RESTART2):
+        start = pc
+        while start > f.entry and f.unsafe_point(start - 4) == up:
+            start -= 4
+        return Verdict(True, start, f"restartable sequence: resumes at {start:#x}", up)
+    if up == asm.RESTART_AT_ENTRY:
+        return Verdict(True, f.entry, "restart at entry", up)
+    return Verdict(True, pc, "safe point", up)
+
+
+def async_preempt_stack(program: Program) -> int:
+    """asyncPreemptStack: asyncPreempt's and asyncPreempt2's frames plus 8 words (preempt.go init)."""
+    return program.by_name["runtime.asyncPreempt"].frame + program.by_name["runtime.asyncPreempt2"].frame + 64
+
+
+@dataclass(frozen=True)
+class Parked:
+    """The goroutine after asyncPreempt parked it."""
+
+    goroutine: Goroutine
+    pushed_at: int
+    """The SP after pushCall: where it saved LR (and R29 just below)."""
+    saved_lr: int
+    """The LR pushCall saved (the interrupted function's R30)."""
+    resume_pc: int
+
+
+def inject(machine: Machine, resume_pc: int) -> Parked:
+    """pushCall, then run asyncPreempt until asyncPreempt2's mcall parks the goroutine."""
+    regs = machine.regs()
+    sp = regs[31] - 16  # SP needs 16-byte alignment
+    machine.set_reg("RSP", sp)
+    machine.write_u64(sp, regs[30])
+    machine.write_u64(sp - 8, regs[29])
+    machine.set_reg("R30", resume_pc)
+    machine.set_reg("PC", machine.program.symbol("runtime.asyncPreempt"))
+    machine.event = None
+    machine.run_until(machine.program.symbol("runtime.mcall"), limit=10_000)
+    park = machine.regs()
+    machine.write_u64(G_ADDR + G_M, 0)  # dropg: a parked goroutine has no M
+    b = machine.bounds
+    gp = Goroutine(goid=1, stack_lo=b.lo, stack_hi=b.hi, stktopsp=b.stktopsp,
+                   sched_pc=park[30], sched_sp=park[31], m=0)
+    return Parked(gp, sp, regs[30], resume_pc)
+
+
+def park_analytically(program: Program, regs: tuple[int, ...], resume_pc: int, stack: tuple[int, int, int],
+                      overlay: dict[int, int]) -> Goroutine:
+    """The same parked state as ``inject``, computed without emulating asyncPreempt (for sweeps).
+
+    Writes into ``overlay`` the four words the unwinder reads: pushCall's LR, asyncPreempt's
+    saved LR (the resume PC) and asyncPreempt2's saved LR. A test checks it against ``inject``.
+    """
+    sp = regs[31] - 16
+    overlay[sp] = regs[30]
+    overlay[sp - 8] = regs[29]
+    ap = program.by_name["runtime.asyncPreempt"]
+    ap2 = program.by_name["runtime.asyncPreempt2"]
+    ap_sp = sp - ap.frame
+    overlay[ap_sp] = resume_pc
+    ap2_sp = ap_sp - ap2.frame
+    overlay[ap2_sp] = program.return_address_after("runtime.asyncPreempt", "runtime.asyncPreempt2")
+    park_pc = _park_pc(program)
+    lo, hi, top = stack
+    return Goroutine(1, lo, hi, top, park_pc, ap2_sp, 0)
+
+
+def _park_pc(program: Program) -> int:
+    return program.return_address_after("runtime.asyncPreempt2", "runtime.mcall")

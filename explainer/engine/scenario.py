@@ -1,0 +1,125 @@
+"""One value names a whole experiment, with a one-line form that round-trips.
+
+``go<version>/<size>[/leaf|/nonleaf][/buffer=B][/stack=0xLO-0xHI][/at=A][/unwind=T][/step=N]``
+Defaults (non-leaf, buffer=fast, the fast_leaf-go1.23.4.log stack, at=sp2,
+unwind=gc) are left out when printed, so each value prints one canonical string.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from .errors import ExplainerError
+from .frames import check_frame_size
+from .machine import StackBounds
+from .reproducer import Buffer, min_frame
+from .unwind import Trigger
+from .versions import GoVersion
+
+#: The stack of goroutine 1 in fast_leaf-go1.23.4.log.
+DEFAULT_STACK = StackBounds(0x40000AE000, 0x40000CE000)
+ANCHORS = ("entry", "body", "epilogue", "sp1", "sp2", "ret")
+_OFFSET = re.compile(r"^\+0x[0-9a-fA-F]+$")
+_STACK = re.compile(r"^(0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)$")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """An experiment: toolchain, frame, buffer, stack, where to preempt, who unwinds."""
+
+    version: GoVersion
+    size: int
+    leaf: bool = False
+    buffer: Buffer = Buffer.FAST
+    stack: StackBounds = DEFAULT_STACK
+    at: str = "sp2"
+    """A named anchor (entry, body, epilogue, sp1, sp2, ret) or ``+0xNN`` from the entry."""
+    unwind: Trigger = Trigger.GC
+    step: int | None = None
+    """Where the lab's cursor stands when opened (instructions from the entry)."""
+
+    def __post_init__(self) -> None:
+        check_frame_size(self.size)
+        if self.size < min_frame(self.leaf):
+            raise ExplainerError(
+                f"bad frame size {self.size}: the reproducer needs at least {min_frame(self.leaf)} bytes "
+                f"for a {'leaf' if self.leaf else 'non-leaf'} frame")
+        if self.stack.lo >= self.stack.hi or self.stack.lo % 16 or self.stack.hi % 16:
+            raise ExplainerError(f"bad stack {self.stack.lo:#x}-{self.stack.hi:#x}: need 16-aligned lo < hi")
+        if self.at not in ANCHORS and not (_OFFSET.match(self.at) and int(self.at[1:], 16) % 4 == 0):
+            raise ExplainerError(f"bad preemption point {self.at!r}: one of {', '.join(ANCHORS)} "
+                                 "or +0xNN (a multiple of 4)")
+        if self.step is not None and self.step < 0:
+            raise ExplainerError(f"bad step {self.step}: must be 0 or more")
+
+    def __str__(self) -> str:
+        parts = [f"go{self.version}", str(self.size)]
+        if self.leaf:
+            parts.append("leaf")
+        if self.buffer is not Buffer.FAST:
+            parts.append(f"buffer={self.buffer.value}")
+        if self.stack != DEFAULT_STACK:
+            parts.append(f"stack={self.stack.lo:#x}-{self.stack.hi:#x}")
+        if self.at != "sp2":
+            parts.append(f"at={self.at}")
+        if self.unwind is not Trigger.GC:
+            parts.append(f"unwind={self.unwind.value}")
+        if self.step is not None:
+            parts.append(f"step={self.step}")
+        return "/".join(parts)
+
+    def with_stack(self, text: str) -> Scenario:
+        """The same scenario on other stack bounds (``--stack 0xLO-0xHI``)."""
+        return replace(self, stack=parse_stack(text))
+
+
+def parse_stack(text: str) -> StackBounds:
+    """``0xLO-0xHI``."""
+    m = _STACK.match(text.strip())
+    if not m:
+        raise ExplainerError(f"bad stack {text!r}: expected 0xLO-0xHI")
+    return StackBounds(int(m.group(1), 16), int(m.group(2), 16))
+
+
+def parse(text: str) -> Scenario:
+    """Parse the one-line form; every mistake names the part that is wrong."""
+    parts = [p for p in text.strip().split("/")]
+    if len(parts) < 2 or not parts[0].startswith("go"):
+        raise ExplainerError(f"bad scenario {text!r}: expected go<version>/<size>[/...]")
+    version = GoVersion.parse(parts[0])
+    if not parts[1].isdigit():
+        raise ExplainerError(f"bad frame size {parts[1]!r}: expected a number of bytes")
+    fields: dict[str, object] = {"version": version, "size": int(parts[1])}
+    seen: set[str] = set()
+    for part in parts[2:]:
+        key, _, value = part.partition("=")
+        if key in seen or (key in ("leaf", "nonleaf") and seen & {"leaf", "nonleaf"}):
+            raise ExplainerError(f"bad scenario part {part!r}: given twice")
+        seen.add(key)
+        if part in ("leaf", "nonleaf"):
+            fields["leaf"] = part == "leaf"
+        elif key == "buffer":
+            try:
+                fields["buffer"] = Buffer(value)
+            except ValueError:
+                raise ExplainerError(f"bad buffer {value!r}: one of "
+                                     f"{', '.join(b.value for b in Buffer)}") from None
+        elif key == "stack":
+            fields["stack"] = parse_stack(value)
+        elif key == "at":
+            fields["at"] = value
+        elif key == "unwind":
+            try:
+                fields["unwind"] = Trigger(value)
+            except ValueError:
+                raise ExplainerError(f"bad unwind {value!r}: one of "
+                                     f"{', '.join(t.value for t in Trigger)}") from None
+        elif key == "step":
+            if not value.isdigit():
+                raise ExplainerError(f"bad step {value!r}: expected a number")
+            fields["step"] = int(value)
+        else:
+            raise ExplainerError(f"bad scenario part {part!r}: expected leaf, nonleaf, buffer=, "
+                                 "stack=, at=, unwind= or step=")
+    return Scenario(**fields)  # type: ignore[arg-type]

@@ -1,0 +1,239 @@
+"""The runtime's stack walk, mirroring ``runtime.(*unwinder)`` in runtime/traceback.go.
+
+``initAt`` starts from the parked goroutine's ``sched`` (pc, sp, lr=0);
+``resolveInternal`` derives ``frame.fp = frame.sp + funcspdelta(pc)`` and, on
+arm64, reads the return address from ``*(frame.sp)``; ``next`` steps to the
+caller (for an injected call such as asyncPreempt it reads the LR that
+``pushCall`` saved and uses it only when ``funcspdelta == 0``);
+``finishInternal`` checks that the walk ended at ``gp.stktopsp``. Every step is
+data (:class:`UnwindStep`); the outcome carries the runtime's own text for the
+chosen release.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .program import Function, Program
+from .versions import GoVersion
+
+
+class Trigger(enum.Enum):
+    """Who walks the stack, with the flags it passes (RUNTIME.md's table)."""
+
+    GC = "gc"
+    """GC stack scan of another goroutine: ``scanstack``, flags 0."""
+    TRACEBACK = "traceback"
+    """Traceback of all goroutines (``tracebackothers``): unwindPrintErrors."""
+    PROFILE = "profile"
+    """CPU profiler (SIGPROF): unwindSilentErrors."""
+    PANIC = "panic"
+    """A panic in this goroutine: walks its own stack only."""
+    COPY = "copy"
+    """Stack copy/shrink during GC: refused while gp.asyncSafePoint is set."""
+
+    @property
+    def print_errors(self) -> bool:
+        """unwindPrintErrors is set."""
+        return self is Trigger.TRACEBACK
+
+    @property
+    def silent_errors(self) -> bool:
+        """unwindSilentErrors is set."""
+        return self is Trigger.PROFILE
+
+    @property
+    def where(self) -> str:
+        """The runtime call that starts this walk."""
+        return {
+            Trigger.GC: "runtime.scanstack (mgcmark.go) u.init(gp, 0)",
+            Trigger.TRACEBACK: "runtime.tracebackothers u.initAt(..., unwindPrintErrors)",
+            Trigger.PROFILE: "runtime.sigprof u.initAt(..., unwindSilentErrors)",
+            Trigger.PANIC: "runtime.gopanic: walks the panicking goroutine's own stack",
+            Trigger.COPY: "runtime.copystack via shrinkstack (stack.go)",
+        }[self]
+
+
+class Outcome(enum.Enum):
+    """How a walk ended."""
+
+    CLEAN = "clean"
+    """Reached runtime.goexit with frame.sp == stktopsp, or stopped quietly."""
+    CRASH = "crash"
+    """The runtime threw or faulted."""
+    CANNOT_SEE = "cannot-see"
+    """This trigger never walks a goroutine parked in this state."""
+
+
+@dataclass(frozen=True)
+class UnwindStep:
+    """One frame of the walk, in the runtime's terms."""
+
+    function: str
+    """funcname(frame.fn), or ``?`` when findfunc failed."""
+    pc: int
+    """frame.pc."""
+    sp: int
+    """frame.sp."""
+    fp: int
+    """frame.fp = frame.sp + funcspdelta(f, frame.pc)."""
+    spdelta: int
+    """funcspdelta(f, frame.pc): the frame size the table records at this PC."""
+    slot: int | None
+    """The address the return address was read from (None when no read happened)."""
+    value: int | None
+    """What was read there: the caller's PC as the unwinder believes it."""
+    verdict: str
+    """What the runtime concludes at this step, in a few words."""
+
+
+@dataclass(frozen=True)
+class Walk:
+    """A whole stack walk: its steps, how it ended, and what the runtime printed."""
+
+    trigger: Trigger
+    steps: tuple[UnwindStep, ...]
+    outcome: Outcome
+    output: tuple[str, ...]
+    """The runtime's lines, exactly as printed (``fatal error: ...`` included)."""
+    reason: str
+    """One sentence: why it ended so."""
+
+    @property
+    def message(self) -> str | None:
+        """The output joined by newlines, or None when the runtime printed nothing."""
+        return "\n".join(self.output) if self.output else None
+
+
+@dataclass(frozen=True)
+class Goroutine:
+    """What the unwinder needs of the parked goroutine (runtime.g fields)."""
+
+    goid: int
+    stack_lo: int
+    stack_hi: int
+    stktopsp: int
+    sched_pc: int
+    sched_sp: int
+    m: int = 0
+    """gp.m: 0 (nil) for a parked goroutine: the reason for the 0x118 SIGSEGV."""
+
+
+ReadWord = Callable[[int], int]
+
+
+def _hex(v: int) -> str:
+    return f"{v:#x}"
+
+
+def walk(program: Program, gp: Goroutine, read: ReadWord, trigger: Trigger,
+         incgo_offset: int, version: GoVersion, fault_pc: int = 0, max_frames: int = 64) -> Walk:
+    """Walk ``gp``'s stack as the runtime does for ``trigger``.
+
+    Args:
+        program: The function table (findfunc, funcspdelta, flags).
+        gp: The parked goroutine.
+        read: Reads one 8-byte word of goroutine memory.
+        trigger: Who unwinds (sets the flags).
+        incgo_offset: offsetof(runtime.m, incgo) for this release.
+        version: The release, for its printed texts and the go1.27 nil-m guard.
+        fault_pc: Where in runtime.(*unwinder).next the gp.m.incgo load sits (real builds).
+        max_frames: A bound, so a corrupt stack cannot loop forever.
+    """
+    if trigger is Trigger.PANIC:
+        return Walk(trigger, (), Outcome.CANNOT_SEE, (),
+                    "A panic unwinds only the panicking goroutine's own stack, which is mid-call, "
+                    "never parked between the two ADDs: it cannot see this state.")
+    if trigger is Trigger.COPY:
+        return Walk(trigger, (), Outcome.CANNOT_SEE, (),
+                    "isShrinkStackSafe refuses while gp.asyncSafePoint is set, and growth only "
+                    "comes from the goroutine's own morestack: no stack copy walks this state.")
+    steps: list[UnwindStep] = []
+    fn = program.findfunc(gp.sched_pc)
+    pc, sp, lr = gp.sched_pc, gp.sched_sp, 0
+    for _ in range(max_frames):
+        if fn is None:  # initAt: not a Go function
+            break
+        # resolveInternal
+        delta = fn.spdelta(pc)
+        fp = sp + delta
+        slot: int | None = None
+        if fn.topframe:
+            lr = 0
+        elif lr == 0:
+            slot = sp
+            lr = read(sp)
+        steps.append(UnwindStep(fn.name, pc, sp, fp, delta, slot, lr if slot is not None or lr else None,
+                                "top of stack" if fn.topframe else "ok"))
+        # next
+        if lr == 0:
+            return _finish(steps, gp, trigger, sp, version)
+        caller = program.findfunc(lr)
+        if caller is None:
+            return _bad_pc(steps, gp, trigger, fn, lr, incgo_offset, version, fault_pc)
+        injected = fn.injected
+        pc, sp, lr, fn = lr, fp, 0, caller
+        if injected:
+            x = read(sp)
+            sp += 16  # alignUp(sys.MinFrameSize, sys.StackAlign)
+            if caller.spdelta(pc) == 0:
+                lr = x
+            steps[-1] = _with_verdict(steps[-1], f"injected call: pushCall saved LR {_hex(x)} at "
+                                      f"{_hex(sp - 16)}; frame.sp += 16" +
+                                      ("" if lr else f"; spdelta={caller.spdelta(pc)} != 0, so the LR is "
+                                       "ignored and read from *(frame.sp) instead"))
+    return Walk(trigger, tuple(steps), Outcome.CRASH, ("fatal error: traceback stuck",),
+                "The walk did not end.")
+
+
+def _with_verdict(step: UnwindStep, verdict: str) -> UnwindStep:
+    return UnwindStep(step.function, step.pc, step.sp, step.fp, step.spdelta, step.slot, step.value, verdict)
+
+
+def _finish(steps: list[UnwindStep], gp: Goroutine, trigger: Trigger, sp: int, version: GoVersion) -> Walk:
+    """finishInternal: with no error flags, the walk must end exactly at gp.stktopsp."""
+    last = steps[-1]
+    flags_set = trigger.print_errors or trigger.silent_errors
+    if sp == gp.stktopsp:
+        steps[-1] = _with_verdict(last, "lr == 0 at stktopsp: the walk is complete")
+        return Walk(trigger, tuple(steps), Outcome.CLEAN, (), "The walk reached runtime.goexit at stktopsp.")
+    if flags_set:
+        steps[-1] = _with_verdict(last, "lr == 0 before stktopsp: walk ends early (errors tolerated)")
+        return Walk(trigger, tuple(steps), Outcome.CLEAN, (),
+                    f"The return address read was 0, so the {trigger.value} walk stopped early; "
+                    "with error flags set, finishInternal does not check frame.sp.")
+    steps[-1] = _with_verdict(last, "lr == 0 but frame.sp != stktopsp: throw")
+    out = (f"runtime: g{gp.goid}: frame.sp={_hex(sp)} top={_hex(gp.stktopsp)}",
+           f"\tstack=[{_hex(gp.stack_lo)}-{_hex(gp.stack_hi)}",
+           "fatal error: traceback did not unwind completely")
+    return Walk(trigger, tuple(steps), Outcome.CRASH, out,
+                f"The slot read as the return address held 0, so the walk stopped at "
+                f"frame.sp={_hex(sp)}, {gp.stktopsp - sp:,} bytes short of stktopsp.")
+
+
+def _bad_pc(steps: list[UnwindStep], gp: Goroutine, trigger: Trigger, fn: Function, lr: int,
+            incgo_offset: int, version: GoVersion, fault_pc: int) -> Walk:
+    """next(): findfunc(frame.lr) failed."""
+    fail = not (trigger.print_errors or trigger.silent_errors)
+    do_print = not trigger.silent_errors
+    last = steps[-1]
+    if do_print and gp.m == 0 and not version.guards_nil_m:
+        steps[-1] = _with_verdict(last, f"findfunc({_hex(lr)}) invalid; gp.m.incgo with gp.m == nil")
+        out = ("SIGSEGV: segmentation violation",
+               f"PC={_hex(fault_pc)} m=0 sigcode=1 addr={_hex(incgo_offset)}")
+        return Walk(trigger, tuple(steps), Outcome.CRASH, out,
+                    f"{_hex(lr)} is not a function's PC; before printing, next() reads gp.m.incgo, but the "
+                    f"parked goroutine's gp.m is nil: a load from address {_hex(incgo_offset)}.")
+    out: tuple[str, ...] = ()
+    if do_print:
+        sep = " " if version.guards_nil_m else ""
+        out = (f"runtime: g{sep}{gp.goid}: unexpected return pc for {fn.name} called from {_hex(lr)}",)
+    if fail:
+        steps[-1] = _with_verdict(last, f"findfunc({_hex(lr)}) invalid: throw")
+        return Walk(trigger, tuple(steps), Outcome.CRASH, out + ("fatal error: unknown caller pc",),
+                    f"{_hex(lr)} is not a function's PC and a GC scan must see every frame.")
+    steps[-1] = _with_verdict(last, f"findfunc({_hex(lr)}) invalid: stop (errors tolerated)")
+    return Walk(trigger, tuple(steps), Outcome.CLEAN, out,
+                f"{_hex(lr)} is not a function's PC; the {trigger.value} walk stops there without crashing.")
