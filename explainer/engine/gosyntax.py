@@ -242,10 +242,11 @@ def _manual_form(insn: cpu.CsInsn) -> tuple[str, list[_Arg]] | None:
     op = _go_opcode(insn, word)
     if op not in _GO_OPS or _SVE.search(insn.op_str):
         return None
-    if op == "BFM":  # capstone's BFC alias (ARMv8.2); arm64asm shows the BFM
+    if insn.mnemonic == "bfc":  # ARMv8.2 alias; arm64asm shows BFXIL or plain BFM
         rd = _Arg("reg", reg="x" if word >> 31 else "w", num=word & 31)
-        zr = _Arg("reg", reg=rd.reg, num=31)
-        return op, [rd, zr, _Arg("imm", f"${(word >> 16) & 63}"), _Arg("imm", f"${(word >> 10) & 63}")]
+        immr, imms = (word >> 16) & 63, (word >> 10) & 63
+        fields = (immr, imms - immr + 1) if op == "BFXIL" else (immr, imms)
+        return op, [rd, _Arg("reg", reg=rd.reg, num=31), *(_Arg("imm", f"${f}") for f in fields)]
     args = _operands(insn, op, word)
     if op == "ORR" and len(args) == 2 and args[0].kind == "reg":
         args.insert(1, _Arg("reg", reg=args[0].reg, num=31))  # capstone said mov
@@ -263,7 +264,9 @@ def _go_opcode(insn: cpu.CsInsn, word: int) -> str:
         return "ORR" if _move_wide_preferred(word) else "MOV"
     if op in ("SSHLL", "USHLL", "SSHLL2", "USHLL2") and insn.op_str.endswith("#0"):
         return op[0] + "XTL" + op[5:]
-    return "BFM" if op == "BFC" else op
+    if op == "BFC":
+        return "BFXIL" if (word >> 10) & 63 >= (word >> 16) & 63 else "BFM"
+    return op
 
 
 def _operands(insn: cpu.CsInsn, op: str, word: int) -> list[_Arg]:
@@ -467,8 +470,9 @@ def _system(insn: cpu.CsInsn, word: int) -> tuple[str, list[_Arg]] | None:
         return "SYSL", [gpr, _Arg("imm", f"${op1 << 16 | crn << 12 | crm << 8 | op2 << 5}")]
     if insn.mnemonic in ("dc", "tlbi") and insn.operands:
         name = insn.op_str.split(",")[0].strip().upper()
-        text = name if len(insn.operands) < 2 else f"{name}, {_gpr(insn, insn.operands[1].reg)}"
-        return insn.mnemonic.upper(), [_Arg("text", text)]
+        if len(insn.operands) < 2:  # arm64asm insists Rt is 31 when unused
+            return (insn.mnemonic.upper(), [_Arg("text", name)]) if rt == 31 else None
+        return insn.mnemonic.upper(), [_Arg("text", f"{name}, {_gpr(insn, insn.operands[1].reg)}")]
     return None  # SYS, IC, AT and later system instructions: arm64asm decodes none
 
 

@@ -331,7 +331,8 @@ def _place(sizes: dict[str, int], real: dict[str, int]) -> dict[str, int]:
     """Real entries where nothing overlaps; anything that would overlap goes after the rest."""
     placed: dict[str, int] = {}
     spans: list[tuple[int, int]] = []
-    order = sorted(sizes, key=lambda n: real.get(n, 1 << 40))
+    # main.big_stack first: it must sit at the real build's address; stand-ins give way.
+    order = sorted(sizes, key=lambda n: (n != TARGET, real.get(n, 1 << 40)))
     for name in order:
         start = real.get(name)
         if start is None or any(start < e and s < start + sizes[name] for s, e in spans):

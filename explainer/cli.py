@@ -1,0 +1,156 @@
+"""The ``explainer`` command: the lab, and the engine from the command line.
+
+Bad input prints one line on stderr and exits 2; nothing else is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import NoReturn
+
+from . import __version__
+from .engine import experiment
+from .engine.errors import ExplainerError
+from .engine.frames import check_frame_size
+from .engine.program import target_progs
+from .engine.reproducer import Buffer
+from .engine.scenario import Scenario, parse
+from .engine.versions import GoVersion, known_versions
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        print(f"explainer: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="explainer", description="Go's arm64 split-epilogue race, emulated for real.")
+    p.add_argument("--version", action="version", version=f"explainer {__version__}")
+    p.add_argument("--scenario", help="open the lab on a scenario (go1.23.4/65552/leaf ...)")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    sub.add_parser("versions", help="Go releases the model knows")
+    for name, helptext in (("frame", "prologue and epilogue of a frame"),
+                           ("sweep", "preempt at every instruction and unwind")):
+        sp = sub.add_parser(name, help=helptext)
+        sp.add_argument("--go", required=True, help="1.23.4 or go1.23.4")
+        sp.add_argument("--size", required=True, help="frame size in bytes (a positive multiple of 16)")
+        sp.add_argument("--leaf", action="store_true", help="a leaf function (calls nothing)")
+        sp.add_argument("--json", action="store_true")
+        if name == "sweep":
+            sp.add_argument("--unwind", default="gc", help="gc, traceback, profile, panic or copy")
+    rp = sub.add_parser("run", help="emulate a scenario and print what the runtime prints")
+    rp.add_argument("scenario")
+    rp.add_argument("--stack", help="0xLO-0xHI: replaces the scenario's stack")
+    rp.add_argument("--json", action="store_true")
+    return p
+
+
+def _size(text: str) -> int:
+    if not text.strip().isdigit():
+        raise ExplainerError(f"bad frame size {text!r}: must be a positive multiple of 16")
+    size = int(text)
+    check_frame_size(size)
+    return size
+
+
+def _insn(i: object) -> dict[str, object]:
+    return {"pc": i.offset, "hex": i.hex, "go": i.go, "arm": i.arm}  # type: ignore[attr-defined]
+
+
+def cmd_frame(args: argparse.Namespace) -> int:
+    from .engine.asm import assemble
+
+    version, size = GoVersion.parse(args.go), _size(args.size)
+    from .engine.frames import epilogue, needs_stack_check, prologue, stack_check
+
+    progs = (stack_check(size, "entry") if needs_stack_check(size, args.leaf) else []) + prologue(size)
+    entry = 0x77B70
+    pro = assemble(progs, entry, {"entry": entry}, {})
+    epi = assemble(epilogue(version, size, args.leaf), entry + 4 * len(pro), {}, {})
+    epi = [type(e)(**{**e.__dict__, "offset": e.pc - entry}) for e in epi]
+    if args.json:
+        print(json.dumps({"go": str(version), "size": size, "leaf": args.leaf, "entry": entry,
+                          "prologue": [_insn(i) for i in pro], "epilogue": [_insn(i) for i in epi]}))
+        return 0
+    print(f"go{version} · frame {size:,} B · {'leaf' if args.leaf else 'non-leaf'}")
+    for title, insns in (("prologue", pro), ("epilogue", epi)):
+        print(f"{title}:")
+        for i in insns:
+            mark = "  <- writes RSP" if i.writes_sp else ""
+            print(f"  +{i.offset:#06x}  {i.hex}  {i.go:<32} {i.arm}{mark}")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .engine.sweep import sweep
+
+    s = parse(f"go{GoVersion.parse(args.go)}/{_size(args.size)}{'/leaf' if args.leaf else ''}/unwind={args.unwind}")
+    points = sweep(s)
+    unsafe = sum(p.outcome == "unsafe" for p in points)
+    if args.json:
+        print(json.dumps({"go": str(s.version), "size": s.size, "leaf": s.leaf,
+                          "points": [{"pc": p.offset, "go": p.go, "outcome": p.outcome, "reason": p.reason,
+                                      "message": p.message} for p in points], "unsafe": unsafe}))
+        return 0
+    for p in points:
+        extra = f"  -> {p.message.splitlines()[-1]}" if p.message else ""
+        print(f"+{p.offset:#06x}  {p.go:<36} {p.outcome:<16} {p.reason}{extra}")
+    print(f"{unsafe} unsafe instruction{'s' if unsafe != 1 else ''} out of {len(points)}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    s = parse(args.scenario)
+    if args.stack:
+        s = s.with_stack(args.stack)
+    r = experiment.run(s)
+    if args.json:
+        snap = r.snapshot
+        print(json.dumps({
+            "scenario": str(s), "outcome": r.outcome, "output": list(r.output),
+            "snapshot": {"pc": snap.pc - r_entry(s), "regs": {n: v for n, v in zip(_REG_NAMES, snap.regs)},
+                         "stack": [{"addr": x.addr, "value": x.value, "meaning": x.meaning} for x in r.stack]},
+            "unwind": [{"function": u.function, "pc": u.pc, "sp": u.sp, "fp": u.fp, "slot": u.slot,
+                        "value": u.value, "verdict": u.verdict} for u in (r.walk.steps if r.walk else ())],
+        }))
+    else:
+        for line in r.output:
+            print(line)
+    return 1 if r.outcome == "crash" else 0
+
+
+_REG_NAMES = tuple(f"R{i}" for i in range(31)) + ("RSP",)
+
+
+def r_entry(s: Scenario) -> int:
+    return experiment.program_for(s).target.entry
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "versions":
+            for v in known_versions():
+                print(v.name)
+            return 0
+        if args.command == "frame":
+            return cmd_frame(args)
+        if args.command == "sweep":
+            return cmd_sweep(args)
+        if args.command == "run":
+            return cmd_run(args)
+        if args.scenario:
+            parse(args.scenario)
+        print("The lab (Textual app) is not built yet: try `explainer run go1.23.4/65552/leaf`.",
+              file=sys.stderr)
+        return 0
+    except ExplainerError as err:
+        print(f"explainer: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
