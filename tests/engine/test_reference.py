@@ -125,7 +125,8 @@ def _pcdata(path: Path) -> dict[int, int]:
             current = int(m.group(1))
             continue
         m = re.match(r"\s+0x([0-9a-f]{4}) \d+ \(", line)
-        if m and "PCDATA" not in line and "FUNCDATA" not in line:
+        zero_size = ("PCDATA", "FUNCDATA", "\tNOP", "TEXT\t")  # no machine code at that PC
+        if m and not any(z in line for z in zero_size):
             values.setdefault(int(m.group(1), 16), current)
     return values
 
