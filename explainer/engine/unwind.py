@@ -228,8 +228,9 @@ def _bad_pc(steps: list[UnwindStep], gp: Goroutine, trigger: Trigger, fn: Functi
                     f"parked goroutine's gp.m is nil: a load from address {_hex(incgo_offset)}.")
     out: tuple[str, ...] = ()
     if do_print:
-        sep = " " if version.guards_nil_m else ""
-        out = (f"runtime: g{sep}{gp.goid}: unexpected return pc for {fn.name} called from {_hex(lr)}",)
+        # traceback.go prints "runtime: g " with a space here in every release (go1.22 to go1.27),
+        # unlike finishInternal's "runtime: g1: frame.sp=" line.
+        out = (f"runtime: g {gp.goid}: unexpected return pc for {fn.name} called from {_hex(lr)}",)
     if fail:
         steps[-1] = _with_verdict(last, f"findfunc({_hex(lr)}) invalid: throw")
         return Walk(trigger, tuple(steps), Outcome.CRASH, out + ("fatal error: unknown caller pc",),

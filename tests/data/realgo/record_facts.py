@@ -446,6 +446,20 @@ def version_facts(v):
                  "string literals as is, other args as {expr}. The unexpected-return-pc line has "
                  "\"runtime: g \" (space) and the frame.sp line \"runtime: g\" (no space) in this version.")
     facts["texts"] = t
+    if v.startswith("1.27"):
+        q = lambda k: {"at": t[k]["at"], "source": t[k]["source"]}
+        facts["claim_check_1_27"] = {
+            "claim": ("from go1.27 a gp.m != nil guard skips the incgo read; an invalid LR then prints "
+                      "'runtime: g N: unexpected return pc for F called from 0x...' and, when no error flags "
+                      "are set (GC scan), throws 'unknown caller pc'"),
+            "verdict": "confirmed by the source lines quoted here" if t["next_m_nil_guard"] else "NOT confirmed: no guard",
+            "guard_and_incgo": q("next_incgo_read"),
+            "unexpected_return_pc": q("unexpected_return_pc"),
+            "unknown_caller_pc": q("unknown_caller_pc"),
+            "block_verbatim": t["next_invalid_lr_block"],
+            "note": ("the 'runtime: g ' (with a space) spelling is not new in 1.27: every version here has it "
+                     "in this print; the finishInternal frame.sp line has 'runtime: g' without a space"),
+        }
 
     # cross-check against the crash logs of this version (each log against the build of its own program)
     checks, seen, cache = [], set(), {}
