@@ -34,11 +34,10 @@ def _capstone_names(prefix: str) -> dict[int, str]:
 
 
 #: Capstone's arm64 condition codes ("hs", "lo", ...), shift kinds ("lsl", "asr",
-#: ...), extend kinds ("uxtw", ...) and vector arrangements ("16b", "1d", ...).
+#: ...) and extend kinds ("uxtw", ...).
 CONDITIONS = _capstone_names("ARM64_CC_")
 SHIFTS = _capstone_names("ARM64_SFT_")
 EXTENDS = _capstone_names("ARM64_EXT_")
-ARRANGEMENTS = _capstone_names("ARM64_VAS_")
 
 #: Unicorn register ids for X0..X30, in order.
 UC_X = tuple(getattr(uc_arm64, f"UC_ARM64_REG_X{i}") for i in range(31))
