@@ -14,9 +14,7 @@ from . import __version__
 from .engine import experiment
 from .engine.errors import ExplainerError
 from .engine.frames import check_frame_size
-from .engine.program import target_progs
-from .engine.reproducer import Buffer
-from .engine.scenario import Scenario, parse
+from .engine.scenario import parse
 from .engine.versions import GoVersion, known_versions
 
 
@@ -111,7 +109,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         snap = r.snapshot
         print(json.dumps({
             "scenario": str(s), "outcome": r.outcome, "output": list(r.output),
-            "snapshot": {"pc": snap.pc - r_entry(s), "regs": {n: v for n, v in zip(_REG_NAMES, snap.regs)},
+            "snapshot": {"pc": snap.pc - r.entry, "regs": {n: v for n, v in zip(_REG_NAMES, snap.regs)},
                          "stack": [{"addr": x.addr, "value": x.value, "meaning": x.meaning} for x in r.stack]},
             "unwind": [{"function": u.function, "pc": u.pc, "sp": u.sp, "fp": u.fp, "slot": u.slot,
                         "value": u.value, "verdict": u.verdict} for u in (r.walk.steps if r.walk else ())],
@@ -123,10 +121,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 _REG_NAMES = tuple(f"R{i}" for i in range(31)) + ("RSP",)
-
-
-def r_entry(s: Scenario) -> int:
-    return experiment.program_for(s).target.entry
 
 
 def main(argv: list[str] | None = None) -> int:

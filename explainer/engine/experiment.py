@@ -40,6 +40,8 @@ class Result:
     parked: Parked | None
     walk: unwind.Walk | None
     stack: tuple[StackSlot, ...]
+    entry: int
+    """main.big_stack's entry, so PCs can be given as offsets."""
 
     @property
     def output(self) -> tuple[str, ...]:
@@ -110,19 +112,18 @@ def run(s: Scenario) -> Result:
     snap = m.snapshot()
     v = verdict(program, snap.pc, snap.sp, m.bounds.lo)
     if not v.preemptible:
-        return Result(s, "refused", snap, v, None, None, describe_stack(m, snap, None))
+        return Result(s, "refused", snap, v, None, None, describe_stack(m, snap, None), program.target.entry)
     parked = inject(m, v.resume_pc)
     facts = facts_for(s.version)
     walk = unwind.walk(program, parked.goroutine, m.read_u64, s.unwind, facts.incgo_offset,
                        s.version, fault_pc(program))
     outcome = "crash" if walk.outcome is unwind.Outcome.CRASH else "clean"
-    return Result(s, outcome, snap, v, parked, walk, describe_stack(m, snap, parked))
+    return Result(s, outcome, snap, v, parked, walk, describe_stack(m, snap, parked), program.target.entry)
 
 
 def describe_stack(m: Machine, snap: Snapshot, parked: Parked | None) -> tuple[StackSlot, ...]:
     """The interesting words: the big frame's edges and saved slots, and what preemption pushed."""
     p = m.program
-    fn = p.target
     entry_sp = m.bounds.stktopsp - _callers_frames(p)
     real_sp = entry_sp - p.size
     meanings: dict[int, str] = {
@@ -145,7 +146,6 @@ def describe_stack(m: Machine, snap: Snapshot, parked: Parked | None) -> tuple[S
         ap_sp = parked.pushed_at - p.by_name["runtime.asyncPreempt"].frame
         meanings[ap_sp] = "asyncPreempt's frame: saved LR = resume PC"
         meanings[parked.goroutine.sched_sp] = "asyncPreempt2's frame: saved LR -> asyncPreempt"
-    del fn
     return tuple(StackSlot(a, m.read_u64(a), meanings[a]) for a in sorted(meanings, reverse=True))
 
 

@@ -119,7 +119,7 @@ class Machine:
 
     def _enter_target(self) -> None:
         """newproc's start: SP = stktopsp, LR = goexit+4, PC = runtime.main; run to big_stack."""
-        for i, reg in enumerate(cpu.UC_X):
+        for reg in cpu.UC_X:
             self.uc.reg_write(reg, 0)
         self.uc.reg_write(cpu.UC_SP, self.bounds.stktopsp)
         self.uc.reg_write(cpu.UC_X[30], self.program.symbol("runtime.goexit") + 4)

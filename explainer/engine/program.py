@@ -154,7 +154,7 @@ def _label_first(progs: list[Prog], label: str) -> list[Prog]:
     return [Prog(p.source, p.machine, p.role, p.spadj, p.unsafe, p.restartable, label, p.note)] + progs[1:]
 
 
-def _small_go_func(version: GoVersion, frame: int, calls: list[Prog], leaf: bool = False) -> list[Prog]:
+def _small_go_func(frame: int, calls: list[Prog]) -> list[Prog]:
     progs = stack_check(frame, "morestack") + prologue(frame) + calls
     tail = morestack_tail(frame, "entry", "runtime.morestack_noctxt.abi0", spill_args=0)
     return _label_first(progs, "entry") + _label_first(tail[1:], "morestack")
@@ -168,7 +168,7 @@ def _main_main(version: GoVersion, frame: int, val: int) -> list[Prog]:
         Prog("CALL main.big_stack(SB)", ("bl {main.big_stack}",)),
         Prog("JMP loop", ("b {loop}",)),
     ]
-    return _small_go_func(version, frame, calls)
+    return _small_go_func(frame, calls)
 
 
 def _runtime_main(version: GoVersion, frame: int) -> list[Prog]:
@@ -177,7 +177,7 @@ def _runtime_main(version: GoVersion, frame: int) -> list[Prog]:
         Prog("CALL main.main(SB)", ("bl {main.main}",), note="fn := main_main; fn()"),
         Prog("JMP -1(PC)", ("b {__self__}",), label="__self__"),
     ]
-    return _small_go_func(version, frame, calls)
+    return _small_go_func(frame, calls)
 
 
 def _sink(version: GoVersion) -> list[Prog]:

@@ -82,6 +82,14 @@ def parse_stack(text: str) -> StackBounds:
     return StackBounds(int(m.group(1), 16), int(m.group(2), 16))
 
 
+def _choice(kind: type[Buffer] | type[Trigger], value: str, what: str) -> Buffer | Trigger:
+    """An enum member by value, or an error naming every allowed value."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise ExplainerError(f"bad {what} {value!r}: one of {', '.join(m.value for m in kind)}") from None
+
+
 def parse(text: str) -> Scenario:
     """Parse the one-line form; every mistake names the part that is wrong."""
     parts = [p for p in text.strip().split("/")]
@@ -100,21 +108,13 @@ def parse(text: str) -> Scenario:
         if part in ("leaf", "nonleaf"):
             fields["leaf"] = part == "leaf"
         elif key == "buffer":
-            try:
-                fields["buffer"] = Buffer(value)
-            except ValueError:
-                raise ExplainerError(f"bad buffer {value!r}: one of "
-                                     f"{', '.join(b.value for b in Buffer)}") from None
+            fields["buffer"] = _choice(Buffer, value, "buffer")
         elif key == "stack":
             fields["stack"] = parse_stack(value)
         elif key == "at":
             fields["at"] = value
         elif key == "unwind":
-            try:
-                fields["unwind"] = Trigger(value)
-            except ValueError:
-                raise ExplainerError(f"bad unwind {value!r}: one of "
-                                     f"{', '.join(t.value for t in Trigger)}") from None
+            fields["unwind"] = _choice(Trigger, value, "unwind")
         elif key == "step":
             if not value.isdigit():
                 raise ExplainerError(f"bad step {value!r}: expected a number")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import unwind
+from . import cpu, unwind
 from .experiment import effective_stack, fault_pc, program_for
 from .machine import Machine
 from .preempt import park_analytically, verdict
@@ -60,7 +60,6 @@ def sweep(s: Scenario) -> list[Point]:
         results[address] = Point(address, insn.offset, insn.go, "unsafe" if crashed else "safe",
                                  w.reason, w.message)
 
-    from . import cpu
     h = m.uc.hook_add(cpu.UC_HOOK_CODE, on_code, begin=fn.entry, end=fn.end - 1)
     try:
         m.run_until(program.return_address_after("main.main", "main.big_stack"))
