@@ -144,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     except ExplainerError as err:
         print(f"explainer: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `explainer versions | head`: the reader left; no traceback
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
