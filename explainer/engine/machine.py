@@ -140,6 +140,13 @@ class Machine:
         except cpu.UcError:
             return 0
 
+    def read_bytes(self, addr: int, size: int) -> bytes:
+        """Raw memory; empty if any of it is unmapped."""
+        try:
+            return bytes(self.uc.mem_read(addr, size))
+        except cpu.UcError:
+            return b""
+
     def write_u64(self, addr: int, value: int) -> None:
         """Write one word (pushCall and the runtime's own stores)."""
         self.uc.mem_write(addr, (value & _MASK).to_bytes(8, "little"))
@@ -167,7 +174,7 @@ class Machine:
         regs = self.regs()
         changed: set[str] = set()
         if previous is not None:
-            changed = {n for n, a, b in zip(REG_NAMES, regs, previous.regs) if a != b}
+            changed = {n for n, a, b in zip(REG_NAMES, regs, previous.regs, strict=True) if a != b}
             if self.pc != previous.pc + 4:
                 changed.add("PC")
         return Snapshot(self.step_count, self.pc, regs, int(self.uc.reg_read(cpu.UC_NZCV)),
@@ -192,6 +199,17 @@ class Machine:
         pc = self.pc
         ev = self._run(pc, 0, 1)
         self.step_count += 1
+        if ev is None and self.program.findfunc(self.pc) is self.program.by_name.get("main.main"):
+            ev = Event("returned", f"main.big_stack returned to main.main at {self.pc:#x}")
+        self.event = ev
+        return ev
+
+    def advance(self, count: int) -> Event | None:
+        """Execute exactly ``count`` instructions natively (replaying a trace to its Nth step)."""
+        if count <= 0 or self.event is not None:
+            return self.event
+        ev = self._run(self.pc, 0, count)
+        self.step_count += count
         if ev is None and self.program.findfunc(self.pc) is self.program.by_name.get("main.main"):
             ev = Event("returned", f"main.big_stack returned to main.main at {self.pc:#x}")
         self.event = ev

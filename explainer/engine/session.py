@@ -1,0 +1,198 @@
+"""A scenario being stepped by a person: a live CPU plus an immutable trace of what it did.
+
+The lab moves a cursor over a :class:`Trace`. Stepping forward past its end
+runs the CPU one instruction and appends a :class:`Moment`; stepping back only
+moves the cursor. Preempting is a what-if taken at the cursor: a fresh machine
+replays the same number of instructions natively (unicorn counts them exactly),
+then pushCall and asyncPreempt run for real and the chosen trigger unwinds, so
+the stepped CPU is never disturbed and the user can step on afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import unwind
+from .asm import Instruction
+from .experiment import anchors, effective_stack, fault_pc, program_for
+from .machine import Machine, Snapshot
+from .preempt import Parked, Verdict, inject, verdict
+from .runtime_data import facts_for
+from .scenario import Scenario
+from .stackview import StackView, view
+from .unwind import Trigger, Walk
+
+#: Safety net for "run to": a frame's body never needs more (1 MiB byte loop: ~6 M).
+RUN_LIMIT = 200_000_000
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The goroutine after ``snapshot.step`` instructions of main.big_stack."""
+
+    snapshot: Snapshot
+    stack: StackView
+    function: str
+    """The function the PC is in."""
+    instruction: Instruction | None
+    """The instruction about to run, when it is main.big_stack's."""
+
+
+@dataclass(frozen=True)
+class Trace:
+    """The moments recorded so far, in order; step back is indexing, never undoing."""
+
+    moments: tuple[Moment, ...]
+
+    def __len__(self) -> int:
+        return len(self.moments)
+
+    def __getitem__(self, i: int) -> Moment:
+        return self.moments[i]
+
+    def then(self, moment: Moment) -> Trace:
+        """This trace with one more moment."""
+        return Trace(self.moments + (moment,))
+
+    def upto(self, index: int) -> Trace:
+        """The first ``index + 1`` moments."""
+        return Trace(self.moments[: index + 1])
+
+
+@dataclass(frozen=True)
+class Preemption:
+    """What the runtime does when SIGURG lands at a moment, and what an unwind then finds."""
+
+    at: Moment
+    verdict: Verdict
+    parked: Parked | None
+    stack: StackView
+    """The stack after pushCall and asyncPreempt (the moment's stack when refused)."""
+    trigger: Trigger | None
+    walk: Walk | None
+
+    @property
+    def outcome(self) -> str:
+        """refused, parked (no unwind yet), clean, crash or cannot-see."""
+        if not self.verdict.preemptible:
+            return "refused"
+        if self.walk is None:
+            return "parked"
+        return self.walk.outcome.value
+
+
+class Session:
+    """One scenario, stepped: ``trace[index]`` is what the user looks at."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.program = program_for(scenario)
+        self.function = self.program.target
+        self.anchors = anchors(self.function)
+        self.bounds = effective_stack(scenario)
+        self._machine = self._fresh()
+        self.trace = Trace((self._moment(None),))
+        self.index = 0
+        if scenario.step:
+            self.goto(scenario.step)
+
+    # --- moving the cursor ---
+
+    @property
+    def current(self) -> Moment:
+        """The moment under the cursor."""
+        return self.trace[self.index]
+
+    @property
+    def finished(self) -> bool:
+        """The CPU stopped (returned, faulted) at the cursor."""
+        return self.current.snapshot.event is not None
+
+    def step(self) -> Moment:
+        """One instruction forward (replayed from the trace when already recorded)."""
+        if self.index + 1 < len(self.trace):
+            self.index += 1
+        elif not self.finished:
+            self._sync()
+            self._machine.step()
+            self._record()
+        return self.current
+
+    def back(self) -> Moment:
+        """One recorded moment back."""
+        self.index = max(0, self.index - 1)
+        return self.current
+
+    def reset(self) -> Moment:
+        """Back to the entry; the trace is kept, so stepping forward replays it."""
+        self.index = 0
+        return self.current
+
+    def run_to(self, point: str | int) -> Moment:
+        """Run natively to the next visit of an anchor name or absolute PC."""
+        pc = self.anchors[point] if isinstance(point, str) else point
+        if self.current.snapshot.pc == pc or self.finished:
+            return self.current
+        self._sync()
+        self._machine.run_until(pc, limit=RUN_LIMIT)
+        self._record()
+        return self.current
+
+    def goto(self, step: int) -> Moment:
+        """The moment after exactly ``step`` instructions from the entry."""
+        for i, m in enumerate(self.trace.moments):
+            if m.snapshot.step == step:
+                self.index = i
+                return self.current
+        self._machine = self._fresh()
+        self._machine.advance(step)
+        self.trace = Trace(tuple(m for m in self.trace.moments if m.snapshot.step < step))
+        self._record()
+        self.trace = Trace(tuple(sorted(self.trace.moments, key=lambda m: m.snapshot.step)))
+        self.index = next(i for i, m in enumerate(self.trace.moments) if m.snapshot.step == step)
+        return self.current
+
+    # --- what-ifs ---
+
+    def preempt(self, trigger: Trigger | None = None) -> Preemption:
+        """SIGURG at the cursor; with ``trigger``, that walker then unwinds the parked goroutine."""
+        at = self.current
+        snap = at.snapshot
+        v = verdict(self.program, snap.pc, snap.sp, self.bounds.lo)
+        if not v.preemptible:
+            return Preemption(at, v, None, at.stack, trigger, None)
+        m = self._fresh(preempt_stop=trigger in (None, Trigger.GC))
+        m.advance(snap.step)
+        parked = inject(m, v.resume_pc)
+        walk = None
+        if trigger is not None:
+            facts = facts_for(self.scenario.version)
+            walk = unwind.walk(self.program, parked.goroutine, m.read_u64, trigger, facts.incgo_offset,
+                               self.scenario.version, fault_pc(self.program))
+        stack = view(self.program, self.bounds.stktopsp, m.read_u64, m.read_bytes, snap.sp,
+                     snap.reg("R29"), parked, walk)
+        return Preemption(at, v, parked, stack, trigger, walk)
+
+    # --- internals ---
+
+    def _fresh(self, preempt_stop: bool = True) -> Machine:
+        return Machine(self.program, self.bounds, preempt_stop=preempt_stop)
+
+    def _sync(self) -> None:
+        """Make the live CPU stand at the cursor (after step back, it stands further on)."""
+        if self._machine.step_count != self.current.snapshot.step:
+            self._machine = self._fresh()
+            self._machine.advance(self.current.snapshot.step)
+        self.trace = self.trace.upto(self.index)
+
+    def _record(self) -> None:
+        previous = self.trace[-1].snapshot if len(self.trace) else None
+        self.trace = self.trace.then(self._moment(previous))
+        self.index = len(self.trace) - 1
+
+    def _moment(self, previous: Snapshot | None) -> Moment:
+        m = self._machine
+        snap = m.snapshot(previous)
+        f = self.program.findfunc(snap.pc)
+        stack = view(self.program, self.bounds.stktopsp, m.read_u64, m.read_bytes, snap.sp, snap.reg("R29"))
+        return Moment(snap, stack, f.name if f else "?", self.function.at(snap.pc))
