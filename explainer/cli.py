@@ -136,10 +136,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_sweep(args)
         if args.command == "run":
             return cmd_run(args)
-        if args.scenario:
-            parse(args.scenario)
-        print("The lab (Textual app) is not built yet: try `explainer run go1.23.4/65552/leaf`.",
-              file=sys.stderr)
+        scenario = parse(args.scenario) if args.scenario else None
+        from .ui.app import ExplainerApp  # the engine commands above never load Textual
+
+        ExplainerApp(scenario).run()
         return 0
     except ExplainerError as err:
         print(f"explainer: {err}", file=sys.stderr)

@@ -91,12 +91,12 @@ def view(program: Program, stktopsp: int, read: Callable[[int], int], read_bytes
     """The annotated stack for registers ``sp``/``fp``, after ``parked`` and ``walk`` if given."""
     lay = FrameLayout.of(program, stktopsp)
     words: dict[int, str] = {
-        lay.top: "stktopsp: top of the goroutine's stack (runtime.goexit)",
-        lay.runtime_main_sp: "saved LR: runtime.main returns to runtime.goexit",
-        lay.main_main_sp: "saved LR: main.main returns to runtime.main",
-        lay.main_main_sp - 8: "saved FP: runtime.main's R29, stored by main.main",
-        lay.big_sp: "saved LR: big_stack returns to main.main",
-        lay.big_sp - 8: "saved FP: main.main's R29, stored by big_stack",
+        lay.top: "stktopsp: top of stack (runtime.goexit)",
+        lay.runtime_main_sp: "saved LR → runtime.goexit",
+        lay.main_main_sp: "saved LR → runtime.main",
+        lay.main_main_sp - 8: "saved FP (runtime.main's R29)",
+        lay.big_sp: "saved LR → main.main",
+        lay.big_sp - 8: "saved FP (main.main's R29)",
     }
     for a in (lay.buffer_lo, lay.buffer_lo + 8, lay.buffer_hi - 8):
         words.setdefault(a, _buffer_word(lay, a))
@@ -106,13 +106,13 @@ def view(program: Program, stktopsp: int, read: Callable[[int], int], read_bytes
     if parked is not None:
         # asyncPreempt's frame now covers what lay below the interrupted SP: its old meanings are gone.
         words = {a: w for a, w in words.items() if a >= parked.pushed_at + 16}
-        words[parked.pushed_at + 8] = "pushCall: the other half of its 16 bytes (not written)"
-        words[parked.pushed_at] = "pushCall: the interrupted LR (R30)"
-        words[parked.pushed_at - 8] = "pushCall: the interrupted R29"
+        words[parked.pushed_at + 8] = "pushCall: unused half"
+        words[parked.pushed_at] = "pushCall: saved LR (R30)"
+        words[parked.pushed_at - 8] = "pushCall: saved R29"
         ap_sp = parked.pushed_at - program.by_name["runtime.asyncPreempt"].frame
-        words[ap_sp] = "asyncPreempt's saved LR: the resume PC"
+        words[ap_sp] = "saved LR → resume PC"
         sched = parked.goroutine.sched_sp
-        words[sched] = "asyncPreempt2's saved LR: back into asyncPreempt (gp.sched.sp)"
+        words[sched] = "saved LR → asyncPreempt (gp.sched.sp)"
     if walk is not None:
         step = next((s for s in walk.steps if s.function == program.target.name), None)
         if step is not None and step.slot is not None:
@@ -123,7 +123,7 @@ def view(program: Program, stktopsp: int, read: Callable[[int], int], read_bytes
     if parked is not None and parked.saved_lr == true_lr:
         real_slot = parked.pushed_at  # the epilogue reloaded R30; pushCall saved it here
     if parked is not None and real_slot != lay.big_sp and lay.big_sp < parked.pushed_at:
-        words[lay.big_sp] = "big_stack's saved LR was here: now under asyncPreempt's frame"
+        words[lay.big_sp] = "old saved LR slot, now asyncPreempt's"
     marks: dict[int, list[str]] = {}
     for addr, mark in ((sp, "SP"), (fp, "FP"), (real_slot, "real"), (read_slot, "read")):
         if addr is not None:
@@ -199,5 +199,5 @@ def _frame_word(lay: FrameLayout, addr: int) -> str:
     if lay.big_sp < addr < lay.buffer_lo:
         return f"big_stack local at SP+{addr - lay.big_sp}"
     if lay.buffer_hi <= addr < lay.main_main_sp:
-        return "big_stack's frame, above the buffer"
+        return "big_stack local"
     return "stack word"

@@ -1,0 +1,65 @@
+"""The Textual application: the lab, its help screen and its command palette."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from ..engine.scenario import Scenario, parse
+from .screens.help import HelpScreen
+from .screens.lab import LabScreen
+from .screens.options import PRESETS
+from .widgets.disassembly import DisassemblyPanel
+from .widgets.registers import RegistersPanel
+from .widgets.stack import StackPanel
+from .widgets.unwind import UnwindPanel
+
+#: What the lab opens on: the published non-leaf reproducer on the last toolchain before the fix.
+DEFAULT_SCENARIO = "go1.23.4/65584"
+
+
+class ExplainerApp(App[None]):
+    """split-epilogue explainer."""
+
+    TITLE = "split-epilogue explainer"
+    BINDINGS = [
+        Binding("question_mark", "help", "help"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def __init__(self, scenario: Scenario | None = None) -> None:
+        super().__init__()
+        self.scenario = scenario or parse(DEFAULT_SCENARIO)
+
+    def on_mount(self) -> None:
+        self.push_screen(LabScreen(self.scenario))
+
+    def action_help(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        bindings = list(getattr(screen, "BINDINGS", [])) if isinstance(screen, LabScreen) else \
+            list(LabScreen.BINDINGS)
+        panels = [("Disassembly", DisassemblyPanel.HELP), ("Registers", RegistersPanel.HELP),
+                  ("Stack", StackPanel.HELP), ("Preemption and unwind", UnwindPanel.HELP)]
+        try:
+            from .screens.sweep import SweepScreen
+
+            panels.append(("Sweep view (x)", getattr(SweepScreen, "HELP", "")))
+        except ImportError:
+            pass
+        self.push_screen(HelpScreen(bindings, panels))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if not isinstance(screen, LabScreen):
+            return
+        for b in LabScreen.BINDINGS:
+            yield SystemCommand(b.description.capitalize(), b.tooltip or b.description,
+                                lambda action=b.action: screen.run_action(action))
+        for n, text in PRESETS:
+            yield SystemCommand(f"Frame size {n:,}", f"Open the lab on {text}",
+                                lambda n=n: screen.set_size(n))

@@ -1,0 +1,56 @@
+"""Every key and every panel, explained: built from the bindings and the widgets' HELP text."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+def key_label(binding: Binding) -> str:
+    """``s,space,right`` → ``s / space / →``."""
+    names = {"right": "→", "left": "←", "question_mark": "?", "escape": "esc", "ctrl+p": "ctrl+p"}
+    return " / ".join(names.get(k.strip(), k.strip()) for k in binding.key.split(","))
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys first, then what each panel shows."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "close", "close help")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90%; max-width: 110; height: 90%; border: round $accent;
+                                  background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, bindings: list[Binding], panels: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.bindings = bindings
+        self.panels = panels
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        keys = Table(title="Keys", title_justify="left", show_header=False, box=None, padding=(0, 2))
+        keys.add_column(style="bold cyan", no_wrap=True)
+        keys.add_column()
+        for b in self.bindings:
+            keys.add_row(key_label(b), b.tooltip or b.description)
+        keys.add_row("ctrl+p", "Command palette: every command above, by name")
+        keys.add_row("q", "Quit")
+        panels = Table(title="Panels", title_justify="left", show_header=False, box=None, padding=(0, 2))
+        panels.add_column(style="bold", no_wrap=True)
+        panels.add_column()
+        for name, text in self.panels:
+            panels.add_row(name, text)
+        with VerticalScroll() as box:
+            box.border_title = "Help · esc closes"
+            yield Static(Text("split-epilogue explainer: step a large-frame Go function on arm64, preempt it "
+                              "at any instruction and watch the runtime unwind its stack.\n"))
+            yield Static(keys)
+            yield Static(Text(""))
+            yield Static(panels)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,205 @@
+"""The lab: one scenario (or two, split), driven by keys.
+
+The screen composes panes and routes commands to them; all emulation lives in
+the engine behind each pane's :class:`Session`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from ...engine.errors import ExplainerError
+from ...engine.scenario import Scenario
+from ...engine.unwind import Trigger
+from ...engine.versions import DEFAULT_VERSION, FIXED_VERSION
+from ..format import size
+from ..widgets.lab_pane import LabPane
+
+def split_pair(s: Scenario) -> tuple[Scenario, Scenario]:
+    """The same frame before and after the fix: the scenario's own release on its side."""
+    if s.version.has_nonleaf_fix:
+        return replace(s, version=DEFAULT_VERSION), s
+    return s, replace(s, version=FIXED_VERSION)
+
+
+class LabScreen(Screen[None]):
+    """Step main.big_stack, preempt it anywhere, unwind it as the runtime would."""
+
+    BINDINGS = [
+        Binding("s,space,right", "step", "step", tooltip="Execute one instruction"),
+        Binding("b,left", "back", "back", tooltip="Go back one recorded step (the trace is kept)"),
+        Binding("e", "run_to('epilogue')", "to epilogue", tooltip="Run to the first instruction of the epilogue"),
+        Binding("w", "run_to('sp2')", "to last RSP write",
+                tooltip="Run to the epilogue's last write to RSP: with a split release, SP is mid-frame"),
+        Binding("home,0", "reset", "reset", show=False, tooltip="Back to the function's entry"),
+        Binding("p", "preempt", "preempt here", tooltip="Send SIGURG at this instruction (async preemption)"),
+        Binding("g", "unwind('gc')", "GC scan", tooltip="Preempt here, then a GC stack scan walks the stack"),
+        Binding("t", "unwind('traceback')", "traceback", show=False, tooltip="Preempt here, then a traceback of all "
+                "goroutines walks the stack"),
+        Binding("n", "unwind('panic')", "panic", show=False, tooltip="Preempt here, then a panic walks "
+                "its own goroutine's stack"),
+        Binding("f", "unwind('profile')", "profiler", show=False, tooltip="Preempt here, then the CPU "
+                "profiler walks the stack"),
+        Binding("c", "unwind('copy')", "stack copy", show=False, tooltip="Preempt here, then the GC tries "
+                "to shrink (copy) the stack"),
+        Binding("v", "split", "split view", tooltip="Before and after the fix, side by side, stepping together"),
+        Binding("x", "sweep", "sweep", tooltip="Preempt at every instruction; sweep frame sizes"),
+        Binding("o", "options", "scenario", tooltip="Change Go version, frame size, leaf, buffer, stack"),
+        Binding("a", "syntax", "ARM/Go", show=False, tooltip="Toggle ARM and Go assembler syntax"),
+        Binding("y", "copy", "copy scenario", show=False, tooltip="Copy the scenario's one-line form"),
+    ]
+    DEFAULT_CSS = """
+    LabScreen #scenario { height: 1; padding: 0 1; background: $boost; }
+    LabScreen #verdict { height: auto; padding: 0 1; display: none; }
+    LabScreen #verdict.shown { display: block; }
+    LabScreen #panes { height: 1fr; }
+    LabScreen LabPane { width: 1fr; }
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.split = False
+        self.arm_syntax = False
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Header(show_clock=False)
+        yield Static(id="scenario")
+        with Horizontal(id="panes"):
+            yield LabPane(self.scenario)
+        yield Static(id="verdict")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._titles()
+
+    # --- routing ---
+
+    @property
+    def panes(self) -> list[LabPane]:
+        """The panes every command goes to."""
+        return list(self.query(LabPane))
+
+    def _each(self, command: str, *args: object) -> None:
+        for pane in self.panes:
+            try:
+                getattr(pane, command)(*args)
+            except ExplainerError as err:
+                self.notify(str(err), title="Cannot do that", severity="error")
+
+    def action_step(self) -> None:
+        self._each("step")
+
+    def action_back(self) -> None:
+        self._each("back")
+
+    def action_reset(self) -> None:
+        self._each("reset")
+
+    def action_run_to(self, anchor: str) -> None:
+        self._each("run_to", anchor)
+
+    def action_preempt(self) -> None:
+        self._each("preempt", None)
+
+    def action_unwind(self, trigger: str) -> None:
+        self._each("preempt", Trigger(trigger))
+
+    def action_syntax(self) -> None:
+        self.arm_syntax = not self.arm_syntax
+        self._each("set_arm_syntax", self.arm_syntax)
+
+    def action_copy(self) -> None:
+        text = str(self.panes[0].scenario)
+        self.app.copy_to_clipboard(text)
+        self.notify(text, title="Scenario copied")
+
+    def action_split(self) -> None:
+        self.split = not self.split
+        self._rebuild(self.scenario)
+
+    def action_options(self) -> None:
+        from .options import OptionsScreen
+
+        self.app.push_screen(OptionsScreen(self.scenario), self._apply)
+
+    def action_sweep(self) -> None:
+        from .sweep import SweepScreen
+
+        self.app.push_screen(SweepScreen(self.panes[0].scenario))
+
+    def set_size(self, n: int) -> None:
+        """Open the same scenario on another frame size (command palette presets)."""
+        try:
+            self._rebuild(replace(self.scenario, size=n, step=None))
+        except ExplainerError as err:
+            self.notify(str(err), title="Cannot do that", severity="error")
+
+    def _apply(self, scenario: Scenario | None) -> None:
+        if scenario is not None:
+            self._rebuild(scenario)
+
+    def _rebuild(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        box = self.query_one("#panes", Horizontal)
+        box.remove_children()
+        if self.split:
+            before, after = split_pair(scenario)
+            box.mount(LabPane(before, f"go{before.version} · before the fix", classes="narrow"),
+                      LabPane(after, f"go{after.version} · after the fix", classes="narrow"))
+        else:
+            box.mount(LabPane(scenario))
+        if self.arm_syntax:
+            self.call_after_refresh(self._each, "set_arm_syntax", True)
+        self._titles()
+
+    # --- what the screen says ---
+
+    def on_lab_pane_changed(self, message: LabPane.Changed) -> None:
+        if message.note:
+            self.notify(message.note)
+        self._titles()
+
+    def _titles(self) -> None:
+        panes = self.panes
+        if not panes:
+            return
+        s = panes[0].scenario
+        step = panes[0].session.current.snapshot.step
+        kind = "leaf" if s.leaf else "non-leaf"
+        self.title = "split-epilogue explainer"
+        versions = " vs ".join(f"go{p.scenario.version}" for p in panes)
+        self.sub_title = f"{versions} · main.big_stack · frame {size(s.size)} · {kind} · step {step:,}"
+        self.query_one("#scenario", Static).update(
+            Text.assemble(("scenario ", "dim"), (" · ".join(str(p.scenario) for p in panes), "bold"),
+                          ("   y copies it · o changes it · ? help", "dim")))
+        self._verdict(panes)
+
+    def _verdict(self, panes: list[LabPane]) -> None:
+        """In the split view, one sentence comparing the two sides."""
+        bar = self.query_one("#verdict", Static)
+        outcomes = [p.preemption.outcome if p.preemption else None for p in panes]
+        if len(panes) < 2 or None in outcomes:
+            bar.remove_class("shown")
+            return
+        left, right = outcomes
+        if left == right == "crash" and not panes[0].scenario.leaf:
+            text = Text("Both crash: the release on the right has no fix either.", style="bold red")
+        elif left == right == "crash":
+            text = Text("Both crash. A leaf function's epilogue is still split after the fix: "
+                        "this is the residual the fix missed.", style="bold red")
+        elif left == "crash":
+            text = Text(f"Before the fix: crash. After: {right}. The fix releases the frame in one "
+                        "write to RSP, and the runtime never preempts an instruction that uses R27.",
+                        style="bold green")
+        else:
+            text = Text(f"Before the fix: {left}. After: {right}. Step to the last write to RSP (w) "
+                        "and unwind (g) to see them differ.")
+        bar.update(text)
+        bar.add_class("shown")

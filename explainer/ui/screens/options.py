@@ -1,0 +1,114 @@
+"""Change the scenario without restarting: version, frame size, leaf, buffer, stack."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static, Switch
+
+from ...engine.errors import ExplainerError
+from ...engine.reproducer import Buffer
+from ...engine.scenario import DEFAULT_STACK, Scenario, parse_stack
+from ...engine.versions import GoVersion, known_versions
+
+#: Frame sizes that each show one class of the assembler's choice.
+PRESETS = (
+    (4096, "4096: one ADD, imm12 shifted by 12"),
+    (4112, "4112: built in R27 with one MOVZ"),
+    (65552, "65552: the published leaf reproducer (split)"),
+    (65584, "65584: the non-leaf reproducer (split before the fix)"),
+    (1048576, "1048576: one shifted ADD"),
+)
+
+
+class OptionsScreen(ModalScreen[Scenario | None]):
+    """A form over the scenario; Apply validates with the engine and says what is wrong."""
+
+    HELP = ("Choose the Go release, the frame size (or a preset), leaf or non-leaf, what the body leaves "
+            "in the buffer, and the goroutine's stack bounds. Apply checks the scenario with the engine "
+            "and names any part that is wrong; Escape keeps the current one.")
+    BINDINGS = [Binding("escape", "cancel", "keep the current scenario")]
+    DEFAULT_CSS = """
+    OptionsScreen { align: center middle; }
+    OptionsScreen > Vertical { width: 72; height: auto; border: round $accent; padding: 1 2;
+                               background: $surface; }
+    OptionsScreen Horizontal { height: auto; }
+    OptionsScreen Label { width: 14; padding: 1 0 0 0; }
+    OptionsScreen Input, OptionsScreen Select { width: 1fr; }
+    OptionsScreen #error { color: $error; height: auto; }
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        super().__init__()
+        self.scenario = scenario
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        s = self.scenario
+        stack = "" if s.stack == DEFAULT_STACK else f"{s.stack.lo:#x}-{s.stack.hi:#x}"
+        with Vertical():
+            yield Static("[b]Scenario[/b]")
+            with Horizontal():
+                yield Label("Go release")
+                yield Select([(f"go{v}", str(v)) for v in known_versions()], value=str(s.version),
+                             allow_blank=False, id="version")
+            with Horizontal():
+                yield Label("Preset")
+                yield Select([(text, n) for n, text in PRESETS], prompt="frame size presets", id="preset")
+            with Horizontal():
+                yield Label("Frame bytes")
+                yield Input(str(s.size), id="size", restrict=r"[0-9]*")
+            with Horizontal():
+                yield Label("Leaf")
+                yield Switch(value=s.leaf, id="leaf")
+            with Horizontal():
+                yield Label("Buffer")
+                yield Select([(b.value, b.value) for b in Buffer], value=s.buffer.value, allow_blank=False,
+                             id="buffer")
+            with Horizontal():
+                yield Label("Stack")
+                yield Input(stack, placeholder="0xLO-0xHI (empty: the fast_leaf-go1.23.4.log stack)",
+                            id="stack")
+            yield Static(id="error")
+            with Horizontal():
+                yield Button("Apply", variant="primary", id="apply")
+                yield Button("Cancel", id="cancel")
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "preset" and isinstance(event.value, int):
+            self.query_one("#size", Input).value = str(event.value)
+
+    def on_input_submitted(self) -> None:
+        self._apply()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "apply":
+            self._apply()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _apply(self) -> None:
+        try:
+            self.dismiss(self._read())
+        except ExplainerError as err:
+            self.query_one("#error", Static).update(str(err))
+
+    def _read(self) -> Scenario:
+        size_text = self.query_one("#size", Input).value.strip()
+        if not size_text.isdigit():
+            raise ExplainerError("bad frame size: type a number of bytes (a positive multiple of 16)")
+        stack_text = self.query_one("#stack", Input).value.strip()
+        return replace(
+            self.scenario,
+            version=GoVersion.parse(str(self.query_one("#version", Select).value)),
+            size=int(size_text),
+            leaf=self.query_one("#leaf", Switch).value,
+            buffer=Buffer(self.query_one("#buffer", Select).value),
+            stack=parse_stack(stack_text) if stack_text else DEFAULT_STACK,
+            step=None,
+        )

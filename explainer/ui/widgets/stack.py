@@ -1,0 +1,95 @@
+"""The goroutine stack, high addresses on top, as runtime engineers draw it.
+
+Rows come from the engine's :class:`StackView`; this widget only lays them
+out: a rule where one frame ends and the next begins, folds for long runs of
+buffer, and arrows for SP, FP, the slot the unwinder read and the slot where
+the return address really is.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ...engine.stackview import StackRow, StackView
+from ..format import addr, size, word
+
+_MARKS = {
+    "SP": ("◀ SP", "bold cyan"),
+    "FP": ("◀ FP", "cyan"),
+    "read": ("◀ LR read here", "bold red"),
+    "real": ("◀ real LR", "bold green"),
+}
+
+
+class StackPanel(VerticalScroll):
+    """Annotated stack words; big regions folded."""
+
+    HELP = ("The goroutine stack, high addresses on top. A rule marks where each frame begins; long runs "
+            "of buffer are folded into one row that says how many bytes it hides and, when every word is "
+            "the same, which. ◀ SP and ◀ FP follow the registers. After an unwind, one arrow marks the "
+            "slot the unwinder read as main.big_stack's return address and another the slot where that "
+            "address really is; the distance between them, in bytes, is the bug.")
+    DEFAULT_CSS = """
+    StackPanel { border: round $primary; padding: 0 1; }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._body = Static()
+        self.border_title = "Stack (high addresses on top)"
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield self._body
+
+    def show(self, view: StackView, frame_sizes: dict[str, int]) -> None:
+        """Draw ``view``; ``frame_sizes`` names each function's frame for the rules."""
+        out = Text(no_wrap=False)
+        owner = ""
+        focus = 0
+        for row in view.rows:
+            if row.frame != owner:
+                owner = row.frame
+                out.append(_rule(owner, frame_sizes) + "\n", style="dim")
+            if "SP" in row.marks or "read" in row.marks:
+                focus = out.plain.count("\n")
+            out.append_text(_line(row))
+            out.append("\n")
+        if view.distance is not None:
+            d = view.distance
+            verdict = ("the unwinder read the right slot: the walk is sound" if d == 0 else
+                       f"the unwinder read {abs(d):,} bytes {'above' if d > 0 else 'below'} "
+                       "where the return address really is")
+            out.append(f"\n{verdict}", style="bold red" if d else "bold green")
+        self._body.update(out)
+        self.call_after_refresh(self._center, focus)
+
+    def _center(self, line: int) -> None:
+        """Keep SP in view (line counts ignore wrapping, close enough to centre it)."""
+        self.scroll_to(y=max(0, line - self.scrollable_content_region.height // 3), animate=False)
+
+
+def _rule(owner: str, frame_sizes: dict[str, int]) -> str:
+    if owner == "free":
+        return "── free stack ──"
+    if owner == "pushCall":
+        return "── pushed by SIGURG's pushCall (16 B) ──"
+    n = frame_sizes.get(owner)
+    return f"── {owner}" + (f" (frame {size(n)})" if n else "") + " ──"
+
+
+def _line(row: StackRow) -> Text:
+    line = Text(f"{addr(row.addr):>12} ", style="dim" if row.folded else "")
+    if row.folded:
+        what = f"  … {row.size:,} B of {row.meaning}"
+        if row.value is not None:
+            what += f", all {word(row.value)}"
+        line.append(what + " …", style="dim")
+        return line
+    line.append(f"{word(row.value):>12}", style="bold" if row.marks else "")
+    line.append(f"  {row.meaning}")
+    for m in row.marks:
+        label, style = _MARKS[m]
+        line.append(f"  {label}", style=style)
+    return line

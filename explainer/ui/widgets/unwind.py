@@ -1,0 +1,84 @@
+"""What the runtime does when the signal lands here, and what a stack walk then finds.
+
+Reads like the runtime's own reasoning: the verdict of isAsyncSafePoint, then
+one line per frame of runtime.(*unwinder) (the slot it reads as the return
+address, the value, the verdict), then the runtime's own words.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ...engine.session import Preemption
+from ..format import addr, offset, word
+
+_OUTCOME = {
+    "refused": ("preemption refused: the goroutine runs on", "bold green"),
+    "parked": ("preempted and parked; choose who walks the stack (g t n f c)", "bold yellow"),
+    "clean": ("the walk reached runtime.goexit: sound", "bold green"),
+    "crash": ("the runtime crashed", "bold red"),
+    "cannot-see": ("this walker never sees the goroutine in this state", "bold green"),
+}
+
+
+class UnwindPanel(VerticalScroll):
+    """Preemption verdict and the unwinder's walk, frame by frame."""
+
+    HELP = ("Press p to send SIGURG at the current instruction: the panel shows whether the runtime "
+            "preempts there (isAsyncSafePoint) and why. g, t, n, f and c then preempt and walk the stack "
+            "as a GC stack scan, a traceback of all goroutines, a panic, the profiler or a stack copy "
+            "would: each line is one frame, the slot read as the return address, its value and the "
+            "runtime's verdict, ending in the runtime's own text for the chosen Go release.")
+    DEFAULT_CSS = """
+    UnwindPanel { border: round $primary; padding: 0 1; }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._body = Static(Text("Not preempted. p: send SIGURG here · g: preempt, then GC stack scan",
+                                 style="dim"))
+        self.border_title = "Preemption and unwind"
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield self._body
+
+    def clear(self) -> None:
+        """Nothing preempted at this moment."""
+        self.border_title = "Preemption and unwind"
+        self._body.update(Text("Not preempted. p: send SIGURG here · g: preempt, then GC stack scan",
+                               style="dim"))
+
+    def show(self, p: Preemption, entry: int) -> None:
+        """Draw a preemption (and its walk, if any)."""
+        insn = p.at.instruction
+        where = f"{offset(p.at.snapshot.pc - entry)} {insn.go}" if insn else f"{p.at.snapshot.pc:#x}"
+        label, style = _OUTCOME[p.outcome]
+        headline = Text(label, style=style)
+        if p.walk is not None and p.walk.output:
+            headline.append(f": {p.walk.output[-1]}", style=style)
+        lines: list[Text] = [headline, Text(f"SIGURG at {where}")]
+        v = p.verdict
+        if v.preemptible:
+            lines.append(Text(f"  isAsyncSafePoint: yes ({v.reason})", style="green"))
+            lines.append(Text(f"  pushCall: LR {word(p.parked.saved_lr) if p.parked else '?'} saved at "
+                              f"{addr(p.parked.pushed_at) if p.parked else '?'}; asyncPreempt runs, "
+                              "the goroutine parks"))
+        else:
+            lines.append(Text(f"  isAsyncSafePoint: no, {v.reason}", style="bold green"))
+        if p.walk is not None:
+            self.border_title = f"Unwind: {p.walk.trigger.where.split(' ')[0]}"
+            lines.append(Text(f"{p.walk.trigger.where}", style="dim"))
+            for n, st in enumerate(p.walk.steps, 1):
+                read = (f"LR read at *{addr(st.slot)} = {word(st.value)}" if st.slot is not None
+                        else "no LR read")
+                lines.append(Text(f"{n} {st.function} pc={st.pc:#x}", style="bold"))
+                lines.append(Text(f"    sp={addr(st.sp)} + spdelta {st.spdelta:#x} = fp {addr(st.fp)}"))
+                bad = n == len(p.walk.steps) and p.outcome == "crash"
+                lines.append(Text(f"    {read} → {st.verdict}", style="bold red" if bad else "green"))
+            for line in p.walk.output:
+                lines.append(Text(line.expandtabs(8), style="bold red"))
+            lines.append(Text(p.walk.reason, style="italic"))
+        self._body.update(Group(*lines))
