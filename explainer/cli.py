@@ -85,7 +85,8 @@ def cmd_frame(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from .engine.sweep import sweep
 
-    s = parse(f"go{GoVersion.parse(args.go)}/{_size(args.size)}{'/leaf' if args.leaf else ''}/unwind={args.unwind}")
+    leaf = "/leaf" if args.leaf else ""
+    s = parse(f"go{GoVersion.parse(args.go)}/{_size(args.size)}{leaf}/unwind={args.unwind}")
     points = sweep(s)
     unsafe = sum(p.outcome == "unsafe" for p in points)
     if args.json:
@@ -109,8 +110,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         snap = r.snapshot
         print(json.dumps({
             "scenario": str(s), "outcome": r.outcome, "output": list(r.output),
-            "snapshot": {"pc": snap.pc - r.entry, "regs": {n: v for n, v in zip(_REG_NAMES, snap.regs)},
-                         "stack": [{"addr": x.addr, "value": x.value, "meaning": x.meaning} for x in r.stack]},
+            "snapshot": {"pc": snap.pc - r.entry,
+                         "regs": dict(zip(_REG_NAMES, snap.regs, strict=True)),
+                         "stack": [{"addr": x.addr, "value": x.value, "meaning": x.meaning}
+                                   for x in r.stack]},
             "unwind": [{"function": u.function, "pc": u.pc, "sp": u.sp, "fp": u.fp, "slot": u.slot,
                         "value": u.value, "verdict": u.verdict} for u in (r.walk.steps if r.walk else ())],
         }))

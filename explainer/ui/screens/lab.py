@@ -21,6 +21,7 @@ from ...engine.versions import DEFAULT_VERSION, FIXED_VERSION
 from ..format import size
 from ..widgets.lab_pane import LabPane
 
+
 def split_pair(s: Scenario) -> tuple[Scenario, Scenario]:
     """The same frame before and after the fix: the scenario's own release on its side."""
     if s.version.has_nonleaf_fix:
@@ -34,21 +35,24 @@ class LabScreen(Screen[None]):
     BINDINGS = [
         Binding("s,space,right", "step", "step", tooltip="Execute one instruction"),
         Binding("b,left", "back", "back", tooltip="Go back one recorded step (the trace is kept)"),
-        Binding("e", "run_to('epilogue')", "to epilogue", tooltip="Run to the first instruction of the epilogue"),
+        Binding("e", "run_to('epilogue')", "to epilogue",
+                tooltip="Run to the first instruction of the epilogue"),
         Binding("w", "run_to('sp2')", "to last RSP write",
                 tooltip="Run to the epilogue's last write to RSP: with a split release, SP is mid-frame"),
         Binding("home,0", "reset", "reset", show=False, tooltip="Back to the function's entry"),
-        Binding("p", "preempt", "preempt here", tooltip="Send SIGURG at this instruction (async preemption)"),
+        Binding("p", "preempt", "preempt here",
+                tooltip="Send SIGURG at this instruction (async preemption)"),
         Binding("g", "unwind('gc')", "GC scan", tooltip="Preempt here, then a GC stack scan walks the stack"),
-        Binding("t", "unwind('traceback')", "traceback", show=False, tooltip="Preempt here, then a traceback of all "
-                "goroutines walks the stack"),
+        Binding("t", "unwind('traceback')", "traceback", show=False,
+                tooltip="Preempt here, then a traceback of all goroutines walks the stack"),
         Binding("n", "unwind('panic')", "panic", show=False, tooltip="Preempt here, then a panic walks "
                 "its own goroutine's stack"),
         Binding("f", "unwind('profile')", "profiler", show=False, tooltip="Preempt here, then the CPU "
                 "profiler walks the stack"),
         Binding("c", "unwind('copy')", "stack copy", show=False, tooltip="Preempt here, then the GC tries "
                 "to shrink (copy) the stack"),
-        Binding("v", "split", "split view", tooltip="Before and after the fix, side by side, stepping together"),
+        Binding("v", "split", "split view",
+                tooltip="Before and after the fix, side by side, stepping together"),
         Binding("x", "sweep", "sweep", tooltip="Preempt at every instruction; sweep frame sizes"),
         Binding("o", "options", "scenario", tooltip="Change Go version, frame size, leaf, buffer, stack"),
         Binding("a", "syntax", "ARM/Go", show=False, tooltip="Toggle ARM and Go assembler syntax"),

@@ -23,7 +23,8 @@ _ROLE_TITLES = {
     "epilogue": "epilogue: give the frame back",
     "morestack": "morestack tail (runs only when the stack must grow)",
 }
-_PCDATA_MARK = {asm.SAFE: " ", asm.UNSAFE: "✗", asm.RESTART1: "↺", asm.RESTART2: "↺", asm.RESTART_AT_ENTRY: "↺"}
+_PCDATA_MARK = {asm.SAFE: " ", asm.UNSAFE: "✗",
+                asm.RESTART1: "↺", asm.RESTART2: "↺", asm.RESTART_AT_ENTRY: "↺"}
 
 
 def release_group(fn: Function) -> list[asm.Instruction]:
