@@ -54,7 +54,7 @@ class DisassemblyPanel(VerticalScroll):
             "table: ✗ the runtime never preempts there, ↺ it backs up to the start of a restartable "
             "sequence.")
     DEFAULT_CSS = """
-    DisassemblyPanel { border: round $primary; padding: 0 1; }
+    DisassemblyPanel { border: round $primary; padding: 0 0 0 1; }
     DisassemblyPanel > Static { width: auto; }
     """
 
@@ -68,6 +68,12 @@ class DisassemblyPanel(VerticalScroll):
         self._pc = 0
         self._where = ""
         self.border_title = "Disassembly (Go syntax)"
+
+    @property
+    def plain(self) -> str:
+        """What the panel says, as plain text (tests and exports read this)."""
+        content = self._text.content
+        return content.plain if isinstance(content, Text) else str(content)
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield self._text
@@ -94,10 +100,10 @@ class DisassemblyPanel(VerticalScroll):
         for insn in fn.instructions:
             if insn.role != role:
                 role = insn.role
-                out.append(f"  {_ROLE_TITLES.get(role, role)}\n", style="dim italic")
+                out.append(f" {_ROLE_TITLES.get(role, role)}\n", style="dim italic")
                 lines += 1
             if insn.pc == first:
-                out.append(f"  ┌ {release_title(group)}\n", style="bold yellow")
+                out.append(f" ┌ {release_title(group)}\n", style="bold yellow")
                 lines += 1
             here = insn.pc == self._pc
             if here:
@@ -105,17 +111,17 @@ class DisassemblyPanel(VerticalScroll):
             box = "│" if first <= insn.pc <= last else " "
             text = insn.arm if self.arm_syntax else insn.go
             style = "reverse bold" if here else ("yellow" if box == "│" else "")
-            out.append("▶ " if here else "  ", style="bold cyan")
+            out.append("▶" if here else " ", style="bold cyan")
             out.append(box, style="bold yellow")
-            out.append(f" {offset(insn.offset)}  {insn.hex}  {_PCDATA_MARK.get(insn.unsafe_point, '?')} ",
+            out.append(f" {offset(insn.offset)} {insn.hex} {_PCDATA_MARK.get(insn.unsafe_point, '?')} ",
                        style="dim" if not here else "")
-            out.append(f"{text:<30}", style=style)
+            out.append(text, style=style)
             if here and any(i.writes_sp and i.pc < insn.pc for i in group):
                 out.append("  ⚡ SP is mid-frame here", style="bold red")
             out.append("\n")
             lines += 1
             if insn.pc == last:
-                out.append("  └" + "─" * 20 + "\n", style="bold yellow")
+                out.append(" └" + "─" * 20 + "\n", style="bold yellow")
                 lines += 1
         if fn.at(self._pc) is None:
             out.append(f"▶ PC {self._pc:#x} is in {self._where}\n", style="bold cyan")

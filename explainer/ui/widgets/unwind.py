@@ -7,7 +7,6 @@ address, the value, the verdict), then the runtime's own words.
 
 from __future__ import annotations
 
-from rich.console import Group
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -45,6 +44,12 @@ class UnwindPanel(VerticalScroll):
     def compose(self):  # type: ignore[no-untyped-def]
         yield self._body
 
+    @property
+    def plain(self) -> str:
+        """What the panel says, as plain text (tests and exports read this)."""
+        content = self._body.content
+        return content.plain if isinstance(content, Text) else str(content)
+
     def clear(self) -> None:
         """Nothing preempted at this moment."""
         self.border_title = "Preemption and unwind"
@@ -81,4 +86,4 @@ class UnwindPanel(VerticalScroll):
             for line in p.walk.output:
                 lines.append(Text(line.expandtabs(8), style="bold red"))
             lines.append(Text(p.walk.reason, style="italic"))
-        self._body.update(Group(*lines))
+        self._body.update(Text("\n").join(lines))

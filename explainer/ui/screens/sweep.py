@@ -1,0 +1,265 @@
+"""The sweep view: preempt at every instruction, then at every frame size.
+
+Two tabs over one scenario. "Instructions" lists each PC of main.big_stack with
+what preempting there does (``sweep.sweep``); "Frame sizes" plots unsafe
+instructions against frame size (``sizesweep``) so the 64 KiB cliff and the
+16 MiB edge are seen. Both run in thread workers: a 16 MiB frame takes seconds
+to emulate, and the screen stays usable meanwhile. Results are values; this
+module only formats them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.css.query import NoMatches
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, ProgressBar, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
+from textual_plotext import PlotextPlot
+
+from ...engine.experiment import program_for
+from ...engine.immediates import AddPlan
+from ...engine.scenario import DEFAULT_STACK, Scenario
+from ...engine.sizesweep import KiB, MiB, SizePoint, default_sizes, size_point, size_ranges, sweep_stack
+from ...engine.sweep import Point, sweep
+from ...engine.versions import GoVersion
+from ..format import offset
+
+UNSAFE_STYLE = "bold red"
+SAFE_STYLE = "green"
+REFUSED_STYLE = "dim"
+_TICKS = ((4 * KiB, "4 KiB"), (64 * KiB, "64 KiB"), (MiB, "1 MiB"), (16 * MiB, "16 MiB"))
+
+
+def plural(n: int, word: str) -> str:
+    """``1 instruction``, ``2 instructions``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary_line(points: list[Point]) -> str:
+    """"1 unsafe instruction out of 48 · window: 1 instruction": the window spans first to last unsafe PC."""
+    hits = [i for i, p in enumerate(points) if p.outcome == "unsafe"]
+    window = plural(hits[-1] - hits[0] + 1, "instruction") if hits else "none"
+    return f"{plural(len(hits), 'unsafe instruction')} out of {len(points)} · window: {window}"
+
+
+def crash_words(message: str | None, reason: str) -> str:
+    """What the runtime died of, in its own words: the fatal error, or the signal and address."""
+    lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
+    if lines and lines[0].startswith("SIGSEGV"):
+        addr = next((w for line in lines for w in line.split() if w.startswith("addr=")), "")
+        return f"SIGSEGV {addr}".strip()
+    if lines:
+        return lines[-1].removeprefix("fatal error: ")
+    return reason
+
+
+def verdict_text(p: Point) -> str:
+    """The verdict column: ``safe``, ``UNSAFE → ...`` or ``not preemptible: ...``."""
+    if p.outcome == "unsafe":
+        return f"UNSAFE → {crash_words(p.message, p.reason)}"
+    if p.outcome == "not-preemptible":
+        return p.reason if p.reason.startswith("not preemptible") else f"not preemptible: {p.reason}"
+    return "safe"
+
+
+def _sized(s: Scenario) -> Scenario:
+    """The scenario on a stack its frame fits (the default stack cannot grow past 256 KiB)."""
+    return replace(s, stack=sweep_stack(s.size)) if s.stack == DEFAULT_STACK else s
+
+
+class SweepScreen(Screen[None]):
+    """Every instruction's verdict, and unsafe instructions against frame size."""
+
+    HELP = ("Sweep view: preempt main.big_stack at every instruction and unwind each time. "
+            "'Instructions' gives each PC's verdict (safe, UNSAFE with the runtime's error, or why "
+            "the runtime refuses to preempt there); 'Frame sizes' sweeps many frame sizes for the "
+            "same Go release and leafness and plots the unsafe instructions, with the size ranges "
+            "and how each one's epilogue releases the frame.")
+    BINDINGS = [
+        Binding("escape", "back", "back to the lab"),
+        Binding("1", "show_tab('instructions')", "instructions", tooltip="Verdict at every instruction"),
+        Binding("2", "show_tab('sizes')", "frame sizes", tooltip="Unsafe instructions by frame size"),
+        Binding("r", "rerun", "re-run size sweep", tooltip="Sweep the frame sizes again"),
+    ]
+    DEFAULT_CSS = """
+    SweepScreen #sweep-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    SweepScreen .summary { height: auto; padding: 0 1; }
+    SweepScreen #points { height: 1fr; }
+    SweepScreen #sizes-progress { height: 1; padding: 0 1; }
+    SweepScreen #sizes-plot { height: 1fr; min-height: 6; }
+    SweepScreen #edges { height: auto; max-height: 40%; }
+    """
+
+    class InstructionsSwept(Message):
+        """The instruction sweep finished (or failed, with ``error``)."""
+
+        def __init__(self, rows: tuple[tuple[Point, str], ...], error: str | None = None) -> None:
+            super().__init__()
+            self.rows = rows
+            """Each point with its instruction word in hex."""
+            self.error = error
+
+    def __init__(self, scenario: Scenario, sizes: list[int] | None = None) -> None:
+        """Args: scenario: what to sweep; sizes: frame sizes for the second tab (default ``default_sizes``)."""
+        super().__init__()
+        self.scenario = scenario
+        self.sizes = sizes if sizes is not None else default_sizes(leaf=scenario.leaf)
+        self._by_size: dict[tuple[GoVersion, bool], tuple[SizePoint, ...]] = {}
+        """Finished size sweeps, by (version, leaf)."""
+
+    @property
+    def _key(self) -> tuple[GoVersion, bool]:
+        return (self.scenario.version, self.scenario.leaf)
+
+    def compose(self) -> ComposeResult:
+        s = self.scenario
+        yield Static(f"Sweep of {s} ─ {s.version.name} · main.big_stack · frame {s.size:,} B · "
+                     f"{'leaf' if s.leaf else 'non-leaf'} · unwind: {s.unwind.value}", id="sweep-title")
+        with TabbedContent(initial="instructions"):
+            with TabPane("Instructions", id="instructions"):
+                yield Static("Preempting at every instruction…", id="summary", classes="summary")
+                yield DataTable(id="points", cursor_type="row")
+            with TabPane("Frame sizes", id="sizes"):
+                yield Static(f"{len(self.sizes)} frame sizes to sweep", id="sizes-summary", classes="summary")
+                yield ProgressBar(total=len(self.sizes), show_eta=False, id="sizes-progress")
+                yield PlotextPlot(id="sizes-plot")
+                yield DataTable(id="edges", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#points", DataTable).add_columns("offset", "word", "Go syntax", "verdict")
+        self.query_one("#edges", DataTable).add_columns("frame sizes", "unsafe", "how the epilogue releases the frame")
+        self._sweep_instructions()
+
+    # --- instructions ---
+
+    @work(thread=True, exclusive=True, group="sweep-instructions")
+    def _sweep_instructions(self) -> None:
+        worker = get_current_worker()
+        try:
+            s = _sized(self.scenario)
+            points = sweep(s)
+            fn = program_for(s).target
+            rows = tuple((p, insn.hex if (insn := fn.at(p.pc)) else "?") for p in points)
+            msg = self.InstructionsSwept(rows)
+        except Exception as err:  # shown on screen: a sweep that fails must not take the app down
+            msg = self.InstructionsSwept((), f"{type(err).__name__}: {err}")
+        if not worker.is_cancelled:
+            self.post_message(msg)
+
+    @on(InstructionsSwept)
+    def _show_instructions(self, event: InstructionsSwept) -> None:
+        summary = self.query_one("#summary", Static)
+        if event.error:
+            summary.update(Text(f"The sweep failed: {event.error}", style=UNSAFE_STYLE))
+            return
+        points = [p for p, _ in event.rows]
+        summary.update(summary_line(points))
+        table = self.query_one("#points", DataTable)
+        table.clear()
+        for p, word in event.rows:
+            verdict = verdict_text(p)
+            style = {"unsafe": UNSAFE_STYLE, "safe": SAFE_STYLE}.get(p.outcome, REFUSED_STYLE)
+            row_style = UNSAFE_STYLE if p.outcome == "unsafe" else ""
+            table.add_row(Text(offset(p.offset), style=row_style), Text(word, style=row_style),
+                          Text(p.go, style=row_style), Text(verdict, style=style), key=str(p.pc))
+
+    # --- frame sizes ---
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "sizes" and self._key not in self._by_size and not self._sizes_running():
+            self._sweep_sizes()
+
+    def _sizes_running(self) -> bool:
+        return any(w.group == "sweep-sizes" and not w.is_finished and not w.is_cancelled
+                   for w in self.workers)
+
+    @work(thread=True, exclusive=True, group="sweep-sizes")
+    def _sweep_sizes(self) -> None:
+        worker = get_current_worker()
+        version, leaf = self.scenario.version, self.scenario.leaf
+        done: list[SizePoint] = []
+        try:
+            for size in self.sizes:
+                if worker.is_cancelled:
+                    return
+                done.append(size_point(version, leaf, size))
+                if not worker.is_cancelled:
+                    self.app.call_from_thread(self._show_sizes, tuple(done), None)
+        except Exception as err:  # shown on screen, like the instruction sweep
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._show_sizes, tuple(done), f"{type(err).__name__}: {err}")
+
+    def _show_sizes(self, points: tuple[SizePoint, ...], error: str | None) -> None:
+        try:
+            summary = self.query_one("#sizes-summary", Static)
+            bar = self.query_one("#sizes-progress", ProgressBar)
+            plot = self.query_one("#sizes-plot", PlotextPlot)
+            edges = self.query_one("#edges", DataTable)
+        except NoMatches:  # the screen was closed while a size was being swept
+            return
+        total = len(self.sizes)
+        bar.update(total=total, progress=len(points))
+        if len(points) == total:
+            self._by_size[self._key] = points
+        summary.update(self._sizes_summary(points, total, error))
+        self._plot(plot, points)
+        edges.clear()
+        for r in size_ranges(points):
+            span = f"{r.first:,} B" if r.first == r.last else f"{r.first:,} – {r.last:,} B"
+            style = UNSAFE_STYLE if r.unsafe else ""
+            how = "; ".join(AddPlan[name].value for name in r.plans)
+            edges.add_row(Text(span, style=style), Text(str(r.unsafe), style=style), how)
+
+    def _sizes_summary(self, points: tuple[SizePoint, ...], total: int, error: str | None) -> Text:
+        s = self.scenario
+        what = f"{s.version.name}, {'leaf' if s.leaf else 'non-leaf'} frames, GC scan"
+        if error:
+            return Text(f"Size sweep stopped at {len(points)} of {total} ({what}): {error}", style=UNSAFE_STYLE)
+        bad = [p.size for p in points if p.unsafe]
+        text = f"{len(points)} of {total} sizes swept ({what}) · {len(bad)} with an unsafe instruction"
+        if bad:
+            text += f" · first {min(bad):,} B, last {max(bad):,} B"
+        return Text(text)
+
+    def _plot(self, plot: PlotextPlot, points: tuple[SizePoint, ...]) -> None:
+        plt = plot.plt
+        plt.clear_figure()
+        plt.xscale("log")
+        plt.xlim(min(self.sizes), max(self.sizes))
+        top = max([1, *(p.unsafe for p in points)])
+        plt.ylim(-0.25, top + 0.25)
+        plt.yticks(list(range(top + 1)))
+        ticks = [(v, label) for v, label in _TICKS if min(self.sizes) <= v <= max(self.sizes)]
+        plt.xticks([v for v, _ in ticks], [label for _, label in ticks])
+        plt.xlabel("frame size (log scale)")
+        plt.ylabel("unsafe")
+        safe = [p for p in points if not p.unsafe]
+        bad = [p for p in points if p.unsafe]
+        if safe:
+            plt.scatter([p.size for p in safe], [p.unsafe for p in safe], color="green", label="safe")
+        if bad:
+            plt.scatter([p.size for p in bad], [p.unsafe for p in bad], color="red", label="UNSAFE")
+        plot.refresh()
+
+    # --- actions ---
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_rerun(self) -> None:
+        self._by_size.pop(self._key, None)
+        self.query_one(TabbedContent).active = "sizes"
+        self._show_sizes((), None)
+        self._sweep_sizes()

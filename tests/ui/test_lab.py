@@ -1,0 +1,113 @@
+"""The story, played by keys, read back from the widgets; checked against real Go output."""
+
+from __future__ import annotations
+
+from explainer.engine.scenario import parse
+from explainer.ui.app import ExplainerApp
+from explainer.ui.widgets.disassembly import DisassemblyPanel
+from explainer.ui.widgets.lab_pane import LabPane
+from explainer.ui.widgets.stack import StackPanel
+from explainer.ui.widgets.unwind import UnwindPanel
+
+from .truth import last_line, objdump_line, rsp_writes
+
+
+def _current_line(app: ExplainerApp, pane: int = 0) -> str:
+    disasm = app.screen.query(LabPane)[pane].query_one(DisassemblyPanel)
+    return next(line for line in disasm.plain.splitlines() if line.startswith("▶"))
+
+
+async def test_nonleaf_go1_23_4_crashes_between_the_two_adds() -> None:
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e", "s", "s")  # to the epilogue, over LDP and the first ADD
+        second = rsp_writes("fast_nonleaf-go1.23.4.txt")[-1]
+        word, text = objdump_line("fast_nonleaf-go1.23.4.txt", second)
+        line = _current_line(app)
+        assert word in line and text in line  # the real second ADD, as objdump prints it
+        await pilot.press("p")
+        assert "isAsyncSafePoint: yes" in app.screen.query_one(UnwindPanel).plain
+        await pilot.press("g")
+        unwind = app.screen.query_one(UnwindPanel).plain
+        assert last_line("fast_nonleaf-go1.23.4.log") in unwind
+        # 65584 = 16<<12 + 48: SP stands 48 bytes into the frame; pushCall saved the real LR 16 below it.
+        assert "LR read 16 B above the real one" in app.screen.query_one(StackPanel).plain
+
+
+async def test_split_view_go1_25_0_refuses_or_walks_clean() -> None:
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("v", "e", "s", "s", "g")
+        panes = app.screen.query(LabPane)
+        assert [str(p.scenario.version) for p in panes] == ["1.23.4", "1.25.0"]
+        left = panes[0].query_one(UnwindPanel).plain
+        right = panes[1].query_one(UnwindPanel).plain
+        assert last_line("fast_nonleaf-go1.23.4.log") in left
+        assert "fatal error" not in right
+        assert "preemption refused" in right or "reached runtime.goexit" in right
+        # the fixed release builds the size in R27: the real go1.25.0 instruction under the cursor
+        assert "R27" in _current_line(app, 1)
+        assert "Before the fix: crash" in str(app.screen.query_one("#verdict").content)
+
+
+async def test_leaf_go1_27_3_still_crashes() -> None:
+    app = ExplainerApp(parse("go1.27.3/65552/leaf"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("w", "g")
+        second = rsp_writes("fast_leaf-go1.27.3.txt")[-1]
+        assert objdump_line("fast_leaf-go1.27.3.txt", second)[1] in _current_line(app)
+        assert last_line("fast_leaf-go1.27.3-singlestep.log") in app.screen.query_one(UnwindPanel).plain
+
+
+async def test_leaf_split_view_says_both_crash() -> None:
+    app = ExplainerApp(parse("go1.23.4/65552/leaf"))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("v", "w", "g")
+        assert "residual" in str(app.screen.query_one("#verdict").content)
+
+
+async def test_refused_preemption_names_the_runtimes_reason() -> None:
+    app = ExplainerApp(parse("go1.25.0/65584"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("w", "p")
+        assert "uses R27" in app.screen.query_one(UnwindPanel).plain
+
+
+async def test_step_back_returns_to_the_same_instruction() -> None:
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("s", "s", "s")
+        third = _current_line(app)
+        await pilot.press("s", "b")
+        assert _current_line(app) == third
+        await pilot.press("b", "b", "b", "b")
+        assert "+0x0000" in _current_line(app)
+
+
+async def test_help_lists_every_lab_key_and_panel() -> None:
+    app = ExplainerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        from explainer.ui.screens.help import HelpScreen
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_options_reject_a_bad_size_with_the_engines_words() -> None:
+    app = ExplainerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("o")
+        app.screen.query_one("#size").value = "100"
+        await pilot.click("#apply")
+        error = str(app.screen.query_one("#error").content)
+        assert "100" in error and "16" in error  # not a multiple of 16
+        await pilot.press("escape")
+        assert app.screen.query(LabPane)[0].scenario.size == 65584
+
+
+async def test_renders_at_80x24() -> None:
+    app = ExplainerApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("w", "g", "v", "w", "g")
+        assert app.screen.query(LabPane)

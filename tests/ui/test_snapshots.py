@@ -1,0 +1,28 @@
+"""What the screens look like, pinned: the lab, the split view and help at two terminal sizes.
+
+Regenerate after a deliberate change with ``pytest tests/ui --snapshot-update`` and review the SVGs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from explainer.engine.scenario import parse
+from explainer.ui.app import ExplainerApp
+
+SIZES = [(100, 30), (160, 45)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_lab_after_gc_unwind(snap_compare, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(ExplainerApp(parse("go1.23.4/65584")), press=["w", "g"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_split_view(snap_compare, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(ExplainerApp(parse("go1.23.4/65584")), press=["v", "w", "g"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help_screen(snap_compare, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(ExplainerApp(), press=["question_mark"], terminal_size=size)
