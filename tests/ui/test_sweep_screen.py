@@ -1,4 +1,4 @@
-"""The sweep view, driven by keys and read back from its tables; the unsafe row checked against real objdump."""
+"""The sweep view, driven by keys and read back from its tables; the unsafe row against real objdump."""
 
 from __future__ import annotations
 
@@ -36,11 +36,6 @@ def _text(app: App[None], widget_id: str) -> str:
     return str(app.screen.query_one(widget_id, Static).render())
 
 
-async def _settle(app: App[None]) -> None:
-    await app.workers.wait_for_complete()
-    await app.screen.workers.wait_for_complete() if hasattr(app.screen, "workers") else None
-
-
 async def test_leaf_go1_23_4_has_one_unsafe_instruction_the_second_add() -> None:
     app = Host(parse("go1.23.4/65552/leaf"))
     async with app.run_test(size=(100, 30)) as pilot:
@@ -68,6 +63,15 @@ async def test_go1_25_0_nonleaf_refuses_to_preempt_the_release() -> None:
         assert any("ADD R27, RSP, RSP" in r and "not preemptible: uses R27" in r for r in rows)
 
 
+async def test_a_frame_past_the_default_stack_is_swept_on_a_bigger_one() -> None:
+    # 1048592 = 0x100010: not imm12 (low bits 0x010), two 16-bit fields, not a run, < 2**24: two ADDs.
+    app = Host(parse("go1.23.4/1048592/leaf"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert _text(app, "#summary").startswith("1 unsafe instruction out of ")
+
+
 async def test_a_filled_buffer_crashes_with_sigsegv() -> None:
     app = Host(parse("go1.23.4/65552/leaf/buffer=cloudflare"))
     async with app.run_test(size=(100, 30)) as pilot:
@@ -88,11 +92,13 @@ async def test_sizes_tab_sweeps_and_plots_the_cliff() -> None:
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         summary = _text(app, "#sizes-summary")
-        assert summary.startswith("5 of 5 sizes swept") and "1 with an unsafe instruction" in summary
+        assert summary.startswith("5 of 5 sizes swept")
+        assert "1 with an unsafe instruction, 65,552 to 65,552 B" in summary
         edges = _rows(app, "#edges")
         assert edges[0].startswith("4,096 – 65,536 B | 0")
         assert edges[1].startswith("65,552 B | 1") and "two ADDs" in edges[1]
-        assert "64 KiB" in str(app.screen.query_one(PlotextPlot).render())
+        plot = str(app.screen.query_one(PlotextPlot).render())
+        assert "64 KiB" in plot and "●" in plot
         await pilot.press("1")
         assert app.screen.query_one(TabbedContent).active == "instructions"
         await pilot.press("r")  # re-run: back on the sizes tab, and the same answer again
@@ -115,3 +121,14 @@ async def test_renders_at_80x24() -> None:
         await pilot.pause()
         assert _text(app, "#sizes-summary").startswith("2 of 2 sizes swept")
         assert "1 unsafe instruction out of" in _text(app, "#summary")
+
+
+async def test_closing_mid_sweep_is_quiet() -> None:
+    app = Host(parse("go1.23.4/65552/leaf"), sizes=[4096, 1048592, 4194320])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("2", "escape")  # leave while the size sweep runs
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, SweepScreen)
+        assert app.return_code is None  # no worker error ended the app

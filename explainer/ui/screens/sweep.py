@@ -10,6 +10,7 @@ module only formats them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from rich.text import Text
@@ -24,7 +25,6 @@ from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
 from ...engine.experiment import program_for
-from ...engine.immediates import AddPlan
 from ...engine.scenario import DEFAULT_STACK, Scenario
 from ...engine.sizesweep import KiB, MiB, SizePoint, default_sizes, size_point, size_ranges, sweep_stack
 from ...engine.sweep import Point, sweep
@@ -34,6 +34,10 @@ from ..format import offset
 UNSAFE_STYLE = "bold red"
 SAFE_STYLE = "green"
 REFUSED_STYLE = "dim"
+#: How each epilogue plan reads in the size table (``immediates.AddPlan`` has the long form).
+PLAN_WORDS = {"IMM12": "one ADD (imm12)", "IMM12_SHIFTED": "one ADD (imm12<<12)",
+              "R27_MOVZ": "MOVZ → R27, one ADD", "R27_ORR": "ORR bitmask → R27, one ADD",
+              "R27_MOVK": "MOVZ+MOVK → R27, one ADD", "SPLIT": "two ADDs: low 12 bits, then high (case 48)"}
 _TICKS = ((4 * KiB, "4 KiB"), (64 * KiB, "64 KiB"), (MiB, "1 MiB"), (16 * MiB, "16 MiB"))
 
 
@@ -61,11 +65,12 @@ def crash_words(message: str | None, reason: str) -> str:
 
 
 def verdict_text(p: Point) -> str:
-    """The verdict column: ``safe``, ``UNSAFE → ...`` or ``not preemptible: ...``."""
+    """The verdict column: ``safe``, ``UNSAFE → ...`` or ``not preemptible: ...`` (short; details below)."""
     if p.outcome == "unsafe":
         return f"UNSAFE → {crash_words(p.message, p.reason)}"
     if p.outcome == "not-preemptible":
-        return p.reason if p.reason.startswith("not preemptible") else f"not preemptible: {p.reason}"
+        why = p.reason.removeprefix("not preemptible: ").split(", ")[0]
+        return f"not preemptible: {why.removeprefix('unsafe point: ').replace('stack-check', 'stack check')}"
     return "safe"
 
 
@@ -90,6 +95,9 @@ class SweepScreen(Screen[None]):
     ]
     DEFAULT_CSS = """
     SweepScreen #sweep-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    SweepScreen TabbedContent, SweepScreen ContentSwitcher, SweepScreen TabPane { height: 1fr; }
+    SweepScreen TabPane { padding: 0; }
+    SweepScreen #detail { height: 4; padding: 0 1; color: $text-muted; }
     SweepScreen .summary { height: auto; padding: 0 1; }
     SweepScreen #points { height: 1fr; }
     SweepScreen #sizes-progress { height: 1; padding: 0 1; }
@@ -107,10 +115,12 @@ class SweepScreen(Screen[None]):
             self.error = error
 
     def __init__(self, scenario: Scenario, sizes: list[int] | None = None) -> None:
-        """Args: scenario: what to sweep; sizes: frame sizes for the second tab (default ``default_sizes``)."""
+        """Open on ``scenario``; ``sizes`` are the second tab's frame sizes (default ``default_sizes``)."""
         super().__init__()
         self.scenario = scenario
         self.sizes = sizes if sizes is not None else default_sizes(leaf=scenario.leaf)
+        self._points: dict[str, Point] = {}
+        """The instruction sweep's points, by row key (the PC)."""
         self._by_size: dict[tuple[GoVersion, bool], tuple[SizePoint, ...]] = {}
         """Finished size sweeps, by (version, leaf)."""
 
@@ -120,12 +130,13 @@ class SweepScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         s = self.scenario
-        yield Static(f"Sweep of {s} ─ {s.version.name} · main.big_stack · frame {s.size:,} B · "
+        yield Static(f"Sweep ─ {s} · frame {s.size:,} B · "
                      f"{'leaf' if s.leaf else 'non-leaf'} · unwind: {s.unwind.value}", id="sweep-title")
         with TabbedContent(initial="instructions"):
             with TabPane("Instructions", id="instructions"):
                 yield Static("Preempting at every instruction…", id="summary", classes="summary")
                 yield DataTable(id="points", cursor_type="row")
+                yield Static("", id="detail")
             with TabPane("Frame sizes", id="sizes"):
                 yield Static(f"{len(self.sizes)} frame sizes to sweep", id="sizes-summary", classes="summary")
                 yield ProgressBar(total=len(self.sizes), show_eta=False, id="sizes-progress")
@@ -135,7 +146,8 @@ class SweepScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#points", DataTable).add_columns("offset", "word", "Go syntax", "verdict")
-        self.query_one("#edges", DataTable).add_columns("frame sizes", "unsafe", "how the epilogue releases the frame")
+        edges = self.query_one("#edges", DataTable)
+        edges.add_columns("frame sizes", "unsafe", "how the epilogue releases the frame")
         self._sweep_instructions()
 
     # --- instructions ---
@@ -164,12 +176,26 @@ class SweepScreen(Screen[None]):
         summary.update(summary_line(points))
         table = self.query_one("#points", DataTable)
         table.clear()
+        self._points = {str(p.pc): p for p, _ in event.rows}
         for p, word in event.rows:
             verdict = verdict_text(p)
             style = {"unsafe": UNSAFE_STYLE, "safe": SAFE_STYLE}.get(p.outcome, REFUSED_STYLE)
             row_style = UNSAFE_STYLE if p.outcome == "unsafe" else ""
             table.add_row(Text(offset(p.offset), style=row_style), Text(word, style=row_style),
                           Text(p.go, style=row_style), Text(verdict, style=style), key=str(p.pc))
+        first = next((i for i, (p, _) in enumerate(event.rows) if p.outcome == "unsafe"), 0)
+        # open on the crash, its full story in the line below (after layout, so it scrolls into view)
+        self.call_after_refresh(table.move_cursor, row=first)
+
+    @on(DataTable.RowHighlighted, "#points")
+    def _show_detail(self, event: DataTable.RowHighlighted) -> None:
+        p = self._points.get(str(event.row_key.value))
+        if p is None:
+            return
+        lines = (p.message or "").splitlines()
+        said = [line for line in lines if line.startswith(("fatal error", "SIGSEGV"))]
+        text = "\n".join([*said, f"{offset(p.offset)} {p.go}: {p.reason}"])
+        self.query_one("#detail", Static).update(Text(text))
 
     # --- frame sizes ---
 
@@ -216,38 +242,45 @@ class SweepScreen(Screen[None]):
         for r in size_ranges(points):
             span = f"{r.first:,} B" if r.first == r.last else f"{r.first:,} – {r.last:,} B"
             style = UNSAFE_STYLE if r.unsafe else ""
-            how = "; ".join(AddPlan[name].value for name in r.plans)
+            how = "; ".join(PLAN_WORDS.get(name, name) for name in r.plans)
             edges.add_row(Text(span, style=style), Text(str(r.unsafe), style=style), how)
 
     def _sizes_summary(self, points: tuple[SizePoint, ...], total: int, error: str | None) -> Text:
         s = self.scenario
-        what = f"{s.version.name}, {'leaf' if s.leaf else 'non-leaf'} frames, GC scan"
+        what = f"{s.version.name} {'leaf' if s.leaf else 'non-leaf'}, GC scan"
         if error:
-            return Text(f"Size sweep stopped at {len(points)} of {total} ({what}): {error}", style=UNSAFE_STYLE)
+            return Text(f"Size sweep stopped at {len(points)} of {total} ({what}): {error}",
+                        style=UNSAFE_STYLE)
         bad = [p.size for p in points if p.unsafe]
         text = f"{len(points)} of {total} sizes swept ({what}) · {len(bad)} with an unsafe instruction"
         if bad:
-            text += f" · first {min(bad):,} B, last {max(bad):,} B"
+            text += f", {min(bad):,} to {max(bad):,} B"
         return Text(text)
 
     def _plot(self, plot: PlotextPlot, points: tuple[SizePoint, ...]) -> None:
+        """Unsafe count against log2(size) on a linear axis.
+
+        plotext's own ``xscale("log")`` drops every point from the second ``build()`` on
+        (plotext 5.3.2), and the widget rebuilds on every refresh, so the log is taken here.
+        """
         plt = plot.plt
         plt.clear_figure()
-        plt.xscale("log")
-        plt.xlim(min(self.sizes), max(self.sizes))
+        if not self.sizes:
+            return
+        lo, hi = math.log2(min(self.sizes)), math.log2(max(self.sizes))
+        plt.xlim(lo - 0.3, hi + 0.3)
         top = max([1, *(p.unsafe for p in points)])
         plt.ylim(-0.25, top + 0.25)
         plt.yticks(list(range(top + 1)))
-        ticks = [(v, label) for v, label in _TICKS if min(self.sizes) <= v <= max(self.sizes)]
-        plt.xticks([v for v, _ in ticks], [label for _, label in ticks])
+        ticks = [(math.log2(v), label) for v, label in _TICKS if lo <= math.log2(v) <= hi]
+        plt.xticks([x for x, _ in ticks], [label for _, label in ticks])
         plt.xlabel("frame size (log scale)")
         plt.ylabel("unsafe")
-        safe = [p for p in points if not p.unsafe]
-        bad = [p for p in points if p.unsafe]
-        if safe:
-            plt.scatter([p.size for p in safe], [p.unsafe for p in safe], color="green", label="safe")
-        if bad:
-            plt.scatter([p.size for p in bad], [p.unsafe for p in bad], color="red", label="UNSAFE")
+        for unsafe, color in ((False, "green"), (True, "red")):
+            group = [p for p in points if bool(p.unsafe) is unsafe]
+            if group:
+                plt.scatter([math.log2(p.size) for p in group], [p.unsafe for p in group],
+                            color=color, marker="●")
         plot.refresh()
 
     # --- actions ---
