@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from ...engine.errors import ExplainerError
 from ...engine.scenario import Scenario
@@ -59,6 +59,7 @@ class LabScreen(Screen[None]):
         Binding("y", "copy", "copy scenario", show=False, tooltip="Copy the scenario's one-line form"),
     ]
     DEFAULT_CSS = """
+    LabScreen #title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
     LabScreen #scenario { height: 1; padding: 0 1; background: $boost; }
     LabScreen #verdict { height: auto; padding: 0 1; display: none; }
     LabScreen #verdict.shown { display: block; }
@@ -73,7 +74,7 @@ class LabScreen(Screen[None]):
         self.arm_syntax = False
 
     def compose(self):  # type: ignore[no-untyped-def]
-        yield Header(show_clock=False)
+        yield Static(id="title")
         yield Static(id="scenario")
         with Horizontal(id="panes"):
             yield LabPane(self.scenario)
@@ -177,12 +178,15 @@ class LabScreen(Screen[None]):
         s = panes[0].scenario
         step = panes[0].session.current.snapshot.step
         kind = "leaf" if s.leaf else "non-leaf"
-        self.title = "split-epilogue explainer"
         versions = " vs ".join(f"go{p.scenario.version}" for p in panes)
         self.sub_title = f"{versions} · main.big_stack · frame {size(s.size)} · {kind} · step {step:,}"
-        self.query_one("#scenario", Static).update(
-            Text.assemble(("scenario ", "dim"), (" · ".join(str(p.scenario) for p in panes), "bold"),
-                          ("   y copies it · o changes it · ? help", "dim")))
+        # A plain one-line bar: Textual's Header reflows the whole screen on every title change.
+        self.query_one("#title", Static).update(f"split-epilogue explainer ─ {self.sub_title}", layout=False)
+        line = Text.assemble(("scenario ", "dim"), (" · ".join(str(p.scenario) for p in panes), "bold"),
+                             ("   y copies it · o changes it · ? help", "dim"))
+        bar = self.query_one("#scenario", Static)
+        if not isinstance(bar.content, Text) or bar.content.plain != line.plain:
+            bar.update(line)
         self._verdict(panes)
 
     def _verdict(self, panes: list[LabPane]) -> None:

@@ -67,6 +67,7 @@ class DisassemblyPanel(VerticalScroll):
         self._fn: Function | None = None
         self._pc = 0
         self._where = ""
+        self._line_count = -1
         self.border_title = "Disassembly (Go syntax)"
 
     @property
@@ -126,8 +127,14 @@ class DisassemblyPanel(VerticalScroll):
         if fn.at(self._pc) is None:
             out.append(f"▶ PC {self._pc:#x} is in {self._where}\n", style="bold cyan")
             current_line = lines
-        self._text.update(out)
+        # Same function, same number of lines: repaint the text without a layout pass (step latency).
+        same_height = out.plain.count("\n") == self._line_count
+        self._line_count = out.plain.count("\n")
+        self._text.update(out, layout=not same_height)
         self.call_after_refresh(self._scroll_to_line, current_line)
 
     def _scroll_to_line(self, line: int) -> None:
-        self.scroll_to(y=max(0, line - self.scrollable_content_region.height // 2), animate=False)
+        """Keep the PC in view, moving only when it nears an edge (no repaint while it stays put)."""
+        height = self.scrollable_content_region.height
+        if not (self.scroll_y + 2 <= line < self.scroll_y + height - 2):
+            self.scroll_to(y=max(0, line - height // 2), animate=False)

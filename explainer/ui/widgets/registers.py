@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
@@ -44,16 +42,13 @@ class RegistersPanel(Static):
         if snap is None:
             return
         names = list(_FIRST) + [n for n in REG_NAMES if n not in _FIRST]
-        columns = max(1, (self.content_region.width or 80) // _CELL)
-        grid = Table.grid(padding=(0, 1))
-        for _ in range(columns):
-            grid.add_column(no_wrap=True)
-        cells = [self._cell(n, snap) for n in names]
-        for row in range(0, len(cells), columns):
-            grid.add_row(*cells[row: row + columns])
+        columns = max(1, ((self.content_region.width or 80) + 1) // (_CELL + 1))
         changed = ", ".join(sorted(snap.changed - {"PC"})) or "none"
-        head = Text(f"changed: {changed}", style="dim")
-        self.update(Group(head, grid))
+        out = Text(f"changed: {changed}", style="dim")
+        for k, name in enumerate(names):
+            out.append("\n" if k % columns == 0 else " ")
+            out.append_text(self._cell(name, snap))
+        self.update(out, layout=False)
 
     @staticmethod
     def _cell(name: str, snap: Snapshot) -> Text:

@@ -68,8 +68,11 @@ class StackPanel(VerticalScroll):
             if focus == 0 and ("SP" in row.marks or "read" in row.marks):
                 focus = len(lines)
             lines.append(_line(row))
+        if [t.plain for t in lines] == [t.plain for t in self._lines]:
+            return  # nothing on the stack changed: no repaint
+        same_height = len(lines) == len(self._lines)
         self._lines = lines
-        self._body.update(Text("\n").join(lines))
+        self._body.update(Text("\n").join(lines), layout=not same_height)
         self.call_after_refresh(self._center, focus)
 
     def _center(self, index: int) -> None:

@@ -52,6 +52,8 @@ class UnwindPanel(VerticalScroll):
 
     def clear(self) -> None:
         """Nothing preempted at this moment."""
+        if self.border_title == "Preemption and unwind" and self.plain.startswith("Not preempted"):
+            return  # already clear: no repaint
         self.border_title = "Preemption and unwind"
         self._body.update(Text("Not preempted. p: send SIGURG here · g: preempt, then GC stack scan",
                                style="dim"))

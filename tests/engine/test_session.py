@@ -1,0 +1,87 @@
+"""The lab's engine: a trace of immutable moments, the folded stack, preemption as a what-if."""
+
+from __future__ import annotations
+
+import pytest
+
+from explainer.engine.experiment import anchors, program_for, start
+from explainer.engine.scenario import parse
+from explainer.engine.session import Session
+from explainer.engine.unwind import Trigger
+
+
+def test_step_back_then_forward_shows_the_same_moment() -> None:
+    s = Session(parse("go1.23.4/65584"))
+    for _ in range(7):
+        s.step()
+    seventh = s.current
+    s.back()
+    s.back()
+    s.step()
+    s.step()
+    assert s.current is seventh  # indexing the trace, not re-running
+
+
+def test_goto_equals_single_stepping_a_fresh_machine() -> None:
+    sc = parse("go1.23.4/65552/leaf/buffer=cloudflare")
+    m = start(sc)
+    for _ in range(1000):
+        m.step()
+    s = Session(sc)
+    moment = s.goto(1000)
+    assert moment.snapshot.regs == m.regs() and moment.snapshot.pc == m.pc
+
+
+def test_sp_stands_mid_frame_between_the_two_adds() -> None:
+    s = Session(parse("go1.23.4/65584"))
+    moment = s.run_to("sp2")
+    # 65584 = (16 << 12) + 48: after ADD $48, SP is 48 bytes above the frame's bottom.
+    sp_row = next(r for r in moment.stack.rows if "SP" in r.marks)
+    assert sp_row.addr - moment.stack.real_slot == 48
+    assert moment.snapshot.sp == sp_row.addr
+
+
+def test_gc_unwind_reads_16_bytes_above_the_real_return_address() -> None:
+    s = Session(parse("go1.23.4/65584"))
+    s.run_to("sp2")
+    p = s.preempt(Trigger.GC)
+    assert p.outcome == "crash"
+    # pushCall moved SP down 16 and stored the LR the epilogue had reloaded; the unwinder reads *(SP).
+    assert p.stack.distance == 16
+    assert p.stack.read_slot == s.current.snapshot.sp
+    assert p.walk is not None and p.walk.output[-1] == "fatal error: traceback did not unwind completely"
+
+
+def test_preempting_does_not_disturb_the_stepped_cpu() -> None:
+    s = Session(parse("go1.23.4/65584"))
+    s.run_to("sp2")
+    s.preempt(Trigger.GC)
+    after = s.step()
+    prog = program_for(parse("go1.23.4/65584"))
+    assert after.snapshot.pc == anchors(prog.target)["ret"]  # the second ADD ran normally
+
+
+def test_stack_rows_cover_memory_without_gaps() -> None:
+    s = Session(parse("go1.23.4/65552/leaf"))
+    s.run_to("sp2")
+    rows = s.preempt(Trigger.GC).stack.rows
+    for upper, lower in zip(rows, rows[1:], strict=False):
+        assert lower.addr + lower.size == upper.addr, (hex(upper.addr), hex(lower.addr))
+
+
+def test_fixed_release_refuses_at_r27() -> None:
+    s = Session(parse("go1.25.0/65584"))
+    s.run_to("sp2")
+    p = s.preempt(Trigger.GC)
+    assert p.outcome == "refused" and "R27" in p.verdict.reason
+
+
+@pytest.mark.parametrize("size, crashes", [
+    (1048576, False),  # 256 << 12: one ADD with a shifted imm12
+    (1048592, True),   # 16 + (256 << 12): two ADDs, SP mid-frame between them
+])
+def test_megabyte_frames_grow_the_stack_clear_of_g(size: int, crashes: bool) -> None:
+    s = Session(parse(f"go1.23.4/{size}/leaf"))
+    s.run_to("sp2")
+    p = s.preempt(Trigger.GC)
+    assert (p.outcome == "crash") is crashes
