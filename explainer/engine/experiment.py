@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from . import unwind
 from .errors import ExplainerError
-from .machine import Machine, Snapshot, StackBounds
+from .machine import RUNTIME_PAGES_END, Machine, Snapshot, StackBounds
 from .preempt import Parked, Verdict, inject, verdict
 from .program import Function, Program, build_program
 from .runtime_data import facts_for
@@ -17,8 +17,6 @@ from .scenario import DEFAULT_STACK, Scenario
 
 #: Headroom a frame needs below it: asyncPreempt's frames and the stack guard.
 _HEADROOM = 4096
-#: Above the g/m/p page machine.py maps at 0x4000000000; a grown stack must stay clear of it.
-_LOWEST_STACK = 0x4000100000
 #: Where a stack too large to grow in place goes (the outcome does not depend on where).
 _HIGH_STACK_HI = 0x4800000000
 
@@ -81,7 +79,7 @@ def effective_stack(s: Scenario) -> StackBounds:
     lo, hi = s.stack.lo, s.stack.hi
     while hi - lo < s.size + _HEADROOM + 1024:
         lo = hi - 2 * (hi - lo)
-    if lo < _LOWEST_STACK:  # grown into the page holding g, m and p: same size, placed higher
+    if lo < RUNTIME_PAGES_END:  # grown into the page holding g, m and p: same size, placed higher
         return StackBounds(_HIGH_STACK_HI - (hi - lo), _HIGH_STACK_HI)
     return StackBounds(lo, hi)
 

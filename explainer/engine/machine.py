@@ -17,6 +17,8 @@ from .program import Program
 #: goroutine 1's g in the reference logs (``gp=0x40000021c0``).
 G_ADDR = 0x40000021C0
 _G_PAGE = 0x4000000000
+#: End of the g/m/p mapping: goroutine stacks must start at or above it.
+RUNTIME_PAGES_END = _G_PAGE + 0x60000
 _M_ADDR = 0x4000040000  # an M with a P, for go1.26's asyncPreempt (g.m.p.xRegs)
 _P_ADDR = 0x4000050000
 #: Offsets in runtime.g (runtime2.go): stack.lo, stack.hi, stackguard0, m.
@@ -108,7 +110,7 @@ class Machine:
         self.uc.mem_map(lo, hi - lo, cpu.UC_PROT_READ_WRITE)
 
     def _map_runtime(self, preempt_stop: bool) -> None:
-        self.uc.mem_map(_G_PAGE, 0x60000, cpu.UC_PROT_READ_WRITE)
+        self.uc.mem_map(_G_PAGE, RUNTIME_PAGES_END - _G_PAGE, cpu.UC_PROT_READ_WRITE)
         self.write_u64(G_ADDR + G_STACK_LO, self.bounds.lo)
         self.write_u64(G_ADDR + G_STACK_HI, self.bounds.hi)
         self.write_u64(G_ADDR + G_STACKGUARD0, self.bounds.stackguard0)

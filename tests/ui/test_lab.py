@@ -9,7 +9,7 @@ from explainer.ui.widgets.lab_pane import LabPane
 from explainer.ui.widgets.stack import StackPanel
 from explainer.ui.widgets.unwind import UnwindPanel
 
-from .truth import last_line, objdump_line, rsp_writes
+from .truth import REF, last_line, objdump_line, rsp_writes
 
 
 def _current_line(app: ExplainerApp, pane: int = 0) -> str:
@@ -111,3 +111,15 @@ async def test_renders_at_80x24() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("w", "g", "v", "w", "g")
         assert app.screen.query(LabPane)
+
+
+async def test_default_stack_is_the_real_logs_stack() -> None:
+    app = ExplainerApp(parse("go1.23.4/65552/leaf"))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("w", "g")
+        log = (REF / "crashes" / "fast_leaf-go1.23.4.log").read_text()
+        top = log.split("top=")[1].split()[0]  # runtime: g1: frame.sp=0x... top=0x40000cdfd0
+        sp = log.split("frame.sp=")[1].split()[0]
+        stack = app.screen.query_one(StackPanel).plain
+        assert top in stack and sp in stack
+        assert log.splitlines()[0] in app.screen.query_one(UnwindPanel).plain

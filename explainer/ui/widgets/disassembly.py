@@ -118,7 +118,7 @@ class DisassemblyPanel(VerticalScroll):
                        style="dim" if not here else "")
             out.append(text, style=style)
             if here and any(i.writes_sp and i.pc < insn.pc for i in group):
-                out.append("  ⚡ SP is mid-frame here", style="bold red")
+                out.append(" ⚡ SP mid-frame", style="bold red")
             out.append("\n")
             lines += 1
             if insn.pc == last:
