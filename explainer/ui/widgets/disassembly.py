@@ -54,8 +54,8 @@ class DisassemblyPanel(VerticalScroll):
             "table: ✗ the runtime never preempts there, ↺ it backs up to the start of a restartable "
             "sequence.")
     DEFAULT_CSS = """
-    DisassemblyPanel { border: round $primary; padding: 0 0 0 1; }
-    DisassemblyPanel > Static { width: auto; }
+    DisassemblyPanel { border: round $primary; padding: 0 0 0 1; overflow-x: hidden; }
+    DisassemblyPanel > Static { width: auto; text-wrap: nowrap; }
     """
 
     arm_syntax: reactive[bool] = reactive(False)
