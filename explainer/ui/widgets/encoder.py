@@ -1,0 +1,75 @@
+"""Lesson 2's encoder: type a frame size, see how Go's assembler gives it back to RSP."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Input, Static
+
+from ...engine.encoder import Encoding, encode_add_sp
+from ...engine.errors import ExplainerError
+
+
+class EncoderPanel(VerticalScroll):
+    """An input for a constant and what ``ADD $c, RSP, RSP`` becomes."""
+
+    HELP = ("Type a frame size (decimal or 0x hex). The panel runs the assembler's checks in asm7.go's "
+            "order (isaddcon, movcon, isbitcon, isaddcon2), shows the instructions Go emits as keystone "
+            "assembles them, and splits every ADD-immediate word into its fields: sf op S 100010 sh "
+            "imm12 Rn Rd. Two writes to RSP mean SP stands mid-frame between them.")
+    DEFAULT_CSS = """
+    EncoderPanel { border: round $accent; padding: 0 1; height: auto; max-height: 24; }
+    EncoderPanel Input { width: 30; }
+    """
+
+    def __init__(self, value: int = 65552, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.border_title = "ADD $c, RSP, RSP: the encoder"
+        self._value = value
+        self._out = Static()
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Input(str(self._value), placeholder="a constant, e.g. 65552 or 0x10010", id="constant")
+        yield self._out
+
+    def on_mount(self) -> None:
+        self._show(str(self._value))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._show(event.value)
+
+    @property
+    def plain(self) -> str:
+        """What the panel says, as plain text."""
+        content = self._out.content
+        return content.plain if isinstance(content, Text) else str(content)
+
+    def _show(self, text: str) -> None:
+        try:
+            value = int(text.strip().replace("_", "").replace(",", ""), 0)
+            self._out.update(describe(encode_add_sp(value)))
+        except ValueError:
+            self._out.update(Text(f"not a number: {text!r}", style="bold red"))
+        except ExplainerError as err:
+            self._out.update(Text(str(err), style="bold red"))
+
+
+def describe(e: Encoding) -> Text:
+    """The checks, the instructions and the fields, as text."""
+    out = Text()
+    out.append(f"{e.constant:,} = {e.constant:#x}   class {e.conclass.value}\n", style="bold")
+    for c in e.checks:
+        out.append(f"  {c.name:<10} {'yes' if c.passed else 'no ':<4}", style="green" if c.passed else "dim")
+        out.append(f"{c.why}\n")
+    out.append(f"Go emits: {e.plan.value}\n", style="bold")
+    for insn, f in zip(e.instructions, e.fields, strict=True):
+        out.append(f"  {insn.hex}  {insn.go:<28} {insn.arm}\n")
+        if f is not None:
+            out.append(f"      sf={f.sf} op={f.op} S={f.s} 100010 sh={f.sh} imm12={f.imm12:#05x} "
+                       f"Rn={f.rn} Rd={f.rd}" + ("  (31 = SP)" if f.rd == 31 else "") + "\n", style="cyan")
+    if e.writes_to_sp > 1:
+        out.append(f"{e.writes_to_sp} writes to RSP: between them SP points into the dying frame.",
+                   style="bold red")
+    else:
+        out.append("One write to RSP: the frame is released in one indivisible step.", style="bold green")
+    return out
