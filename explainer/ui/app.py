@@ -8,10 +8,12 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from ..engine.errors import ExplainerError
 from ..engine.scenario import Scenario, parse
 from .screens.help import HelpScreen
 from .screens.lab import LabScreen
 from .screens.options import PRESETS
+from .screens.progress_store import ProgressStore
 from .widgets.disassembly import DisassemblyPanel
 from .widgets.registers import RegistersPanel
 from .widgets.stack import StackPanel
@@ -33,9 +35,23 @@ class ExplainerApp(App[None]):
     def __init__(self, scenario: Scenario | None = None) -> None:
         super().__init__()
         self.scenario = scenario or parse(DEFAULT_SCENARIO)
+        self._store: ProgressStore | None = None
 
     def on_mount(self) -> None:
         self.push_screen(LabScreen(self.scenario))
+
+    def action_course(self) -> None:
+        """Open the course (lessons/ as data; a broken lesson is reported, not raised)."""
+        from ..course.lesson import lessons_dir, load_all
+        from .screens.course import CourseScreen
+        try:
+            lessons = load_all(lessons_dir())
+        except ExplainerError as err:
+            self.notify(str(err), title="Cannot open the course", severity="error", timeout=10)
+            return
+        if self._store is None:
+            self._store = ProgressStore()
+        self.push_screen(CourseScreen(lessons, self._store))
 
     def action_help(self) -> None:
         screen = self.screen

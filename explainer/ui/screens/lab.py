@@ -55,6 +55,8 @@ class LabScreen(Screen[None]):
                 tooltip="Before and after the fix, side by side, stepping together"),
         Binding("x", "sweep", "sweep", tooltip="Preempt at every instruction; sweep frame sizes"),
         Binding("o", "options", "scenario", tooltip="Change Go version, frame size, leaf, buffer, stack"),
+        Binding("l", "app.course", "lessons",
+                tooltip="The course: ten lessons from ADD immediates to the fix"),
         Binding("a", "syntax", "ARM/Go", show=False, tooltip="Toggle ARM and Go assembler syntax"),
         Binding("y", "copy", "copy scenario", show=False, tooltip="Copy the scenario's one-line form"),
     ]

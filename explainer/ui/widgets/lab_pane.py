@@ -109,6 +109,22 @@ class LabPane(Widget):
         self._draw()
         self.post_message(self.Changed(self))
 
+    def run_command(self, command: str) -> None:
+        """A lesson's ``- do:`` command, played by the course engine on this pane's session."""
+        from ...course.play import do
+
+        if command.split()[0] == "split":
+            return  # a lab-screen command; a lesson's pane is always single
+        self.preemption = do(self.session, command)
+        self._draw()
+        self.post_message(self.Changed(self))
+
+    def check(self, expectation: str) -> str | None:
+        """A lesson's ``- expect:`` line: None if it holds, else what went wrong."""
+        from ...course.play import expect
+
+        return expect(self.session, self.preemption, expectation)
+
     def set_arm_syntax(self, on: bool) -> None:
         """Go or ARM syntax in the disassembly."""
         self.query_one(DisassemblyPanel).arm_syntax = on

@@ -1,0 +1,62 @@
+"""The course: every lesson in order, with what the learner has done."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...course.facts import render
+from ...course.lesson import Lesson
+from .lesson import LessonScreen
+from .progress_store import ProgressStore
+
+
+class CourseScreen(Screen[None]):
+    """Pick a lesson; ✓ marks the ones done."""
+
+    HELP = ("The course: ten short lessons from what an ADD immediate is to why the fix works and what it "
+            "missed. Enter opens a lesson; ✓ marks lessons done. Progress is saved in your state folder.")
+    BINDINGS = [Binding("escape", "app.pop_screen", "back to the lab")]
+    DEFAULT_CSS = """
+    CourseScreen #course-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    CourseScreen OptionList { height: 1fr; border: round $primary; }
+    CourseScreen #where { height: auto; padding: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self, lessons: list[Lesson], store: ProgressStore) -> None:
+        super().__init__()
+        self.lessons = lessons
+        self.store = store
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static("split-epilogue explainer ─ course", id="course-title")
+        yield OptionList(*self._options(), id="lessons")
+        yield Static(f"progress is saved in {self.store.path}", id="where")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.store.warning:
+            self.notify(self.store.warning, title="Progress", severity="warning", timeout=10)
+
+    def on_screen_resume(self) -> None:
+        options = self.query_one(OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        options.add_options(self._options())
+        options.highlighted = highlighted if highlighted is not None else 0
+
+    def _options(self) -> list[Option]:
+        out = []
+        for lesson in self.lessons:
+            done = self.store.is_done(lesson.id)
+            label = Text.assemble(("✓ " if done else "  ", "bold green"), (f"{lesson.id}  ", "dim"),
+                                  render(lesson.title))
+            out.append(Option(label, id=lesson.id))
+        return out
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        lesson = next(x for x in self.lessons if x.id == event.option.id)
+        self.app.push_screen(LessonScreen(lesson, self.store))
