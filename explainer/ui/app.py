@@ -78,4 +78,4 @@ class ExplainerApp(App[None]):
                                 lambda action=b.action: screen.run_action(action))
         for n, text in PRESETS:
             yield SystemCommand(f"Frame size {n:,}", f"Open the lab on {text}",
-                                lambda n=n: screen.set_size(n))
+                                lambda n=n: screen.run_worker(screen.set_size(n)))

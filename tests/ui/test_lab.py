@@ -123,3 +123,28 @@ async def test_default_stack_is_the_real_logs_stack() -> None:
         stack = app.screen.query_one(StackPanel).plain
         assert top in stack and sp in stack
         assert log.splitlines()[0] in app.screen.query_one(UnwindPanel).plain
+
+
+async def test_command_palette_runs_lab_commands() -> None:
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"split view")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert len(app.screen.query(LabPane)) == 2
+
+
+async def test_options_change_the_scenario_without_restarting() -> None:
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("o")
+        app.screen.query_one("#size").value = "4112"
+        await pilot.click("#apply")
+        await pilot.pause()
+        pane = app.screen.query(LabPane)[0]
+        assert pane.scenario.size == 4112
+        await pilot.press("w")
+        # 4112 = 0x1010, one 16-bit chunk: MOVZ into R27, then one ADD (the real 4112-byte build does this)
+        assert "ADD R27, RSP, RSP" in _current_line(app)

@@ -127,9 +127,9 @@ class LabScreen(Screen[None]):
         self.app.copy_to_clipboard(text)
         self.notify(text, title="Scenario copied")
 
-    def action_split(self) -> None:
+    async def action_split(self) -> None:
         self.split = not self.split
-        self._rebuild(self.scenario)
+        await self._rebuild(self.scenario)
 
     def action_options(self) -> None:
         from .options import OptionsScreen
@@ -141,29 +141,31 @@ class LabScreen(Screen[None]):
 
         self.app.push_screen(SweepScreen(self.panes[0].scenario))
 
-    def set_size(self, n: int) -> None:
+    async def set_size(self, n: int) -> None:
         """Open the same scenario on another frame size (command palette presets)."""
         try:
-            self._rebuild(replace(self.scenario, size=n, step=None))
+            await self._rebuild(replace(self.scenario, size=n, step=None))
         except ExplainerError as err:
             self.notify(str(err), title="Cannot do that", severity="error")
 
-    def _apply(self, scenario: Scenario | None) -> None:
+    async def _apply(self, scenario: Scenario | None) -> None:
         if scenario is not None:
-            self._rebuild(scenario)
+            await self._rebuild(scenario)
 
-    def _rebuild(self, scenario: Scenario) -> None:
+    async def _rebuild(self, scenario: Scenario) -> None:
         self.scenario = scenario
         box = self.query_one("#panes", Horizontal)
-        box.remove_children()
+        self.set_focus(None)  # keys must not go to a widget that is about to be removed
+        await box.remove_children()
         if self.split:
             before, after = split_pair(scenario)
-            box.mount(LabPane(before, f"go{before.version} · before the fix", classes="narrow"),
-                      LabPane(after, f"go{after.version} · after the fix", classes="narrow"))
+            await box.mount(LabPane(before, f"go{before.version} · before the fix", classes="narrow"),
+                            LabPane(after, f"go{after.version} · after the fix", classes="narrow"))
         else:
-            box.mount(LabPane(scenario))
+            await box.mount(LabPane(scenario))
         if self.arm_syntax:
-            self.call_after_refresh(self._each, "set_arm_syntax", True)
+            self._each("set_arm_syntax", True)
+        self.focus_next()
         self._titles()
 
     # --- what the screen says ---
