@@ -20,8 +20,10 @@ from .versions import GoVersion
 #: The stack of goroutine 1 in fast_leaf-go1.23.4.log.
 DEFAULT_STACK = StackBounds(0x40000AE000, 0x40000CE000)
 ANCHORS = ("entry", "body", "epilogue", "sp1", "sp2", "ret")
-_OFFSET = re.compile(r"^\+0x[0-9a-fA-F]+$")
-_STACK = re.compile(r"^(0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)$")
+# fullmatch, not ``$``: ``$`` also matches before a final newline.
+_OFFSET = re.compile(r"\+0x[0-9a-fA-F]+")
+_STACK = re.compile(r"(0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)")
+_NUMBER = re.compile(r"[0-9]+")  # str.isdigit() takes "²" and "６４" too
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,11 @@ class Scenario:
                 f"for a {'leaf' if self.leaf else 'non-leaf'} frame")
         if self.stack.lo >= self.stack.hi or self.stack.lo % 16 or self.stack.hi % 16:
             raise ExplainerError(f"bad stack {self.stack.lo:#x}-{self.stack.hi:#x}: need 16-aligned lo < hi")
-        if self.at not in ANCHORS and not (_OFFSET.match(self.at) and int(self.at[1:], 16) % 4 == 0):
+        if self.at not in ANCHORS and not (_OFFSET.fullmatch(self.at) and int(self.at[1:], 16) % 4 == 0):
             raise ExplainerError(f"bad preemption point {self.at!r}: one of {', '.join(ANCHORS)} "
                                  "or +0xNN (a multiple of 4)")
+        if self.at not in ANCHORS:  # one spelling per point: +0x1c, not +0x01C
+            object.__setattr__(self, "at", f"+{int(self.at[1:], 16):#x}")
         if self.step is not None and self.step < 0:
             raise ExplainerError(f"bad step {self.step}: must be 0 or more")
 
@@ -76,7 +80,7 @@ class Scenario:
 
 def parse_stack(text: str) -> StackBounds:
     """``0xLO-0xHI``."""
-    m = _STACK.match(text.strip())
+    m = _STACK.fullmatch(text.strip())
     if not m:
         raise ExplainerError(f"bad stack {text!r}: expected 0xLO-0xHI")
     return StackBounds(int(m.group(1), 16), int(m.group(2), 16))
@@ -92,11 +96,16 @@ def _choice(kind: type[Buffer] | type[Trigger], value: str, what: str) -> Buffer
 
 def parse(text: str) -> Scenario:
     """Parse the one-line form; every mistake names the part that is wrong."""
-    parts = [p for p in text.strip().split("/")]
+    line = text.strip()
+    if not line.isascii():  # Python's \d and int() read "２３" as 23: a line is plain ASCII
+        raise ExplainerError(f"bad scenario {text!r}: only ASCII characters")
+    if any(c.isspace() for c in line):
+        raise ExplainerError(f"bad scenario {text!r}: no spaces inside a scenario")
+    parts = line.split("/")
     if len(parts) < 2 or not parts[0].startswith("go"):
         raise ExplainerError(f"bad scenario {text!r}: expected go<version>/<size>[/...]")
     version = GoVersion.parse(parts[0])
-    if not parts[1].isdigit():
+    if not _NUMBER.fullmatch(parts[1]):
         raise ExplainerError(f"bad frame size {parts[1]!r}: expected a number of bytes")
     fields: dict[str, object] = {"version": version, "size": int(parts[1])}
     seen: set[str] = set()
@@ -116,7 +125,7 @@ def parse(text: str) -> Scenario:
         elif key == "unwind":
             fields["unwind"] = _choice(Trigger, value, "unwind")
         elif key == "step":
-            if not value.isdigit():
+            if not _NUMBER.fullmatch(value):
                 raise ExplainerError(f"bad step {value!r}: expected a number")
             fields["step"] = int(value)
         else:

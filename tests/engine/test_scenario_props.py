@@ -1,0 +1,115 @@
+"""Properties of the one-line scenario form, with hypothesis.
+
+Every valid Scenario prints one string that parses back to the same value, and
+that string is a fixed point; any text at all either parses or fails with
+ExplainerError (the CLI turns that into one line and exit status 2, anything
+else would be a traceback).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from explainer.engine.errors import ExplainerError
+from explainer.engine.machine import StackBounds
+from explainer.engine.reproducer import Buffer, min_frame
+from explainer.engine.scenario import ANCHORS, DEFAULT_STACK, Scenario, parse
+from explainer.engine.unwind import Trigger
+from explainer.engine.versions import known_versions
+
+#: Go frames are below 2 GiB (frames.check_frame_size).
+_FRAME_LIMIT = 1 << 31
+
+
+@st.composite
+def stacks(draw: st.DrawFn) -> StackBounds:
+    """16-byte aligned bounds lo < hi anywhere in a 64-bit address space, or the default stack."""
+    if draw(st.booleans()):
+        return DEFAULT_STACK
+    lo = 16 * draw(st.integers(0, (1 << 60) - 1))
+    return StackBounds(lo, lo + 16 * draw(st.integers(1, 1 << 32)))
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    """Any valid scenario: every known release, every valid frame size, every option."""
+    leaf = draw(st.booleans())
+    size = 16 * draw(st.integers(min_frame(leaf) // 16, _FRAME_LIMIT // 16 - 1))
+    at = draw(st.one_of(st.sampled_from(ANCHORS), st.integers(0, 1 << 24).map(lambda n: f"+{4 * n:#x}")))
+    return Scenario(
+        version=draw(st.sampled_from(known_versions())),
+        size=size,
+        leaf=leaf,
+        buffer=draw(st.sampled_from(list(Buffer))),
+        stack=draw(stacks()),
+        at=at,
+        unwind=draw(st.sampled_from(list(Trigger))),
+        step=draw(st.one_of(st.none(), st.integers(0, 1 << 40))),
+    )
+
+
+@settings(max_examples=500)
+@given(scenarios())
+def test_a_scenario_prints_a_line_that_parses_back_to_it(s: Scenario) -> None:
+    line = str(s)
+    assert "\n" not in line and " " not in line
+    assert parse(line) == s
+    assert str(parse(line)) == line
+
+
+def test_defaults_are_left_out_and_everything_else_is_printed() -> None:
+    """Worked by hand from the README's grammar."""
+    version = known_versions()[0]
+    assert str(Scenario(version, 64)) == f"{version.name}/64"
+    s = Scenario(version, 4112, leaf=True, buffer=Buffer.PLANTED_PC, stack=StackBounds(0x1000, 0x3000),
+                 at="+0x1c", unwind=Trigger.PROFILE, step=0)
+    options = "leaf/buffer=planted-pc/stack=0x1000-0x3000/at=+0x1c/unwind=profile/step=0"
+    assert str(s) == f"{version.name}/4112/{options}"
+
+
+def test_an_offset_has_one_spelling() -> None:
+    assert parse("go1.23.4/64/at=+0x01C") == parse("go1.23.4/64/at=+0x1c")
+    assert str(parse("go1.23.4/64/at=+0x01C")) == "go1.23.4/64/at=+0x1c"
+
+
+def _junk(pieces: list[str]) -> st.SearchStrategy[str]:
+    """One part of a line: a right or wrong piece, maybe with junk before or after, or any text."""
+    piece = st.sampled_from(pieces)
+    edge = st.sampled_from(["", "", "", " ", "\n", "\t", "=", "/", "²", "x", "0"])
+    return st.one_of(st.tuples(edge, piece, edge).map("".join), st.text(max_size=8))
+
+
+_HEADS = ["go1.23.4", "go1.27.3", "go1.23", "go1.99.0", "1.23.4", "go", "go1.２３.4"]
+_SIZES = ["64", "65552", "32", "16", "0", "15", "4294967296", "²", "６４", "-64", ""]
+_OPTIONS = ["leaf", "nonleaf", "leaf=1", "buffer=fast", "buffer=cloudflare", "buffer=", "buffer=zeros",
+            "stack=0x40000AE000-0x40000CE000", "stack=0x10-0x8", "stack=0x18-0x100", "stack=0x0-0x10",
+            "at=sp1", "at=ret", "at=+0x10", "at=+0x11", "at=+0X10", "at=+0x", "at=", "unwind=gc",
+            "unwind=copy", "unwind=", "step=3", "step=-1", "step=", "step=１", "=", ""]
+
+#: Lines shaped like scenarios, right and wrong, so generated text reaches every branch of parse.
+_LINES = st.tuples(_junk(_HEADS), _junk(_SIZES), st.lists(_junk(_OPTIONS), max_size=6)).map(
+    lambda t: "/".join([t[0], t[1], *t[2]]))
+
+
+@settings(max_examples=1000)
+@given(st.one_of(st.text(), _LINES))
+@example("go1.23.4/²")
+@example("go1.23.4/64/step=²")
+@example("go1.23.4/64/at=+0x10\n/nonleaf")
+def test_parse_accepts_or_raises_explainer_error_only(text: str) -> None:
+    try:
+        s = parse(text)
+    except ExplainerError as err:
+        assert str(err) and "\n" not in str(err).strip()
+        return
+    # Whatever parse accepts is a scenario whose own line means the same.
+    assert parse(str(s)) == s
+
+
+@pytest.mark.parametrize("text", ["go1.23.4/６４", "go1.23.4/64/step=１", "go1.２３.4/64", "go1.23.4/²",
+                                  "go1.23.4/64/at=+0x10\n/nonleaf", "go1.23.4/64/stack=0x10-0x100\n/leaf"])
+def test_non_ascii_digits_and_a_newline_inside_a_part_are_refused(text: str) -> None:
+    with pytest.raises(ExplainerError):
+        parse(text)
