@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import cpu
 from .errors import ExplainerError
@@ -143,35 +144,71 @@ def assemble(
     """
     lay = _layout(progs, entry)
     targets = {**symbols, **lay.labels}
-    ks = cpu.assembler()
-    cs = cpu.disassembler()
+    names = frozenset(symbol_for.items())
+    texts = tuple(_PLACEHOLDER.sub(lambda m: f"#{targets[m.group(1)]:#x}", line)
+                  for p in progs for line in p.machine)
+    words = iter(_words(texts, entry))
     up_values = unsafe_points(progs)
     out: list[Instruction] = []
     spdelta = 0
-    for index, (p, pc0) in enumerate(zip(progs, lay.pcs)):
-        for k, line in enumerate(p.machine):
+    for index, (p, pc0) in enumerate(zip(progs, lay.pcs, strict=True)):
+        for k in range(len(p.machine)):
             pc = pc0 + 4 * k
-            text = _PLACEHOLDER.sub(lambda m: f"#{targets[m.group(1)]:#x}", line)
-            try:
-                encoding, _ = ks.asm(text, pc)
-            except cpu.KsError as err:  # a bug in a generator, never user input
-                raise ExplainerError(f"keystone cannot assemble {text!r}: {err}") from err
-            if not encoding or len(encoding) != 4:
-                raise ExplainerError(f"keystone gave {encoding!r} for {text!r}")
-            word = int.from_bytes(bytes(encoding), "little")
-            insn = next(cs.disasm(bytes(encoding), pc))
-            arm = f"{insn.mnemonic} {insn.op_str}".strip()
-            go = go_syntax(insn, symbol_for.get)
+            word = next(words)
+            arm, go, writes_sp = _decode(word, pc, names)
             out.append(
                 Instruction(
                     pc=pc, offset=pc - entry, word=word, go=go, arm=arm, role=p.role,
                     prog=index, prog_source=p.source, spdelta=spdelta,
                     unsafe_point=up_values[index],
-                    writes_sp=_writes_sp(insn), uses_r27="x27" in arm or "w27" in arm,
+                    writes_sp=writes_sp, uses_r27="x27" in arm or "w27" in arm,
                 )
             )
         spdelta += p.spadj
     return out
+
+
+@lru_cache(maxsize=1024)
+def _words(texts: tuple[str, ...], entry: int) -> tuple[int, ...]:
+    """Keystone's words for consecutive ARM lines from ``entry``.
+
+    One keystone call for the whole function: a call costs about 40 us whatever its
+    length. Each line must give exactly one word; if the lengths do not add up, the
+    lines are assembled one by one to name the one that is wrong.
+    """
+    try:
+        encoding, _ = cpu.assembler().asm("\n".join(texts), entry)
+    except cpu.KsError:
+        encoding = None
+    if encoding and len(encoding) == 4 * len(texts):
+        code = bytes(encoding)
+        return tuple(int.from_bytes(code[i : i + 4], "little") for i in range(0, len(code), 4))
+    return tuple(_word(text, entry + 4 * i) for i, text in enumerate(texts))
+
+
+def _word(text: str, pc: int) -> int:
+    """Keystone's word for one ARM line at ``pc``."""
+    try:
+        encoding, _ = cpu.assembler().asm(text, pc)
+    except cpu.KsError as err:  # a bug in a generator, never user input
+        raise ExplainerError(f"keystone cannot assemble {text!r}: {err}") from err
+    if not encoding or len(encoding) != 4:
+        raise ExplainerError(f"keystone gave {encoding!r} for {text!r}")
+    return int.from_bytes(bytes(encoding), "little")
+
+
+@lru_cache(maxsize=1 << 14)
+def _decode(word: int, pc: int, names: frozenset[tuple[int, str]]) -> tuple[str, str, bool]:
+    """Capstone's ARM text, the Go text and whether it writes SP, for ``word`` at ``pc``.
+
+    Cached: every program of a release repeats the runtime's functions at the same
+    addresses, and decoding to Go syntax costs tens of microseconds an instruction.
+    """
+    insn = next(cpu.disassembler().disasm(word.to_bytes(4, "little"), pc), None)
+    if insn is None:
+        raise ExplainerError(f"capstone cannot decode {word:08x} at {pc:#x}")
+    arm = f"{insn.mnemonic} {insn.op_str}".strip()
+    return arm, go_syntax(insn, dict(names).get), _writes_sp(insn)
 
 
 def _writes_sp(insn: cpu.CsInsn) -> bool:

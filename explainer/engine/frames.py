@@ -103,10 +103,10 @@ def stack_check(size: int, morestack_label: str) -> list[Prog]:
     else:
         progs.append(_add_prog("SUB", size - STACK_SMALL, "RSP", "R17", "stack-check",
                                sets_flags=True, unsafe=True))
-        progs.append(Prog("BLO morestack", ("b.lo {%s}" % morestack_label,), "stack-check",
+        progs.append(Prog("BLO morestack", (f"b.lo {{{morestack_label}}}",), "stack-check",
                           unsafe=True, note="SP - frame wrapped around"))
         progs.append(Prog("CMP R16, R17", ("cmp x17, x16",), "stack-check", unsafe=True))
-    progs.append(Prog("BLS morestack", ("b.ls {%s}" % morestack_label,), "stack-check",
+    progs.append(Prog("BLS morestack", (f"b.ls {{{morestack_label}}}",), "stack-check",
                       unsafe=True, note="too little stack: grow it first"))
     return progs
 
@@ -168,9 +168,9 @@ def morestack_tail(size: int, entry_label: str, morestack_sym: str, spill_args: 
                    unsafe=True, note="spill register arguments") for i in range(spill_args)]
     progs += spills
     progs.append(Prog("MOVD R30, R3", ("mov x3, x30",), "morestack", unsafe=True))
-    progs.append(Prog("CALL runtime.morestack_noctxt(SB)", ("bl {%s}" % morestack_sym,),
+    progs.append(Prog("CALL runtime.morestack_noctxt(SB)", (f"bl {{{morestack_sym}}}",),
                       "morestack", unsafe=True, note="grow the stack"))
     progs += [Prog(f"MOVD {8 + 8 * i}(RSP), R{i}", (f"ldr x{i}, [sp, #{8 + 8 * i}]",), "morestack")
               for i in range(spill_args)]
-    progs.append(Prog("JMP entry", ("b {%s}" % entry_label,), "morestack", spadj=size))
+    progs.append(Prog("JMP entry", (f"b {{{entry_label}}}",), "morestack", spadj=size))
     return progs

@@ -99,18 +99,21 @@ def park_analytically(program: Program, regs: tuple[int, ...], resume_pc: int, s
     Writes into ``overlay`` the four words the unwinder reads: pushCall's LR, asyncPreempt's
     saved LR (the resume PC) and asyncPreempt2's saved LR. A test checks it against ``inject``.
     """
-    sp = regs[31] - 16
-    overlay[sp] = regs[30]
-    overlay[sp - 8] = regs[29]
-    ap = program.by_name["runtime.asyncPreempt"]
-    ap2 = program.by_name["runtime.asyncPreempt2"]
-    ap_sp = sp - ap.frame
+    return park_at(program, regs[31], regs[30], regs[29], resume_pc, stack, overlay)
+
+
+def park_at(program: Program, sp: int, lr: int, fp: int, resume_pc: int, stack: tuple[int, int, int],
+            overlay: dict[int, int]) -> Goroutine:
+    """``park_analytically`` from the only registers it needs: RSP, R30 (LR) and R29 (FP)."""
+    sp -= 16
+    overlay[sp] = lr
+    overlay[sp - 8] = fp
+    ap_sp = sp - program.by_name["runtime.asyncPreempt"].frame
     overlay[ap_sp] = resume_pc
-    ap2_sp = ap_sp - ap2.frame
+    ap2_sp = ap_sp - program.by_name["runtime.asyncPreempt2"].frame
     overlay[ap2_sp] = program.return_address_after("runtime.asyncPreempt", "runtime.asyncPreempt2")
-    park_pc = _park_pc(program)
     lo, hi, top = stack
-    return Goroutine(1, lo, hi, top, park_pc, ap2_sp, 0)
+    return Goroutine(1, lo, hi, top, _park_pc(program), ap2_sp, 0)
 
 
 def _park_pc(program: Program) -> int:

@@ -10,8 +10,9 @@ addresses of the real build where the code fits there.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from . import asm
 from .asm import Instruction, Prog
@@ -26,6 +27,8 @@ TARGET = "main.big_stack"
 STUBS = ("runtime.mcall", "runtime.morestack_noctxt.abi0", "runtime.newproc",
          "runtime.goexit1.abi0", "runtime.panicIndex")
 _STUB_BASE = 0x11000
+#: How many findfunc answers a Program remembers (PCs read off a corrupt stack can be anything).
+_FINDFUNC_MEMO = 4096
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class Function:
     extent: int = 0
     """The real function's size when only its first part is emulated (asyncPreempt stops at its CALL)."""
 
-    @property
+    @cached_property
     def end(self) -> int:
         """One past the function's last byte (the function table's range)."""
         return self.entry + max(4 * max(len(self.instructions), 1), self.extent)
@@ -64,12 +67,18 @@ class Function:
         """The instruction at ``pc``, if any."""
         return self._by_pc.get(pc)
 
+    @cached_property
+    def _pcsp(self) -> dict[int, int]:
+        return {i.pc: i.spdelta for i in self.instructions}
+
     def spdelta(self, pc: int) -> int:
         """funcspdelta: the pcsp table's value at ``pc``."""
-        insn = self._by_pc.get(pc)
-        if insn is None and self.instructions and self.entry <= pc < self.end:
+        delta = self._pcsp.get(pc)
+        if delta is not None:
+            return delta
+        if self.instructions and self.entry <= pc < self.end:
             return self.instructions[-1].spdelta  # past the emulated part: the frame as it stands
-        return insn.spdelta if insn else 0
+        return 0
 
     def unsafe_point(self, pc: int) -> int:
         """The PCDATA_UnsafePoint value at ``pc`` (-1 where there is no instruction)."""
@@ -102,12 +111,27 @@ class Program:
         """main.big_stack, the large-frame function."""
         return self.by_name[TARGET]
 
+    @cached_property
+    def _by_entry(self) -> tuple[list[int], list[Function]]:
+        ordered = sorted(self.functions, key=lambda f: f.entry)
+        return [f.entry for f in ordered], ordered
+
+    @cached_property
+    def _found(self) -> dict[int, Function | None]:
+        return {}
+
     def findfunc(self, pc: int) -> Function | None:
         """runtime.findfunc: the function containing ``pc``, or None (not a valid PC)."""
-        for f in self.functions:
-            if f.entry <= pc < f.end:
-                return f
-        return None
+        found = self._found  # the unwinder asks about the same few return addresses again and again
+        if pc in found:
+            return found[pc]
+        # Functions do not overlap (``_place``): the last one starting at or below pc is the only candidate.
+        entries, ordered = self._by_entry
+        k = bisect.bisect_right(entries, pc) - 1
+        f = ordered[k] if k >= 0 and pc < ordered[k].end else None
+        if len(found) < _FINDFUNC_MEMO:
+            found[pc] = f
+        return f
 
     def symbol(self, name: str) -> int:
         """A function's entry address."""
@@ -122,11 +146,19 @@ class Program:
                 out[f.entry] = b"".join(i.word.to_bytes(4, "little") for i in f.instructions)
         return out
 
+    @cached_property
+    def _return_addresses(self) -> dict[tuple[str, str], int]:
+        return {}
+
     def return_address_after(self, caller: str, callee: str) -> int:
         """The PC after ``caller``'s call to ``callee`` (what the callee's saved LR holds)."""
+        known = self._return_addresses.get((caller, callee))
+        if known is not None:
+            return known
         target = self.symbol(callee)
         for insn in self.by_name[caller].instructions:
             if insn.go.startswith("CALL") and insn.arm.startswith("bl") and f"#{target:#x}" in insn.arm:
+                self._return_addresses[caller, callee] = insn.pc + 4
                 return insn.pc + 4
         raise KeyError(f"{caller} does not call {callee}")
 
@@ -163,7 +195,8 @@ def _small_go_func(frame: int, calls: list[Prog]) -> list[Prog]:
 def _main_main(version: GoVersion, frame: int, val: int) -> list[Prog]:
     """main.main as fast_*.go compiles: start the GC goroutine, then call big_stack forever."""
     calls = [
-        Prog("CALL runtime.newproc(SB)", ("bl {runtime.newproc}",), note="go func() { for { runtime.GC() } }()"),
+        Prog("CALL runtime.newproc(SB)", ("bl {runtime.newproc}",),
+             note="go func() { for { runtime.GC() } }()"),
         Prog(f"MOVD ${val}, R0", (f"movz x0, #{val:#x}",), label="loop"),
         Prog("CALL main.big_stack(SB)", ("bl {main.big_stack}",)),
         Prog("JMP loop", ("b {loop}",)),
@@ -232,8 +265,8 @@ def _async_preempt(version: GoVersion) -> list[Prog]:
             Prog("MOVD m_p(R0), R0", ("ldr x0, [x0, #208]",)),
             Prog("ADD $(p_xRegs+xRegPerP_scratch), R0, R0", ("movz x27, #13800", "add x0, x0, x27")),
         ]
-        progs += [Prog("VST1.P", (f"st1 {{v{4 * k}.16b, v{4 * k + 1}.16b, v{4 * k + 2}.16b, v{4 * k + 3}.16b}}, [x0], #64",))
-                  for k in range(8)]
+        vectors = ("{" + ", ".join(f"v{4 * k + j}.16b" for j in range(4)) + "}" for k in range(8))
+        progs += [Prog("VST1.P", (f"st1 {v}, [x0], #64",)) for v in vectors]
     progs.append(Prog("CALL runtime.asyncPreempt2(SB)", ("bl {runtime.asyncPreempt2}",)))
     return progs
 
@@ -269,8 +302,13 @@ def _async_preempt2(version: GoVersion) -> list[Prog]:
     ]
 
 
+@lru_cache(maxsize=64)
 def build_program(version: GoVersion, size: int, leaf: bool, buffer: Buffer) -> Program:
-    """Lay out and assemble every function for one experiment."""
+    """Lay out and assemble every function for one experiment.
+
+    Cached: a Program is an immutable value, and assembling one costs milliseconds
+    (keystone and capstone for every instruction), more than a whole sweep.
+    """
     facts = facts_for(version)
     shape = "fast_leaf" if leaf else "fast_nonleaf"
     real = facts.functions[shape]

@@ -1,21 +1,43 @@
 """Preempt at every instruction of the large-frame function and unwind each time.
 
-One emulation per frame: a code hook notes each PC's first visit, and there the
-runtime's verdict is taken and, when it would preempt, the walk is computed on
-the live memory plus the few words pushCall and asyncPreempt would write
-(``preempt.park_analytically``, checked against the real emulation in tests).
+One emulation per frame, at native speed: the runtime's verdict is taken at each
+PC's first visit and, when it would preempt, the walk is computed on the live
+memory plus the few words pushCall and asyncPreempt would write
+(``preempt.park_at``, checked against the real emulation in tests).
+
+Why it is shaped so (bench/sweep_bench.py measures it):
+
+- Only first visits call Python. A code hook covers just the instructions not yet
+  seen; when a loop comes back to a seen one, the hook stops the CPU, is replaced
+  by hooks over the unseen runs only, and the loop then runs natively. Hooking the
+  whole function instead costs a Python call per executed instruction: 12,000 for
+  the 64 KiB zeroing loop, 200,000 at 1 MiB.
+- The machine is reused. Building one (mapping memory, running runtime.main to
+  the entry) costs about a millisecond, as much as analysing fifty points; a
+  ``_Rig`` keeps one per program and stack at the entry and resets its registers
+  and stack before each sweep. Programs themselves are cached by ``build_program``.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import cpu, unwind
 from .experiment import effective_stack, fault_pc, program_for
-from .machine import Machine
-from .preempt import park_analytically, verdict
+from .machine import G_ADDR, Machine, StackBounds
+from .preempt import Verdict, async_preempt_stack, park_at, verdict
+from .program import Function, Program, build_program
+from .reproducer import Buffer
 from .runtime_data import facts_for
 from .scenario import Scenario
+from .versions import GoVersion
+
+_PAGE = 0x1000
+#: Instructions one run may execute (as Machine.run_until): a sweep ends even if the code loops.
+_LIMIT = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -33,38 +55,56 @@ class Point:
 
 def sweep(s: Scenario) -> list[Point]:
     """Every instruction of main.big_stack, in address order, with what preempting there does."""
-    program = program_for(s)
+    bounds = effective_stack(s)
+    rig = _rig(s.version, s.size, s.leaf, s.buffer, bounds)
+    if not rig.lock.acquire(blocking=False):  # another thread is sweeping on it: use a fresh one
+        rig = _Rig(program_for(s), bounds)
+        rig.lock.acquire()
+    try:
+        rig.reset()
+        return _sweep_on(rig.machine, s, rig.verdicts)
+    finally:
+        rig.lock.release()
+
+
+def _sweep_on(m: Machine, s: Scenario, verdicts: dict[int, Verdict]) -> list[Point]:
+    """The sweep proper, on a machine standing at main.big_stack's entry.
+
+    ``verdicts`` remembers ``verdict`` by PC for an SP with room for asyncPreempt: past its
+    stack check, isAsyncSafePoint looks at the PC only (its PCDATA and function).
+    """
+    program = m.program
     fn = program.target
-    m = Machine(program, effective_stack(s), preempt_stop=True)
     facts = facts_for(s.version)
     fpc = fault_pc(program)
     b = m.bounds
+    stack = (b.lo, b.hi, b.stktopsp)
+    room = b.lo + async_preempt_stack(program)
+    uc = m.uc
     results: dict[int, Point] = {}
 
-    def on_code(uc: object, address: int, size: int, user: object) -> None:
-        if address in results:
-            return
+    def visit(address: int) -> None:
         insn = fn.at(address)
-        if insn is None:
-            return
-        regs = m.regs()
-        v = verdict(program, address, regs[31], b.lo)
+        assert insn is not None  # only the function's own PCs are hooked
+        sp = uc.reg_read(cpu.UC_SP)
+        v = verdicts.get(address) if sp >= room else None
+        if v is None:
+            v = verdict(program, address, sp, b.lo)
+            if sp >= room:
+                verdicts[address] = v
         if not v.preemptible:
             results[address] = Point(address, insn.offset, insn.go, "not-preemptible", v.reason, None)
             return
         overlay: dict[int, int] = {}
-        gp = park_analytically(program, regs, v.resume_pc, (b.lo, b.hi, b.stktopsp), overlay)
+        gp = park_at(program, sp, uc.reg_read(cpu.UC_X[30]), uc.reg_read(cpu.UC_X[29]), v.resume_pc,
+                     stack, overlay)
         w = unwind.walk(program, gp, lambda a: overlay[a] if a in overlay else m.read_u64(a),
                         s.unwind, facts.incgo_offset, s.version, fpc)
         crashed = w.outcome is unwind.Outcome.CRASH
         results[address] = Point(address, insn.offset, insn.go, "unsafe" if crashed else "safe",
                                  w.reason, w.message)
 
-    h = m.uc.hook_add(cpu.UC_HOOK_CODE, on_code, begin=fn.entry, end=fn.end - 1)
-    try:
-        m.run_until(program.return_address_after("main.main", "main.big_stack"))
-    finally:
-        m.uc.hook_del(h)
+    first_visits(m, fn, program.return_address_after("main.main", fn.name), visit)
     for insn in fn.instructions:  # never executed (the morestack tail): judged statically
         if insn.pc not in results:
             v = verdict(program, insn.pc, b.hi, b.lo)
@@ -72,3 +112,88 @@ def sweep(s: Scenario) -> list[Point]:
                                      "safe" if v.preemptible else "not-preemptible",
                                      "not reached in this run" if v.preemptible else v.reason, None)
     return [results[i.pc] for i in fn.instructions]
+
+
+def first_visits(m: Machine, fn: Function, until: int, visit: Callable[[int], None]) -> None:
+    """Run ``m`` natively until ``until``, calling ``visit(pc)`` before each instruction of ``fn``
+    executes for the first time (registers and memory as they are then).
+
+    Stops early, quietly, on a fault or a stub (runtime.morestack's BRK): what was not
+    reached is not visited.
+    """
+    uc = m.uc
+    pending = {i.pc for i in fn.instructions}
+    came_round = False
+
+    def on_code(uc: object, address: int, size: int, user: object) -> None:
+        nonlocal came_round
+        if address in pending:
+            pending.discard(address)
+            visit(address)
+        else:  # a loop is back at a seen instruction: stop, and hook the unseen ones only
+            came_round = True
+            m.uc.emu_stop()
+
+    # Unicorn adds hook calls to code when it translates it and keeps translated blocks:
+    # a block translated while nothing hooked it (an earlier run) would never call back.
+    uc.ctl_remove_cache(fn.entry, fn.end)
+    pc = m.pc
+    while True:
+        came_round = False
+        hooks = [uc.hook_add(cpu.UC_HOOK_CODE, on_code, begin=lo, end=hi) for lo, hi in _runs(pending)]
+        try:
+            uc.emu_start(pc, until, count=_LIMIT)
+        except cpu.UcError:
+            return
+        finally:
+            for h in hooks:
+                uc.hook_del(h)
+        if not came_round:
+            return
+        pc = m.pc
+
+
+def _runs(pcs: set[int]) -> Iterator[tuple[int, int]]:
+    """Consecutive instructions as inclusive (first, last) address ranges."""
+    start = prev = None
+    for pc in sorted(pcs):
+        if prev is not None and pc == prev + 4:
+            prev = pc
+            continue
+        if start is not None and prev is not None:
+            yield start, prev
+        start = prev = pc
+    if start is not None and prev is not None:
+        yield start, prev
+
+
+class _Rig:
+    """A Machine parked at main.big_stack's entry, restored there before each use.
+
+    The sweep's run writes registers and its own stack only, so restoring the CPU
+    context, the stack's pages and g's page gives back the machine as built (a test
+    compares sweeps on a reused rig with sweeps on fresh machines).
+    """
+
+    def __init__(self, program: Program, bounds: StackBounds) -> None:
+        self.machine = Machine(program, bounds, preempt_stop=True)
+        self.lock = threading.Lock()
+        self.verdicts: dict[int, Verdict] = {}
+        uc = self.machine.uc
+        self._context = uc.context_save()
+        lo, hi = bounds.lo & ~(_PAGE - 1), (bounds.hi + _PAGE - 1) & ~(_PAGE - 1)
+        g = G_ADDR & ~(_PAGE - 1)
+        self._images = [(lo, bytes(uc.mem_read(lo, hi - lo))), (g, bytes(uc.mem_read(g, _PAGE)))]
+
+    def reset(self) -> None:
+        """Back to the entry, with the stack and g as they were then."""
+        uc = self.machine.uc
+        uc.context_restore(self._context)
+        for addr, image in self._images:
+            uc.mem_write(addr, image)
+
+
+@lru_cache(maxsize=8)
+def _rig(version: GoVersion, size: int, leaf: bool, buffer: Buffer, bounds: StackBounds) -> _Rig:
+    """One rig per program and stack (keyed by what names the program: hashing a Program is slow)."""
+    return _Rig(build_program(version, size, leaf, buffer), bounds)

@@ -1,0 +1,97 @@
+"""sweep() against preempting for real, one fresh machine per point.
+
+The sweep runs the function once, natively, with callbacks only at first visits,
+on a machine it keeps and resets between sweeps, and computes the parked state
+instead of running asyncPreempt. The slow way here shares none of that: a new
+Machine for every instruction, ``run_until`` to its first visit (itself checked
+against single-stepping in test_machine_run.py), the runtime's verdict, the
+real ``inject`` (pushCall, then asyncPreempt emulated to its mcall), the walk.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from explainer.engine import experiment, unwind
+from explainer.engine import sweep as sweep_module
+from explainer.engine.preempt import inject, verdict
+from explainer.engine.runtime_data import facts_for
+from explainer.engine.scenario import Scenario, parse
+from explainer.engine.sweep import Point, sweep
+
+REF = Path(__file__).resolve().parents[3] / "shared" / "reference"
+SCENARIOS = [
+    "go1.23.4/64",
+    "go1.27.3/32/leaf",
+    "go1.25.0/4144",  # the fix: R27 in the epilogue
+    "go1.23.4/4112/leaf/buffer=cloudflare/unwind=traceback",
+    "go1.24.3/4160/buffer=planted-pc/unwind=profile",
+    "go1.23.4/65552/leaf/buffer=zeros",
+]
+
+
+def _slowly(s: Scenario) -> list[tuple[int, str, str | None]]:
+    """(pc, outcome, message) at every instruction reached, preempting for real on a fresh machine."""
+    program = experiment.program_for(s)
+    facts = facts_for(s.version)
+    # One whole call of big_stack, in instructions: a PC not reached within it is never reached.
+    m = experiment.start(s, program)
+    m.run_until(program.return_address_after("main.main", program.target.name))
+    whole_call = m.step_count
+    out = []
+    for insn in program.target.instructions:
+        m = experiment.start(s, program)
+        m.run_until(insn.pc, limit=whole_call)
+        if m.pc != insn.pc:
+            continue  # never executed in this run (the morestack tail)
+        snap = m.snapshot()
+        v = verdict(program, snap.pc, snap.sp, m.bounds.lo)
+        if not v.preemptible:
+            out.append((insn.pc, "not-preemptible", None))
+            continue
+        parked = inject(m, v.resume_pc)
+        w = unwind.walk(program, parked.goroutine, m.read_u64, s.unwind, facts.incgo_offset, s.version,
+                        experiment.fault_pc(program))
+        out.append((insn.pc, "unsafe" if w.outcome is unwind.Outcome.CRASH else "safe", w.message))
+    return out
+
+
+def _reached(points: list[Point]) -> list[tuple[int, str, str | None]]:
+    return [(p.pc, p.outcome, p.message) for p in points if p.reason != "not reached in this run"
+            and "morestack" not in p.reason]
+
+
+@pytest.mark.parametrize("line", SCENARIOS)
+def test_sweep_equals_preempting_for_real_on_fresh_machines(line: str) -> None:
+    s = parse(line)
+    points = sweep(s)
+    assert [p.pc for p in points] == [i.pc for i in experiment.program_for(s).target.instructions]
+    assert _reached(points) == _slowly(s)
+
+
+@pytest.mark.parametrize("line", ["go1.23.4/65552/leaf", "go1.23.4/65584/buffer=cloudflare"])
+def test_a_reused_machine_sweeps_as_a_fresh_one(line: str) -> None:
+    s = parse(line)
+    first = sweep(s)
+    # Other sweeps in between (another trigger on the same machine, another frame on another).
+    sweep(parse(f"{line}/unwind=traceback"))
+    sweep(parse("go1.27.3/4112/leaf"))
+    assert sweep(s) == first
+    # A busy machine (another thread sweeping) means a fresh one: same answer.
+    rig = sweep_module._rig(s.version, s.size, s.leaf, s.buffer, experiment.effective_stack(s))
+    with rig.lock:
+        assert sweep(s) == first
+
+
+def test_the_only_unsafe_point_is_the_pc_of_the_real_crash_log() -> None:
+    """fast_leaf-go1.23.4.log shows goroutine 1 preempted in main.big_stack at +0xa4."""
+    log = (REF / "crashes" / "fast_leaf-go1.23.4.log").read_text()
+    m = re.search(r"^main\.big_stack\(.*\)\n\t\S+ \+(0x[0-9a-f]+) ", log, re.M)
+    assert m
+    points = sweep(parse("go1.23.4/65552/leaf"))
+    unsafe = [p for p in points if p.outcome == "unsafe"]
+    assert [(p.offset, p.go) for p in unsafe] == [(int(m[1], 16), "ADD $(16<<12), RSP, RSP")]
+    assert unsafe[0].message and unsafe[0].message.splitlines() == log.splitlines()[:3]
