@@ -43,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("scenario")
     rp.add_argument("--stack", help="0xLO-0xHI: replaces the scenario's stack")
     rp.add_argument("--json", action="store_true")
+    lp = sub.add_parser("lessons", help="list the course's lessons, or check them (--check)")
+    lp.add_argument("--check", action="store_true",
+                    help="load, render and play every lesson; print each mistake as file:line: message")
+    lp.add_argument("--dir", help="the lessons folder (default: the repository's lessons/)")
     return p
 
 
@@ -126,6 +130,36 @@ def cmd_run(args: argparse.Namespace) -> int:
 _REG_NAMES = tuple(f"R{i}" for i in range(31)) + ("RSP",)
 
 
+def cmd_lessons(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .course import check, lesson
+
+    folder = Path(args.dir) if args.dir else lesson.lessons_dir()
+    if not folder.is_dir():
+        raise ExplainerError(f"no lessons folder {str(folder)!r}")
+    files = lesson.lesson_files(folder)
+    if args.check:
+        errors = check.check_all(folder)
+        for err in errors:
+            print(err)
+        broken = len({e.file for e in errors})
+        print(f"{len(files)} lesson{'s' if len(files) != 1 else ''} checked: " + (
+            f"{len(errors)} mistake{'s' if len(errors) != 1 else ''} in {broken} "
+            f"file{'s' if broken != 1 else ''}" if errors else "no mistakes"), file=sys.stderr)
+        return 1 if errors else 0
+    status = 0
+    for path in files:
+        try:
+            one = lesson.load(path)
+        except lesson.LessonError as err:
+            print(err, file=sys.stderr)
+            status = 1
+            continue
+        print(f"{path.name[:2]}  {one.title:<48} {one.scenario}")
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -139,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_sweep(args)
         if args.command == "run":
             return cmd_run(args)
+        if args.command == "lessons":
+            return cmd_lessons(args)
         scenario = parse(args.scenario) if args.scenario else None
         from .ui.app import ExplainerApp  # the engine commands above never load Textual
 

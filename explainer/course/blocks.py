@@ -1,0 +1,210 @@
+"""The body of a lesson file: its blocks (prose, steps, checkpoints) and the reader that builds them.
+
+``## `` headings open blocks; each kind of block reads its own lines, and the
+first line that does not fit is a :class:`LessonError` at that line. A step's
+``- do:``/``- expect:`` lines are checked against the command grammar here, so a
+lesson that loads can always be played.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..engine.errors import ExplainerError
+from .commands import CommandError, parse_do, parse_expect
+
+_DO_OR_EXPECT = re.compile(r"[-*][ \t]+(do|expect)[ \t]*:(.*)")
+_OPTION = re.compile(r"[-*][ \t]+\[([ xX])\][ \t]*(.*)")
+_LIST_ITEM = re.compile(r"[-*][ \t]")
+_NEAR_MISS = re.compile(r"(?i)(step|checkpoint)s?\b")
+
+
+class LessonError(ExplainerError):
+    """A mistake in a lesson file, where a person's editor shows it."""
+
+    def __init__(self, file: str, line: int, message: str) -> None:
+        super().__init__(f"{file}:{line}: {message}")
+        self.file = file
+        """The file as it was named to the parser (a path or a bare name)."""
+        self.line = line
+        """1-based line number."""
+        self.message = message
+        """What is wrong, in one line."""
+
+
+@dataclass(frozen=True)
+class Prose:
+    """Markdown text shown as it is (after its facts are rendered)."""
+
+    text: str
+    line: int
+    """The line of the text's first line."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """``## Step: TEXT``: what the learner does, what the lab does, what must hold afterwards."""
+
+    text: str
+    do: tuple[str, ...]
+    """``- do:`` commands, run in order when the learner presses enter."""
+    expect: tuple[str, ...]
+    """``- expect:`` lines, checked after the commands ran."""
+    line: int
+    """The line of the ``## Step:`` heading."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer to a checkpoint, with why it is right or wrong."""
+
+    text: str
+    correct: bool
+    explanation: str
+    """The ``> `` lines under the option, joined by newlines."""
+    line: int
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """``## Checkpoint: QUESTION`` and its options (at least two, at least one right)."""
+
+    question: str
+    options: tuple[Option, ...]
+    line: int
+
+
+Block = Prose | Step | Checkpoint
+
+
+def read_body(lines: list[str], first: int, name: str) -> list[Block]:
+    """The blocks of ``lines[first:]`` (0-based ``first``; errors carry 1-based lines of ``name``).
+
+    Raises:
+        LessonError: the first line that does not fit its block.
+    """
+    return _Body(name).read(lines, first)
+
+
+class _Body:
+    """The reader's state: the block being read and what it has collected so far."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.blocks: list[Block] = []
+        self.kind = "prose"
+        self.start = 0
+        self.text: list[str] = []
+        self.do: list[str] = []
+        self.expect: list[str] = []
+        self.options: list[Option] = []
+        self.explanation: list[str] = []
+        self.option: tuple[str, bool, int] | None = None
+
+    def read(self, lines: list[str], first: int) -> list[Block]:
+        self.start = first + 1
+        fenced = False
+        for i in range(first, len(lines)):
+            line, n = lines[i], i + 1
+            if self.kind == "prose" and line.lstrip().startswith(("```", "~~~")):
+                fenced = not fenced
+            if line.startswith("## ") and not fenced:
+                self._close()
+                self._open(line[3:].strip(), n)
+            elif self.kind == "step":
+                self._step_line(line, n)
+            elif self.kind == "checkpoint":
+                self._checkpoint_line(line, n)
+            else:
+                self.text.append(line)
+        self._close()
+        return self.blocks
+
+    def _open(self, heading: str, n: int) -> None:
+        self.start, self.text, self.do, self.expect, self.options = n, [], [], [], []
+        kind, sep, rest = heading.partition(":")
+        if sep and kind in ("Step", "Checkpoint"):
+            if not rest.strip():
+                raise LessonError(self.name, n, f"'## {kind}:' needs its text after the colon")
+            self.kind, self.text = kind.lower(), [rest.strip()]
+            return
+        if _NEAR_MISS.match(heading) and sep:
+            raise LessonError(self.name, n, f"heading {heading[:40]!r}: did you mean '## Step: TEXT' or "
+                                            "'## Checkpoint: QUESTION'?")
+        self.kind, self.text = "prose", ["## " + heading]
+
+    def _step_line(self, line: str, n: int) -> None:
+        s = line.strip()
+        if not s:
+            return
+        m = _DO_OR_EXPECT.fullmatch(s)
+        if m:
+            verb, value = m.group(1), m.group(2).strip()
+            try:
+                (parse_do if verb == "do" else parse_expect)(value)
+            except CommandError as err:
+                raise LessonError(self.name, n, str(err)) from None
+            (self.do if verb == "do" else self.expect).append(value)
+        elif _LIST_ITEM.match(s):
+            raise LessonError(self.name, n, f"unknown step line {s[:40]!r}: expected '- do: COMMAND' "
+                                            "or '- expect: EXPECTATION'")
+        else:
+            self.text.append(s)
+
+    def _checkpoint_line(self, line: str, n: int) -> None:
+        s = line.strip()
+        if not s:
+            return
+        option = _OPTION.fullmatch(s)
+        if option:
+            self._close_option()
+            if not option.group(2).strip():
+                raise LessonError(self.name, n, "option has no text")
+            self.option = (option.group(2).strip(), option.group(1) in "xX", n)
+        elif s.startswith(">"):
+            if self.option is None:
+                raise LessonError(self.name, n, "explanation before any option: write '- [x] ...' "
+                                                "or '- [ ] ...' first")
+            self.explanation.append(s[1:].strip())
+        elif _LIST_ITEM.match(s):
+            raise LessonError(self.name, n, f"bad option {s[:40]!r}: '- [x] TEXT' (right) "
+                                            "or '- [ ] TEXT' (wrong)")
+        elif self.option is None and not self.options:
+            self.text.append(s)
+        else:
+            raise LessonError(self.name, n, "text after an option: explanations are '  > ' lines")
+
+    def _close_option(self) -> None:
+        if self.option is None:
+            return
+        text, correct, n = self.option
+        explanation = "\n".join(self.explanation).strip()
+        if not explanation:
+            raise LessonError(self.name, n, "option has no explanation: add '  > why' lines under it")
+        self.options.append(Option(text, correct, explanation, n))
+        self.option, self.explanation = None, []
+
+    def _close(self) -> None:
+        if self.kind == "step":
+            if not self.do:
+                raise LessonError(self.name, self.start, "step has no '- do:' line")
+            self.blocks.append(Step("\n".join(self.text), tuple(self.do), tuple(self.expect), self.start))
+        elif self.kind == "checkpoint":
+            self._close_option()
+            if len(self.options) < 2:
+                raise LessonError(self.name, self.start, "checkpoint needs at least two options")
+            if not any(o.correct for o in self.options):
+                raise LessonError(self.name, self.start, "checkpoint has no right option: mark one '- [x]'")
+            self.blocks.append(Checkpoint("\n".join(self.text), tuple(self.options), self.start))
+        else:
+            self._close_prose()
+
+    def _close_prose(self) -> None:
+        text, start = self.text, self.start
+        while text and not text[0].strip():
+            text, start = text[1:], start + 1
+        while text and not text[-1].strip():
+            text = text[:-1]
+        if text:
+            self.blocks.append(Prose("\n".join(text), start))

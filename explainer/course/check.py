@@ -1,0 +1,109 @@
+"""Every mistake in a lesson, found the way the app would meet it: by loading, rendering and playing.
+
+``lesson.parse`` stops at the first mistake because a file that does not parse
+cannot be used at all. Past that, a lesson can be wrong in many places at once
+(a scenario, a fact, an expectation that no longer holds after an engine
+change), and an author fixing a lesson wants them all in one run, each at its
+line. Steps are played in order on a real Session, exactly as the lab plays them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..engine.errors import ExplainerError
+from ..engine.scenario import parse as parse_scenario
+from ..engine.session import Preemption, Session
+from . import facts, play
+from .lesson import FILE_NAME, Checkpoint, Lesson, LessonError, Prose, Step, lesson_files, load
+
+#: Markdown files in a lessons folder that are not lessons.
+NOT_LESSONS = ("FORMAT.md", "README.md")
+
+
+def check(lesson: Lesson) -> list[LessonError]:
+    """Every mistake of a parsed lesson, in line order.
+
+    Checks the scenario (it parses, its Go version is known), every fact (it
+    renders), and plays the steps in order on a Session of the scenario (``split``
+    is the UI's): each command must run and each expectation must hold.
+    """
+    file = str(lesson.path)
+    errors = [LessonError(file, line, str(err)) for line, err in _fact_problems(lesson)]
+    try:
+        scenario = parse_scenario(lesson.scenario)
+        session = Session(scenario)
+    except ExplainerError as err:
+        errors.append(LessonError(file, lesson.scenario_line, f"bad scenario {lesson.scenario!r}: {err}"))
+    else:
+        errors += _play(lesson, session)
+    return sorted(errors, key=lambda e: e.line)
+
+
+def check_all(folder: Path) -> list[LessonError]:
+    """Every mistake of every lesson in ``folder`` (files that do not parse give their first mistake).
+
+    Also reports two lessons with the same number and Markdown files not named ``NN-slug.md``.
+    """
+    errors: list[LessonError] = []
+    seen: dict[str, Path] = {}
+    for p in sorted(folder.glob("*.md")):
+        if p.name not in NOT_LESSONS and not FILE_NAME.fullmatch(p.name):
+            errors.append(LessonError(str(p), 1, "not a lesson: lesson files are named NN-slug.md"))
+    for path in lesson_files(folder):
+        number = path.name[:2]
+        if number in seen:
+            errors.append(LessonError(str(path), 1, f"lesson number {number} is also {seen[number].name}"))
+        seen.setdefault(number, path)
+        try:
+            errors += check(load(path))
+        except LessonError as err:
+            errors.append(err)
+    return errors
+
+
+def _texts(lesson: Lesson) -> Iterator[tuple[str, int]]:
+    """Every text a fact may stand in, with the line its first character is on."""
+    for block in lesson.blocks:
+        if isinstance(block, Prose):
+            yield block.text, block.line
+        elif isinstance(block, Step):
+            yield block.text, block.line
+            yield from ((e, block.line) for e in block.expect if e.startswith("output"))
+        elif isinstance(block, Checkpoint):
+            yield block.question, block.line
+            for option in block.options:
+                yield option.text, option.line
+                yield option.explanation, option.line + 1
+
+
+def _fact_problems(lesson: Lesson) -> Iterator[tuple[int, facts.FactError]]:
+    for text, line in _texts(lesson):
+        for offset, err in facts.problems(text):
+            yield line + text.count("\n", 0, offset), err
+
+
+def _play(lesson: Lesson, session: Session) -> list[LessonError]:
+    """Play the steps in order; a command that fails stops the play (later steps would mislead)."""
+    errors: list[LessonError] = []
+    file = str(lesson.path)
+    for step in lesson.steps:
+        preemption: Preemption | None = None
+        for command in step.do:
+            try:
+                preemption = play.do(session, command) or preemption
+            except ExplainerError as err:
+                later = " (later steps not played)" if step is not lesson.steps[-1] else ""
+                errors.append(LessonError(file, step.line, f"do {command}: {err}{later}"))
+                return errors
+        for expectation in step.expect:
+            try:
+                problem = play.expect(session, preemption, expectation)
+            except facts.FactError:
+                continue  # reported with its line by _fact_problems
+            except ExplainerError as err:
+                problem = str(err)
+            if problem:
+                errors.append(LessonError(file, step.line, f"expect {expectation}: {problem}"))
+    return errors
