@@ -37,7 +37,8 @@ def _objdump(path: Path, func: str = "main.big_stack") -> list[tuple[int, str, s
 
 def _case(path: Path) -> tuple[GoVersion, bool, Buffer]:
     prog, ver = path.stem.split("-go")
-    return GoVersion.parse(ver), prog != "fast_nonleaf", Buffer.CLOUDFLARE if "cloudflare" in prog else Buffer.FAST
+    buffer = Buffer.CLOUDFLARE if "cloudflare" in prog else Buffer.FAST
+    return GoVersion.parse(ver), prog != "fast_nonleaf", buffer
 
 
 @pytest.mark.parametrize("path", OBJDUMPS, ids=lambda p: p.stem)
@@ -99,7 +100,8 @@ def test_incgo_offset_is_0x110_on_go1_25_and_unknown_caller_on_go1_27() -> None:
     assert "addr=0x110" in experiment.run(parse("go1.25.0/65552/leaf/buffer=cloudflare")).output[1]
     out = experiment.run(parse("go1.27.3/65552/leaf/buffer=cloudflare")).output
     assert out[-1] == "fatal error: unknown caller pc"
-    assert out[0].startswith("runtime: g 1: unexpected return pc for main.big_stack called from 0xe8e8e8e8e8e8e8e8")
+    assert out[0].startswith(
+        "runtime: g 1: unexpected return pc for main.big_stack called from 0xe8e8e8e8e8e8e8e8")
 
 
 @pytest.mark.parametrize("go,size,leaf,unsafe", [

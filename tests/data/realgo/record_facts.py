@@ -47,7 +47,8 @@ def parse_objdump(path):
                 continue
             m = INSN.match(line)
             if m and cur is not None:
-                cur["insns"].append((m.group(1), int(m.group(2)), int(m.group(3), 16), m.group(4), m.group(5)))
+                cur["insns"].append(
+                    (m.group(1), int(m.group(2)), int(m.group(3), 16), m.group(4), m.group(5)))
     return funcs
 
 
@@ -100,19 +101,28 @@ def frame_size(insns):
         if op == "MOVD.W" and len(args) == 2 and args[0] == "R30":
             m = re.fullmatch(r"-(\d+)\(RSP\)", args[1])
             if m:
-                return int(m.group(1)), f"`{asm}`: pre-indexed store of LR that moves RSP down by {m.group(1)}", used + [insn]
+                return (int(m.group(1)),
+                        f"`{asm}`: pre-indexed store of LR that moves RSP down by {m.group(1)}",
+                        used + [insn])
         if op == "STP.W" and len(args) == 2:
             m = re.fullmatch(r"-(\d+)\(RSP\)", args[1])
             if m:
-                return int(m.group(1)), f"`{asm}`: pre-indexed pair store that moves RSP down by {m.group(1)}", used + [insn]
+                return (int(m.group(1)),
+                        f"`{asm}`: pre-indexed pair store that moves RSP down by {m.group(1)}", used + [insn])
         if op in ("MOVD", "ORR", "MOVK") and args and args[-1].startswith("R"):
             dst = args[-1]
             if op == "MOVD" and imm(args[0]) is not None:
-                regs[dst] = ("const", imm(args[0])); used.append(insn); continue
+                regs[dst] = ("const", imm(args[0]))
+                used.append(insn)
+                continue
             if op == "ORR" and len(args) == 3 and args[1] == "ZR" and imm(args[0]) is not None:
-                regs[dst] = ("const", imm(args[0])); used.append(insn); continue
+                regs[dst] = ("const", imm(args[0]))
+                used.append(insn)
+                continue
             if op == "MOVK" and imm(args[0]) is not None and regs.get(dst, ("", 0))[0] == "const":
-                regs[dst] = ("const", regs[dst][1] | imm(args[0])); used.append(insn); continue
+                regs[dst] = ("const", regs[dst][1] | imm(args[0]))
+                used.append(insn)
+                continue
             if op == "MOVD" and args[0] in regs and regs[args[0]][0] == "sp" and dst == "RSP":
                 pass
         if op == "SUB" and len(args) == 3:
@@ -134,7 +144,8 @@ def frame_size(insns):
                     if dst in ("R20",):
                         used.append(insn)
                     continue
-        if op == "MOVD" and len(args) == 2 and args[1] == "RSP" and args[0] in regs and regs[args[0]][0] == "sp":
+        if (op == "MOVD" and len(args) == 2 and args[1] == "RSP" and args[0] in regs
+                and regs[args[0]][0] == "sp"):
             size = regs[args[0]][1]
             return size, (f"large-frame prologue: `SUB` ... into {args[0]} (RSP - {size}), then `{asm}` "
                           f"(the single RSP write)"), used + [insn]
@@ -156,8 +167,8 @@ def src_lines(goroot, rel):
 
 def func_body(lines, header_re):
     """(first line no, last line no) of the Go func whose header matches header_re (1-based)."""
-    for i, l in enumerate(lines):
-        if re.match(header_re, l):
+    for i, text in enumerate(lines):
+        if re.match(header_re, text):
             for j in range(i + 1, len(lines)):
                 if lines[j] == "}":
                     return i + 1, j + 1
@@ -167,8 +178,8 @@ def func_body(lines, header_re):
 def find_line(lines, needle, lo=1, hi=None, regex=False):
     hi = hi or len(lines)
     for n in range(lo, hi + 1):
-        l = lines[n - 1]
-        if (re.search(needle, l) if regex else needle in l):
+        text = lines[n - 1]
+        if (re.search(needle, text) if regex else needle in text):
             return n
     return None
 
@@ -186,17 +197,22 @@ def print_template(src):
         if instr:
             cur += ch
             if ch == "\\":
-                cur += s[i + 1]; i += 1
+                cur += s[i + 1]
+                i += 1
             elif ch == '"':
                 instr = False
         elif ch == '"':
-            instr = True; cur += ch
+            instr = True
+            cur += ch
         elif ch in "([":
-            depth += 1; cur += ch
+            depth += 1
+            cur += ch
         elif ch in ")]":
-            depth -= 1; cur += ch
+            depth -= 1
+            cur += ch
         elif ch == "," and depth == 0:
-            args.append(cur.strip()); cur = ""
+            args.append(cur.strip())
+            cur = ""
         else:
             cur += ch
         i += 1
@@ -220,7 +236,7 @@ def parse_logs(version):
         if not m or m.group(2) != version:
             continue
         lines = open(os.path.join(d, name)).read().split("\n")
-        for a, b in zip(lines, lines[1:]):
+        for a, b in zip(lines, lines[1:], strict=False):
             fm = re.match(r"^(\S+)\(.*\)$", a)
             lm = re.match(r"^\t(\S+):(\d+) \+0x([0-9a-f]+) .*pc=0x([0-9a-f]+)", b)
             if fm and lm:
@@ -246,8 +262,8 @@ def version_facts(v):
     incgo_line = find_line(tb, "gp.m.incgo", nlo, nhi)
 
     dwarf = {}
-    for l in open(os.path.join(W, "dwarf_offsets.txt")):
-        k, *rest = l.split()
+    for text in open(os.path.join(W, "dwarf_offsets.txt")):
+        k, *rest = text.split()
         dwarf[k] = int(rest[-1])
 
     per_prog_incgo = {}
@@ -271,7 +287,7 @@ def version_facts(v):
             }
         F = pf["functions"]
 
-        def ret_after(sym, pred, label):
+        def ret_after(sym, pred, label, od=od, prog=prog):  # called in this iteration only
             insns = od[sym]["insns"]
             calls = [i for i in insns if i[4].startswith("CALL") and pred(i)]
             assert len(calls) == 1, (prog, sym, label, calls)
@@ -288,10 +304,12 @@ def version_facts(v):
         g = F["runtime.goexit"]
         pf["return_addresses"]["runtime.goexit+4"] = {
             "pc": g["entry"] + 4, "pc_hex": hex(g["entry"] + 4), "function": "runtime.goexit.abi0", "off": 4,
-            "off_hex": "0x4", "what": "goexit's entry + 4 (PCQuantum): the fake return PC newproc puts in a new goroutine's LR",
+            "off_hex": "0x4",
+            "what": "goexit's entry + 4 (PCQuantum): the fake return PC newproc puts in a new goroutine's LR",
             "insns": [fmt(i, g["entry"]) for i in od["runtime.goexit.abi0"]["insns"][:2]]}
         pf["return_addresses"]["runtime.asyncPreempt->asyncPreempt2"] = ret_after(
-            "runtime.asyncPreempt.abi0", lambda i: "asyncPreempt2" in i[4], "after asyncPreempt's CALL to asyncPreempt2")
+            "runtime.asyncPreempt.abi0", lambda i: "asyncPreempt2" in i[4],
+            "after asyncPreempt's CALL to asyncPreempt2")
 
         # asyncPreempt2: where a parked goroutine's traceback shows it
         a2 = od["runtime.asyncPreempt2"]["insns"]
@@ -302,9 +320,9 @@ def version_facts(v):
                 srcl = pre[i[1] - 1].strip()
                 path = ("preemptPark" if "preemptPark" in srcl else "gopreempt_m" if "gopreempt_m" in srcl
                         else "closure (preemptPark or gopreempt_m inside one mcall)")
-                mcalls.append({"path": path, "return_off": i[2] + 4 - e2, "return_off_hex": hex(i[2] + 4 - e2),
-                               "return_pc_hex": hex(i[2] + 4), "call": fmt(i, e2), "source_line": f"preempt.go:{i[1]}",
-                               "source": srcl})
+                mcalls.append({"path": path, "return_off": i[2] + 4 - e2,
+                               "return_off_hex": hex(i[2] + 4 - e2), "return_pc_hex": hex(i[2] + 4),
+                               "call": fmt(i, e2), "source_line": f"preempt.go:{i[1]}", "source": srcl})
         pf["asyncPreempt2_mcalls"] = mcalls
 
         # incgo: the MOVBU off(Rm) where Rm was loaded from gp.m (MOVD <g.m>(Rx), Rm) on the incgo line
@@ -325,7 +343,8 @@ def version_facts(v):
         per_prog_incgo[prog] = {
             "offset": fault[1], "offset_hex": hex(fault[1]),
             "load_m": fmt(mreg[0], ne), "faulting_insn": fmt(fault[0], ne),
-            "fault_off_from_next_entry": fault[0][2] - ne, "fault_off_from_next_entry_hex": hex(fault[0][2] - ne),
+            "fault_off_from_next_entry": fault[0][2] - ne,
+            "fault_off_from_next_entry_hex": hex(fault[0][2] - ne),
             "source_line": f"traceback.go:{incgo_line}", "source": tb[incgo_line - 1].strip(),
             "nil_m_guard_insns": guard,
         }
@@ -333,7 +352,8 @@ def version_facts(v):
         lr0 = find_line(tb, "if frame.lr == 0 {", nlo, nhi)
         fin_calls = [i for i in nx if i[1] == lr0 + 1 and "finishInternal" in i[4]]
         pf["next_finishInternal_call_lr0"] = [
-            {"return_off": i[2] + 4 - ne, "return_off_hex": hex(i[2] + 4 - ne), "call": fmt(i, ne)} for i in fin_calls]
+            {"return_off": i[2] + 4 - ne, "return_off_hex": hex(i[2] + 4 - ne), "call": fmt(i, ne)}
+            for i in fin_calls]
 
         # asyncPreempt details
         ap = od["runtime.asyncPreempt.abi0"]["insns"]
@@ -356,7 +376,8 @@ def version_facts(v):
         facts["programs"][prog] = pf
 
     # version-wide facts (same in both programs: checked)
-    a = per_prog_incgo["fast_leaf"]; b = per_prog_incgo["fast_nonleaf"]
+    a = per_prog_incgo["fast_leaf"]
+    b = per_prog_incgo["fast_nonleaf"]
     assert a["offset"] == b["offset"] and a["fault_off_from_next_entry"] == b["fault_off_from_next_entry"]
     facts["incgo_offset"] = a["offset"]
     rt2 = src_lines(goroot, "runtime/runtime2.go")
@@ -364,10 +385,12 @@ def version_facts(v):
     decl = find_line(rt2, r"^\tincgo\s+bool", mlo2, mhi2, regex=True)
     a["runtime2_go_decl"] = {"at": f"runtime/runtime2.go:{decl}", "source": rt2[decl - 1].strip(),
                              "struct_m_at": f"runtime/runtime2.go:{mlo2}-{mhi2}"}
-    facts["incgo"] = dict(a, dwarf_runtime_m_incgo=dwarf["runtime.m.incgo"], dwarf_runtime_g_m=dwarf["runtime.g.m"],
+    facts["incgo"] = dict(a, dwarf_runtime_m_incgo=dwarf["runtime.m.incgo"],
+                          dwarf_runtime_g_m=dwarf["runtime.g.m"],
                           dwarf_runtime_m_size=dwarf.get("runtime.m"),
                           how=("disassembly of runtime.(*unwinder).next: on the `gp.m.incgo` source line, "
-                               "`MOVD <g.m>(Rx), Rm` loads gp.m and the next `MOVBU N(Rm)` reads m.incgo; N is the "
+                               "`MOVD <g.m>(Rx), Rm` loads gp.m and the next `MOVBU N(Rm)` reads m.incgo; "
+                               "N is the "
                                "offset (the SIGSEGV address when gp.m == nil). Cross-checked against DWARF "
                                "(debug/dwarf member offset of runtime.m.incgo in the same binary)."),
                           note_fault_off_differs_per_program=None)
@@ -378,10 +401,12 @@ def version_facts(v):
     park = [m for m in fl if m["path"] != "gopreempt_m"][0]
     facts["asyncPreempt2_park_pc_offset"] = park["return_off"]
     facts["asyncPreempt2_park"] = {
-        "offset": park["return_off"], "offset_hex": park["return_off_hex"], "source_line": park["source_line"],
+        "offset": park["return_off"], "offset_hex": park["return_off_hex"],
+        "source_line": park["source_line"],
         "source": park["source"], "all_mcalls": fl,
-        "how": ("return address after asyncPreempt2's CALL runtime.mcall on the preemptPark path (a goroutine "
-                "parked by suspendG's preemptStop shows this as `+0x..`); the gopreempt_m path (status runnable) "
+        "how": ("return address after asyncPreempt2's CALL runtime.mcall on the preemptPark path "
+                "(a goroutine parked by suspendG's preemptStop shows this as `+0x..`); "
+                "the gopreempt_m path (status runnable) "
                 "is the other mcall, when there are two."),
         "source_func_lines": f"preempt.go:{alo}-{ahi}",
     }
@@ -399,13 +424,17 @@ def version_facts(v):
     cfg = src_lines(goroot, "cmd/compile/internal/ir/cfg.go")
     ms = const(cfg, "MaxStackVarSize", "cmd/compile/internal/ir/cfg.go")
     mi = const(cfg, "MaxImplicitStackVarSize", "cmd/compile/internal/ir/cfg.go")
-    ev = lambda s: int(eval(re.sub(r"int64\((.*)\)", r"\1", s)))
-    ms["value"] = ev(ms["value_src"]); mi["value"] = ev(mi["value_src"])
+    def ev(s):
+        return int(eval(re.sub(r"int64\((.*)\)", r"\1", s)))
+
+    ms["value"] = ev(ms["value_src"])
+    mi["value"] = ev(mi["value_src"])
     esc = src_lines(goroot, "cmd/compile/internal/escape/utils.go")
     en = find_line(esc, "> ir.MaxStackVarSize")
     facts["heap_move"] = {
         "MaxStackVarSize": ms, "MaxImplicitStackVarSize": mi,
-        "rule": f"escape/utils.go:{en}: `{esc[en - 1].strip()}` (explicit `var x [N]T` moves to the heap when its size > MaxStackVarSize)",
+        "rule": f"escape/utils.go:{en}: `{esc[en - 1].strip()}` "
+                "(explicit `var x [N]T` moves to the heap when its size > MaxStackVarSize)",
         "large_arrays_move_to_heap_above": ms["value"],
     }
     # empirical: which leaf_N / nonleaf_N of sizes.go allocate their array with runtime.newobject
@@ -439,25 +468,32 @@ def version_facts(v):
     blo = find_line(tb, "if !flr.valid() {", nlo, nhi)
     bhi = find_line(tb, r"^\t}$", blo, nhi, regex=True)
     t["next_invalid_lr_block"] = [{"line": n, "text": tb[n - 1]} for n in range(blo, bhi + 1)]
-    t["unexpected_return_pc_has_space_after_g"] = '"runtime: g ", gp.goid' in tb[find_line(tb, 'unexpected return pc for "', nlo, nhi) - 1]
-    t["frame_sp_line_has_space_after_g"] = '"runtime: g ", gp.goid' in tb[find_line(tb, '": frame.sp="', flo, fhi) - 1]
+    t["unexpected_return_pc_has_space_after_g"] = (
+        '"runtime: g ", gp.goid' in tb[find_line(tb, 'unexpected return pc for "', nlo, nhi) - 1])
+    t["frame_sp_line_has_space_after_g"] = (
+        '"runtime: g ", gp.goid' in tb[find_line(tb, '": frame.sp="', flo, fhi) - 1])
     t["finishInternal_defined_at"] = f"runtime/traceback.go:{flo}"
-    t["note"] = ("`source` is the source line verbatim (whitespace-trimmed); `template` renders print() args: "
+    t["note"] = ("`source` is the source line verbatim (whitespace-trimmed); "
+                 "`template` renders print() args: "
                  "string literals as is, other args as {expr}. The unexpected-return-pc line has "
                  "\"runtime: g \" (space) and the frame.sp line \"runtime: g\" (no space) in this version.")
     facts["texts"] = t
     if v.startswith("1.27"):
-        q = lambda k: {"at": t[k]["at"], "source": t[k]["source"]}
+        def q(k):
+            return {"at": t[k]["at"], "source": t[k]["source"]}
+
         facts["claim_check_1_27"] = {
             "claim": ("from go1.27 a gp.m != nil guard skips the incgo read; an invalid LR then prints "
                       "'runtime: g N: unexpected return pc for F called from 0x...' and, when no error flags "
                       "are set (GC scan), throws 'unknown caller pc'"),
-            "verdict": "confirmed by the source lines quoted here" if t["next_m_nil_guard"] else "NOT confirmed: no guard",
+            "verdict": ("confirmed by the source lines quoted here" if t["next_m_nil_guard"]
+                        else "NOT confirmed: no guard"),
             "guard_and_incgo": q("next_incgo_read"),
             "unexpected_return_pc": q("unexpected_return_pc"),
             "unknown_caller_pc": q("unknown_caller_pc"),
             "block_verbatim": t["next_invalid_lr_block"],
-            "note": ("the 'runtime: g ' (with a space) spelling is not new in 1.27: every version here has it "
+            "note": ("the 'runtime: g ' (with a space) spelling is not new in 1.27: "
+                     "every version here has it "
                      "in this print; the finishInternal frame.sp line has 'runtime: g' without a space"),
         }
 
@@ -467,14 +503,16 @@ def version_facts(v):
         prog = fr["prog"]
         if prog not in cache:
             P = os.path.join(W, prog)
-            cache[prog] = (parse_objdump(os.path.join(P, "full.objdump")), parse_nm(os.path.join(P, "nm.txt")))
+            cache[prog] = (parse_objdump(os.path.join(P, "full.objdump")),
+                           parse_nm(os.path.join(P, "nm.txt")))
         od, nm = cache[prog]
         sym = dict(FUNCS).get(fr["func"])
         if sym is None or sym not in nm or (fr["log"], fr["func"], fr["pc"]) in seen:
             continue
         seen.add((fr["log"], fr["func"], fr["pc"]))
         entry = nm[sym][0]
-        c = {"log": fr["log"], "build": prog, "func": fr["func"], "log_line": fr["line"], "log_off_hex": hex(fr["off"]),
+        c = {"log": fr["log"], "build": prog, "func": fr["func"], "log_line": fr["line"],
+             "log_off_hex": hex(fr["off"]),
              "log_pc_hex": hex(fr["pc"]), "our_entry_hex": hex(entry),
              "same_address": fr["pc"] - entry == fr["off"]}
         ins = [i for i in od[sym]["insns"] if i[2] == fr["pc"]]
@@ -501,16 +539,18 @@ def epilogue(insns):
     while k >= 0:
         a = insns[k][4]
         dst = a.split(",")[-1].strip() if "," in a else ""
-        if (dst in EPI_DST or a.startswith("LDP -8(RSP), (R29, R30)") or re.match(r"MOVD\.P \d+\(RSP\), R30", a)) \
-                and not re.match(r"MOVD \d*\(R27\)", a):
-            out.insert(0, insns[k]); k -= 1
+        if (dst in EPI_DST or a.startswith("LDP -8(RSP), (R29, R30)")
+                or re.match(r"MOVD\.P \d+\(RSP\), R30", a)) and not re.match(r"MOVD \d*\(R27\)", a):
+            out.insert(0, insns[k])
+            k -= 1
         else:
             break
     return out + [insns[r[0]]]
 
 
 def sp_writes(asm):
-    return asm.endswith(", RSP") or bool(re.match(r"MOVD\.P \d+\(RSP\)", asm)) or bool(re.search(r"\.W .*\(RSP\)", asm))
+    return (asm.endswith(", RSP") or bool(re.match(r"MOVD\.P \d+\(RSP\)", asm))
+            or bool(re.search(r"\.W .*\(RSP\)", asm)))
 
 
 def sizes_summary(v):
@@ -561,10 +601,12 @@ def main():
     with open(sys.argv[1], "w") as fh:
         json.dump(out, fh, indent=1, sort_keys=False)
         fh.write("\n")
-    summ = {"_about": ("Derived from objdump/sizes-go<V>.txt (src/sizes.go) by record_facts.py: per function the "
-                       "prologue's frame size, leaf_epilogue (the epilogue does not reload R30: the compiler treated it as a leaf; every prologue saves LR), the calls it makes (PC-relative CALLs resolved to symbol+offset, e.g. runtime.duffzero) (heap_moved = "
-                       "calls runtime.newobject), the epilogue (R29/R30 restore and every RSP/R27 write before RET), "
-                       "and how many epilogue instructions write RSP (2 = the split).")}
+    summ = {"_about": ("Derived from objdump/sizes-go<V>.txt (src/sizes.go) by record_facts.py: "
+                       "per function the prologue's frame size, leaf_epilogue (the epilogue does not reload "
+                       "R30: the compiler treated it as a leaf; every prologue saves LR), the calls it makes "
+                       "(PC-relative CALLs resolved to symbol+offset, e.g. runtime.duffzero) (heap_moved = "
+                       "calls runtime.newobject), the epilogue (R29/R30 restore and every RSP/R27 write "
+                       "before RET), and how many epilogue instructions write RSP (2 = the split).")}
     for v in VERSIONS:
         summ[v] = sizes_summary(v)
     with open(os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), "sizes_summary.json"), "w") as fh:
