@@ -85,7 +85,7 @@ async def test_every_shipped_lesson_opens(state_dir: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("l")
         count = len(app.screen.lessons)
-        for k in range(count):
+        for _ in range(count):
             await pilot.press("enter")
             assert isinstance(app.screen, LessonScreen)
             await pilot.press("escape")
