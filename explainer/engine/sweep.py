@@ -38,6 +38,9 @@ from .versions import GoVersion
 _PAGE = 0x1000
 #: Instructions one run may execute (as Machine.run_until): a sweep ends even if the code loops.
 _LIMIT = 50_000_000
+#: The largest stack a kept machine may have: a rig holds its stack twice (mapped, and the image
+#: it restores), and the size plot sweeps frames up to 32 MiB.
+_RIG_STACK_LIMIT = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -56,10 +59,11 @@ class Point:
 def sweep(s: Scenario) -> list[Point]:
     """Every instruction of main.big_stack, in address order, with what preempting there does."""
     bounds = effective_stack(s)
+    if bounds.hi - bounds.lo > _RIG_STACK_LIMIT:  # too big to keep (and to copy back): a fresh machine
+        return _sweep_on(Machine(program_for(s), bounds, preempt_stop=True), s, {})
     rig = _rig(s.version, s.size, s.leaf, s.buffer, bounds)
-    if not rig.lock.acquire(blocking=False):  # another thread is sweeping on it: use a fresh one
-        rig = _Rig(program_for(s), bounds)
-        rig.lock.acquire()
+    if not rig.lock.acquire(blocking=False):  # another thread is sweeping on it: a fresh machine
+        return _sweep_on(Machine(program_for(s), bounds, preempt_stop=True), s, {})
     try:
         rig.reset()
         return _sweep_on(rig.machine, s, rig.verdicts)

@@ -95,3 +95,10 @@ def test_the_only_unsafe_point_is_the_pc_of_the_real_crash_log() -> None:
     unsafe = [p for p in points if p.outcome == "unsafe"]
     assert [(p.offset, p.go) for p in unsafe] == [(int(m[1], 16), "ADD $(16<<12), RSP, RSP")]
     assert unsafe[0].message and unsafe[0].message.splitlines() == log.splitlines()[:3]
+
+
+def test_a_stack_too_big_to_keep_sweeps_on_a_fresh_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = parse("go1.23.4/65584/buffer=planted-pc")
+    kept = sweep(s)
+    monkeypatch.setattr(sweep_module, "_RIG_STACK_LIMIT", 0)
+    assert sweep(s) == kept
