@@ -220,11 +220,16 @@ class Machine:
     def run_until(self, pc: int, limit: int = 50_000_000) -> Event | None:
         """Run natively until ``pc`` (not executed), counting instructions with a block hook."""
         counted = [0]
+        back_in_main = self.program.return_address_after("main.main", self.program.target.name)
 
         def on_block(uc: object, address: int, size: int, user: object) -> None:
+            if address == back_in_main:  # big_stack returned: ``pc`` will never come
+                self.uc.emu_stop()
+                return
             counted[0] += size // 4
 
         h = self.uc.hook_add(cpu.UC_HOOK_BLOCK, on_block)
+        self.uc.ctl_remove_cache(back_in_main, back_in_main + 4)  # hooks see only freshly translated code
         start = self.pc
         try:
             ev = self._run(start, pc, limit)
@@ -232,5 +237,7 @@ class Machine:
             self.uc.hook_del(h)
         # unicorn ends a translated block at ``until``, so whole blocks are exactly what ran.
         self.step_count += counted[0]
+        if ev is None and self.pc == back_in_main and pc != back_in_main:
+            ev = Event("returned", f"main.big_stack returned to main.main at {self.pc:#x}")
         self.event = ev
         return ev

@@ -54,10 +54,6 @@ class Trace:
         """This trace with one more moment."""
         return Trace(self.moments + (moment,))
 
-    def upto(self, index: int) -> Trace:
-        """The first ``index + 1`` moments."""
-        return Trace(self.moments[: index + 1])
-
 
 @dataclass(frozen=True)
 class Preemption:
@@ -109,19 +105,14 @@ class Session:
         return self.current.snapshot.event is not None
 
     def step(self) -> Moment:
-        """One instruction forward (replayed from the trace when already recorded)."""
-        if self.index + 1 < len(self.trace):
-            self.index += 1
-        elif not self.finished:
-            self._sync()
-            self._machine.step()
-            self._record()
-        return self.current
+        """Exactly one instruction forward (taken from the trace when already recorded)."""
+        if self.finished:
+            return self.current
+        return self.goto(self.current.snapshot.step + 1)
 
     def back(self) -> Moment:
-        """One recorded moment back."""
-        self.index = max(0, self.index - 1)
-        return self.current
+        """Exactly one instruction back: an earlier snapshot, replayed if it was never recorded."""
+        return self.goto(max(0, self.current.snapshot.step - 1))
 
     def reset(self) -> Moment:
         """Back to the entry; the trace is kept, so stepping forward replays it."""
@@ -129,13 +120,13 @@ class Session:
         return self.current
 
     def run_to(self, point: str | int) -> Moment:
-        """Run natively to the next visit of an anchor name or absolute PC."""
+        """Run natively to the next visit of an anchor name or absolute PC (or until it returns)."""
         pc = self.anchors[point] if isinstance(point, str) else point
         if self.current.snapshot.pc == pc or self.finished:
             return self.current
         self._sync()
         self._machine.run_until(pc, limit=RUN_LIMIT)
-        self._record()
+        self._insert()
         return self.current
 
     def goto(self, step: int) -> Moment:
@@ -144,12 +135,9 @@ class Session:
             if m.snapshot.step == step:
                 self.index = i
                 return self.current
-        self._machine = self._fresh()
-        self._machine.advance(step)
-        self.trace = Trace(tuple(m for m in self.trace.moments if m.snapshot.step < step))
-        self._record()
-        self.trace = Trace(tuple(sorted(self.trace.moments, key=lambda m: m.snapshot.step)))
-        self.index = next(i for i, m in enumerate(self.trace.moments) if m.snapshot.step == step)
+        self._sync(step - 1)
+        self._machine.step()
+        self._insert()
         return self.current
 
     # --- what-ifs ---
@@ -178,17 +166,21 @@ class Session:
     def _fresh(self, preempt_stop: bool = True) -> Machine:
         return Machine(self.program, self.bounds, preempt_stop=preempt_stop)
 
-    def _sync(self) -> None:
-        """Make the live CPU stand at the cursor (after step back, it stands further on)."""
-        if self._machine.step_count != self.current.snapshot.step:
+    def _sync(self, step: int | None = None) -> None:
+        """Make the live CPU stand at ``step`` (default: the cursor's), replaying natively if needed."""
+        step = self.current.snapshot.step if step is None else step
+        if self._machine.step_count != step:
             self._machine = self._fresh()
-            self._machine.advance(self.current.snapshot.step)
-        self.trace = self.trace.upto(self.index)
+            self._machine.advance(step)
 
-    def _record(self) -> None:
-        previous = self.trace[-1].snapshot if len(self.trace) else None
-        self.trace = self.trace.then(self._moment(previous))
-        self.index = len(self.trace) - 1
+    def _insert(self) -> None:
+        """Record the live CPU's moment in step order and put the cursor on it."""
+        m = self._machine
+        before = [x for x in self.trace.moments if x.snapshot.step < m.step_count]
+        after = [x for x in self.trace.moments if x.snapshot.step > m.step_count]
+        moment = self._moment(before[-1].snapshot if before else None)
+        self.trace = Trace(tuple(before) + (moment,) + tuple(after))
+        self.index = len(before)
 
     def _moment(self, previous: Snapshot | None) -> Moment:
         m = self._machine

@@ -85,3 +85,23 @@ def test_megabyte_frames_grow_the_stack_clear_of_g(size: int, crashes: bool) -> 
     s.run_to("sp2")
     p = s.preempt(Trigger.GC)
     assert (p.outcome == "crash") is crashes
+
+
+def test_step_and_back_move_exactly_one_instruction_after_a_run() -> None:
+    s = Session(parse("go1.23.4/65584"))
+    at_epilogue = s.run_to("epilogue").snapshot.step
+    assert s.back().snapshot.step == at_epilogue - 1
+    s.reset()
+    assert s.step().snapshot.step == 1  # not a jump to the recorded epilogue moment
+    m = start(parse("go1.23.4/65584"))
+    for _ in range(at_epilogue - 1):
+        m.step()
+    assert s.goto(at_epilogue - 1).snapshot.regs == m.regs()
+
+
+def test_running_to_a_pc_that_never_runs_stops_when_the_function_returns() -> None:
+    s = Session(parse("go1.23.4/65584"))
+    tail = s.function.instructions[-1].pc  # the morestack tail: never reached on a big enough stack
+    moment = s.run_to(tail)
+    assert moment.snapshot.event is not None and moment.snapshot.event.kind == "returned"
+    assert moment.function == "main.main"
