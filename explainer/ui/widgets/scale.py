@@ -28,12 +28,12 @@ class ScalePanel(Vertical):
             "engine for the lesson's scenario; the rest are assumptions you set. The plot shows crashes "
             "a day against fleet size, with the peak Cloudflare reported.")
     DEFAULT_CSS = """
-    ScalePanel { border: round $accent; padding: 0 1; height: 1fr; }
+    ScalePanel { border: round $accent; padding: 0 1; height: auto; }
     ScalePanel Horizontal { height: 3; }
     ScalePanel Label { width: 48; padding: 1 0 0 0; }
     ScalePanel Input { width: 20; }
     ScalePanel #result { height: auto; }
-    ScalePanel PlotextPlot { height: 1fr; min-height: 10; }
+    ScalePanel PlotextPlot { height: 16; }
     """
 
     def __init__(self, scenario: Scenario, **kwargs: object) -> None:
