@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from . import unwind
+from . import stackview, unwind
 from .errors import ExplainerError
 from .machine import RUNTIME_PAGES_END, Machine, Snapshot, StackBounds
 from .preempt import Parked, Verdict, inject, verdict
@@ -122,39 +122,17 @@ def run(s: Scenario) -> Result:
     walk = unwind.walk(program, parked.goroutine, m.read_u64, s.unwind, facts.incgo_offset,
                        s.version, fault_pc(program))
     outcome = "crash" if walk.outcome is unwind.Outcome.CRASH else "clean"
-    return Result(s, outcome, snap, v, parked, walk, describe_stack(m, snap, parked), program.target.entry)
+    stack = describe_stack(m, snap, parked, walk)
+    return Result(s, outcome, snap, v, parked, walk, stack, program.target.entry)
 
 
-def describe_stack(m: Machine, snap: Snapshot, parked: Parked | None) -> tuple[StackSlot, ...]:
-    """The interesting words: the big frame's edges and saved slots, and what preemption pushed."""
-    p = m.program
-    entry_sp = m.bounds.stktopsp - _callers_frames(p)
-    real_sp = entry_sp - p.size
-    meanings: dict[int, str] = {
-        real_sp - 8: "saved FP (R29) of main.main",
-        real_sp: "saved LR -> main.main (big_stack's return address)",
-        entry_sp - 8: "FP slot at the frame's top",
-        entry_sp: "main.main's saved LR -> runtime.main",
-        m.bounds.stktopsp: "stktopsp: runtime.goexit's frame (top of stack)",
-    }
-    off = 8 if p.leaf else 32
-    misread = snap.sp if snap.sp != real_sp else None
-    for addr in (real_sp + off, real_sp + off + 8):
-        meanings.setdefault(addr, f"big_buffer[{addr - real_sp - off}..{addr - real_sp - off + 7}]")
-    if misread is not None and real_sp < misread < entry_sp:
-        i = misread - real_sp - off
-        meanings[misread] = f"big_buffer[{i}..{i + 7}] <- SP now" if i >= 0 else "<- SP now"
-    if parked is not None:
-        meanings[parked.pushed_at] = "pushCall: saved LR of the interrupted function"
-        meanings[parked.pushed_at - 8] = "pushCall: saved R29"
-        ap_sp = parked.pushed_at - p.by_name["runtime.asyncPreempt"].frame
-        meanings[ap_sp] = "asyncPreempt's frame: saved LR = resume PC"
-        meanings[parked.goroutine.sched_sp] = "asyncPreempt2's frame: saved LR -> asyncPreempt"
-    return tuple(StackSlot(a, m.read_u64(a), meanings[a]) for a in sorted(meanings, reverse=True))
-
-
-def _callers_frames(p: Program) -> int:
-    return p.by_name["main.main"].frame + p.by_name["runtime.main"].frame
+def describe_stack(m: Machine, snap: Snapshot, parked: Parked | None,
+                   walk: unwind.Walk | None = None) -> tuple[StackSlot, ...]:
+    """The words the lab's stack view shows (folds left out), its marks written into the meaning."""
+    v = stackview.view(m.program, m.bounds.stktopsp, m.read_u64, m.read_bytes, snap.sp, snap.reg("R29"),
+                       parked, walk)
+    return tuple(StackSlot(r.addr, r.value or 0, r.meaning + "".join(f" <- {k}" for k in r.marks))
+                 for r in v.rows if not r.folded)
 
 
 def with_scenario(s: Scenario, **changes: object) -> Scenario:

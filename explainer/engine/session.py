@@ -1,8 +1,10 @@
 """A scenario being stepped by a person: a live CPU plus an immutable trace of what it did.
 
-The lab moves a cursor over a :class:`Trace`. Stepping forward past its end
-runs the CPU one instruction and appends a :class:`Moment`; stepping back only
-moves the cursor. Preempting is a what-if taken at the cursor: a fresh machine
+The lab moves a cursor over a :class:`Trace` of moments kept in step order.
+Step and step back move exactly one instruction: to a recorded moment when
+there is one (indexing, never undoing), otherwise the CPU is brought to the
+neighbouring step (natively replayed if needed), runs one instruction, and the
+new moment is inserted. ``run_to`` records only where it stops. Preempting is a what-if taken at the cursor: a fresh machine
 replays the same number of instructions natively (unicorn counts them exactly),
 then pushCall and asyncPreempt run for real and the chosen trigger unwinds, so
 the stepped CPU is never disturbed and the user can step on afterwards.
@@ -49,10 +51,6 @@ class Trace:
 
     def __getitem__(self, i: int) -> Moment:
         return self.moments[i]
-
-    def then(self, moment: Moment) -> Trace:
-        """This trace with one more moment."""
-        return Trace(self.moments + (moment,))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from rich.text import Text
+from textual.widgets import Static
+
 #: Go's names for the arm64 registers that have one (cmd/internal/obj/arm64/a.out.go).
 GO_NAMES = {"R26": "R26 ctxt", "R27": "R27 TMP", "R28": "R28 g", "R29": "R29 FP", "R30": "R30 LR"}
 
@@ -29,3 +32,9 @@ def offset(n: int) -> str:
 def reg_label(name: str) -> str:
     """R27 → ``R27 TMP``; others unchanged."""
     return GO_NAMES.get(name, name)
+
+
+def plain(static: Static) -> str:
+    """What a Static shows, as plain text (tests and exports read panels through this)."""
+    content = static.content
+    return content.plain if isinstance(content, Text) else str(content)

@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from ...engine import asm
 from ...engine.program import Function
-from ..format import offset
+from ..format import offset, plain
 
 _ROLE_TITLES = {
     "stack-check": "stack check (prologue)",
@@ -73,8 +73,7 @@ class DisassemblyPanel(VerticalScroll):
     @property
     def plain(self) -> str:
         """What the panel says, as plain text (tests and exports read this)."""
-        content = self._text.content
-        return content.plain if isinstance(content, Text) else str(content)
+        return plain(self._text)
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield self._text

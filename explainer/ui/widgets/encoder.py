@@ -8,6 +8,7 @@ from textual.widgets import Input, Static
 
 from ...engine.encoder import Encoding, encode_add_sp
 from ...engine.errors import ExplainerError
+from ..format import plain
 
 
 class EncoderPanel(VerticalScroll):
@@ -41,8 +42,7 @@ class EncoderPanel(VerticalScroll):
     @property
     def plain(self) -> str:
         """What the panel says, as plain text."""
-        content = self._out.content
-        return content.plain if isinstance(content, Text) else str(content)
+        return plain(self._out)
 
     def _show(self, text: str) -> None:
         try:

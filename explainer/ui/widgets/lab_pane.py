@@ -50,6 +50,7 @@ class LabPane(Widget):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session = Session(scenario)
         self.preemption: Preemption | None = None
+        self._frame_sizes = {f.name: f.frame for f in self.session.program.functions}
         self.label = label
         if label:
             self.border_title = label
@@ -141,9 +142,8 @@ class LabPane(Widget):
         moment = s.current
         fn = s.function
         self.query_one(DisassemblyPanel).show(fn, moment.snapshot.pc, moment.function)
-        sizes = {f.name: f.frame for f in s.program.functions}
         view = self.preemption.stack if self.preemption and self.preemption.parked else moment.stack
-        self.query_one(StackPanel).show(view, sizes)
+        self.query_one(StackPanel).show(view, self._frame_sizes)
         for regs in self.query(RegistersPanel):
             regs.show(moment.snapshot)
         unwind = self.query_one(UnwindPanel)

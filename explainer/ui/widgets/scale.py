@@ -11,6 +11,7 @@ from textual_plotext import PlotextPlot
 
 from ...engine.scale import OBSERVED_PEAK_PER_DAY, Assumptions, crashes_per_day, measured
 from ...engine.scenario import Scenario
+from ..format import plain
 
 _FIELDS = (
     ("machines", "machines (assumption)"),
@@ -68,8 +69,7 @@ class ScalePanel(Vertical):
     @property
     def plain(self) -> str:
         """The result line, as plain text."""
-        content = self.query_one("#result", Static).content
-        return content.plain if isinstance(content, Text) else str(content)
+        return plain(self.query_one("#result", Static))
 
     def _update(self) -> None:
         a = self.assumptions

@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...engine.stackview import StackRow, StackView
-from ..format import addr, size, word
+from ..format import addr, plain, size, word
 
 _MARKS = {
     "SP": ("◀ SP", "bold cyan"),
@@ -44,8 +44,7 @@ class StackPanel(VerticalScroll):
     @property
     def plain(self) -> str:
         """What the panel says, as plain text (tests and exports read this), subtitle last."""
-        content = self._body.content
-        text = content.plain if isinstance(content, Text) else str(content)
+        text = plain(self._body)
         return f"{text}\n{self.border_subtitle}"
 
     def compose(self):  # type: ignore[no-untyped-def]

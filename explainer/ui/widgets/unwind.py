@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...engine.session import Preemption
-from ..format import addr, offset, word
+from ..format import addr, offset, plain, word
 
 _OUTCOME = {
     "refused": ("preemption refused: the goroutine runs on", "bold green"),
@@ -47,8 +47,7 @@ class UnwindPanel(VerticalScroll):
     @property
     def plain(self) -> str:
         """What the panel says, as plain text (tests and exports read this)."""
-        content = self._body.content
-        return content.plain if isinstance(content, Text) else str(content)
+        return plain(self._body)
 
     def clear(self) -> None:
         """Nothing preempted at this moment."""
