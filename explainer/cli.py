@@ -6,6 +6,7 @@ Bad input prints one line on stderr and exits 2; nothing else is printed.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from typing import NoReturn
@@ -16,6 +17,12 @@ from .engine.errors import ExplainerError
 from .engine.frames import check_frame_size
 from .engine.scenario import parse
 from .engine.versions import GoVersion, known_versions
+
+
+#: Commands that live in their own module (``explainer.<name>``). Its ``add_parser(subparsers)`` adds the
+#: subcommand and ``set_defaults(run=...)`` with a function ``(args) -> exit status``. Such a module
+#: imports nothing heavy at module level: the parser is built on every start.
+PLUGGED_COMMANDS: tuple[str, ...] = ()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     lp.add_argument("--check", action="store_true",
                     help="load, render and play every lesson; print each mistake as file:line: message")
     lp.add_argument("--dir", help="the lessons folder (default: the repository's lessons/)")
+    for name in PLUGGED_COMMANDS:
+        importlib.import_module(f"explainer.{name}").add_parser(sub)
     return p
 
 
@@ -175,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args)
         if args.command == "lessons":
             return cmd_lessons(args)
+        if args.command is not None:
+            return int(args.run(args))
         scenario = parse(args.scenario) if args.scenario else None
         from .ui.app import ExplainerApp  # the engine commands above never load Textual
 
