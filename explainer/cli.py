@@ -9,7 +9,7 @@ import argparse
 import importlib
 import json
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from . import __version__
 from .engine import experiment
@@ -17,7 +17,6 @@ from .engine.errors import ExplainerError
 from .engine.frames import check_frame_size
 from .engine.scenario import parse
 from .engine.versions import GoVersion, known_versions
-
 
 #: Commands that live in their own module (``explainer.<name>``). Its ``add_parser(subparsers)`` adds the
 #: subcommand and ``set_defaults(run=...)`` with a function ``(args) -> exit status``. Such a module
@@ -73,23 +72,40 @@ def _insn(i: object) -> dict[str, object]:
 
 def cmd_frame(args: argparse.Namespace) -> int:
     from .engine.asm import assemble
+    from .engine.frames import epilogue, morestack_tail, needs_stack_check, prologue, stack_check
+    from .engine.runtime_data import facts_for
 
     version, size = GoVersion.parse(args.go), _size(args.size)
-    from .engine.frames import epilogue, needs_stack_check, prologue, stack_check
-
-    progs = (stack_check(size, "entry") if needs_stack_check(size, args.leaf) else []) + prologue(size)
-    entry = 0x77B70
-    pro = assemble(progs, entry, {"entry": entry}, {})
-    epi = assemble(epilogue(version, size, args.leaf), entry + 4 * len(pro), {}, {})
-    epi = [type(e)(**{**e.__dict__, "offset": e.pc - entry}) for e in epi]
+    # The function's skeleton as Go lays it out, minus the body: stack check, prologue, epilogue, and
+    # the call to morestack at the end, where the stack check's branches go. Entry and morestack sit
+    # where the real reproducer's build puts them; with no body between, branch distances are shorter.
+    real = facts_for(version).functions["fast_leaf" if args.leaf else "fast_nonleaf"]
+    entry, morestack = real["main.big_stack"].entry, "runtime.morestack_noctxt.abi0"
+    check = needs_stack_check(size, args.leaf)
+    parts = {"prologue": (stack_check(size, "morestack") if check else []) + prologue(size),
+             "epilogue": epilogue(version, size, args.leaf),
+             # One spilled register argument, as the reproducers' big_stack(v int) has.
+             "morestack": morestack_tail(size, "entry", morestack, spill_args=1)[1:] if check else []}
+    tail = parts["morestack"]
+    if tail:
+        tail[0] = type(tail[0])(**{**tail[0].__dict__, "label": "morestack"})
+    progs = [p for part in parts.values() for p in part]
+    insns = assemble(progs, entry, {"entry": entry, morestack: real[morestack].entry},
+                     {entry: "main.big_stack", real[morestack].entry: morestack})
+    out: dict[str, list[Any]] = {}
+    for name, part in parts.items():
+        n = sum(len(p.machine) for p in part)
+        out[name], insns = insns[:n], insns[n:]
     if args.json:
         print(json.dumps({"go": str(version), "size": size, "leaf": args.leaf, "entry": entry,
-                          "prologue": [_insn(i) for i in pro], "epilogue": [_insn(i) for i in epi]}))
+                          **{name: [_insn(i) for i in part] for name, part in out.items()}}))
         return 0
-    print(f"go{version} · frame {size:,} B · {'leaf' if args.leaf else 'non-leaf'}")
-    for title, insns in (("prologue", pro), ("epilogue", epi)):
-        print(f"{title}:")
-        for i in insns:
+    print(f"go{version} · frame {size:,} B · {'leaf' if args.leaf else 'non-leaf'} · "
+          f"entry {entry:#x} (the body, left out, sits between prologue and epilogue)")
+    for title, part in out.items():
+        if part:
+            print(f"{title}:")
+        for i in part:
             mark = "  <- writes RSP" if i.writes_sp else ""
             print(f"  +{i.offset:#06x}  {i.hex}  {i.go:<32} {i.arm}{mark}")
     return 0
@@ -120,23 +136,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         s = s.with_stack(args.stack)
     r = experiment.run(s)
     if args.json:
-        snap = r.snapshot
-        print(json.dumps({
-            "scenario": str(s), "outcome": r.outcome, "output": list(r.output),
-            "snapshot": {"pc": snap.pc - r.entry,
-                         "regs": dict(zip(_REG_NAMES, snap.regs, strict=True)),
-                         "stack": [{"addr": x.addr, "value": x.value, "meaning": x.meaning}
-                                   for x in r.stack]},
-            "unwind": [{"function": u.function, "pc": u.pc, "sp": u.sp, "fp": u.fp, "slot": u.slot,
-                        "value": u.value, "verdict": u.verdict} for u in (r.walk.steps if r.walk else ())],
-        }))
+        from .engine import report
+
+        print(report.dumps(report.of_result(r)))
     else:
         for line in r.output:
             print(line)
     return 1 if r.outcome == "crash" else 0
-
-
-_REG_NAMES = tuple(f"R{i}" for i in range(31)) + ("RSP",)
 
 
 def cmd_lessons(args: argparse.Namespace) -> int:
