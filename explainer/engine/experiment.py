@@ -131,6 +131,11 @@ def describe_stack(m: Machine, snap: Snapshot, parked: Parked | None,
     """The words the lab's stack view shows (folds left out), its marks written into the meaning."""
     v = stackview.view(m.program, m.bounds.stktopsp, m.read_u64, m.read_bytes, snap.sp, snap.reg("R29"),
                        parked, walk)
+    return stack_slots(v)
+
+
+def stack_slots(v: stackview.StackView) -> tuple[StackSlot, ...]:
+    """A stack view's words (folds left out), its marks written into the meaning."""
     return tuple(StackSlot(r.addr, r.value or 0, r.meaning + "".join(f" <- {k}" for k in r.marks))
                  for r in v.rows if not r.folded)
 

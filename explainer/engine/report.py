@@ -1,0 +1,112 @@
+"""One step as JSON: the shape ``explainer run --json`` prints and the lab exports.
+
+A course grades or diffs these files, so the CLI and the lab must not drift:
+both build the report here, from engine values only. The shape::
+
+    {"scenario", "outcome", "output",
+     "snapshot": {"pc", "regs", "stack": [{"addr", "value", "meaning"}]},
+     "unwind": [{"function", "pc", "sp", "fp", "slot", "value", "verdict"}]}
+
+``pc`` is an offset from main.big_stack's entry; every other number is absolute.
+``outcome`` is ``crash`` or ``clean`` after an unwind (a walker that cannot see
+the goroutine is ``clean``: it printed nothing), ``refused`` when the runtime
+would not preempt, ``parked`` when it preempted and nothing unwound yet, and,
+for a lab step where no SIGURG was sent, ``running`` (or the kind of event that
+stopped the CPU there: ``returned``, ``fault``, ``stub``, ``limit``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from .experiment import Result, StackSlot, resolve_point, stack_slots, start
+from .machine import REG_NAMES, Snapshot
+from .scenario import ANCHORS
+from .session import Preemption, Session
+from .unwind import Outcome, Walk
+
+#: Anchor names in the order a PC is named by: sp2 first, the default a printed scenario leaves out.
+_NAMING_ORDER = ("sp2", "sp1", "ret", "epilogue", "body", "entry")
+
+
+def step_report(scenario: str, outcome: str, snapshot: Snapshot, entry: int,
+                stack: Iterable[StackSlot], walk: Walk | None) -> dict[str, Any]:
+    """The report of one step, as a dict ready for :func:`dumps`."""
+    return {
+        "scenario": scenario, "outcome": outcome, "output": list(walk.output if walk else ()),
+        "snapshot": {"pc": snapshot.pc - entry,
+                     "regs": dict(zip(REG_NAMES, snapshot.regs, strict=True)),
+                     "stack": [{"addr": x.addr, "value": x.value, "meaning": x.meaning} for x in stack]},
+        "unwind": [{"function": u.function, "pc": u.pc, "sp": u.sp, "fp": u.fp, "slot": u.slot,
+                    "value": u.value, "verdict": u.verdict} for u in (walk.steps if walk else ())],
+    }
+
+
+def walk_outcome(walk: Walk) -> str:
+    """``crash`` or ``clean``, as ``explainer run`` has always said it."""
+    return "crash" if walk.outcome is Outcome.CRASH else "clean"
+
+
+def of_result(r: Result) -> dict[str, Any]:
+    """The report of ``explainer run``: the scenario at its preemption point."""
+    return step_report(str(r.scenario), r.outcome, r.snapshot, r.entry, r.stack, r.walk)
+
+
+def of_session(session: Session, preemption: Preemption | None) -> dict[str, Any]:
+    """The report of the lab's current step, with the preemption (and unwind) taken there, if any.
+
+    The scenario names this step so ``explainer run`` reproduces it: ``at=`` is the
+    PC (an anchor name when it has one), ``unwind=`` the walker used, and ``step=N``
+    is added only when the cursor is not the PC's first visit (``run`` preempts at
+    the first visit; ``step=`` opens the lab on exactly this step).
+    """
+    moment = session.current
+    snap = moment.snapshot
+    if preemption is not None and preemption.at is not moment:
+        raise ValueError("the preemption was taken at another step")
+    s = replace(session.scenario, step=None)
+    if preemption is not None and preemption.trigger is not None:
+        s = replace(s, unwind=preemption.trigger)
+    at = _point_name(session, snap.pc)
+    if at is None:
+        s = replace(s, step=snap.step)
+    else:
+        s = replace(s, at=at)
+        if _first_visit(session, at) != snap.step:
+            s = replace(s, step=snap.step)
+    stack = stack_slots(preemption.stack if preemption is not None else moment.stack)
+    walk = preemption.walk if preemption is not None else None
+    return step_report(str(s), _outcome(snap, preemption), snap, session.function.entry, stack, walk)
+
+
+def dumps(report: dict[str, Any]) -> str:
+    """The report as one line of JSON (``explainer run --json`` prints exactly this)."""
+    return json.dumps(report)
+
+
+def _outcome(snap: Snapshot, preemption: Preemption | None) -> str:
+    if preemption is None:
+        return snap.event.kind if snap.event else "running"
+    if preemption.walk is not None:
+        return walk_outcome(preemption.walk)
+    return preemption.outcome  # refused or parked
+
+
+def _point_name(session: Session, pc: int) -> str | None:
+    """``sp2`` or another anchor, else ``+0xNN``; None outside main.big_stack."""
+    insn = session.function.at(pc)
+    if insn is None:
+        return None
+    named = [a for a in _NAMING_ORDER if a in ANCHORS and session.anchors.get(a) == pc]
+    return named[0] if named else f"+{insn.offset:#x}"
+
+
+def _first_visit(session: Session, at: str) -> int | None:
+    """How many instructions ``explainer run`` executes before it preempts at ``at``."""
+    m = start(session.scenario, session.program)
+    target = resolve_point(session.function, at)
+    m.run_until(target)
+    return m.step_count if m.pc == target else None
