@@ -1,0 +1,83 @@
+"""The reproducers, built for linux/arm64 with a real toolchain.
+
+The sources ship inside the package (``src/``, byte for byte ../shared/reference/src). Each is built as
+``tests/data/realgo/record.sh`` builds it: in its own folder as ``main.go`` with a ``go.mod`` naming the
+module after the program, ``-trimpath``, no cgo, so the runtime prints ``fast_nonleaf/main.go:18`` as
+in the reference crash logs and the binary matches the recorded objdump.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import subprocess
+from importlib import resources
+from pathlib import Path
+
+from ..engine.errors import ExplainerError
+from .toolchains import Toolchain, cache_dir
+
+
+class Shape(enum.Enum):
+    """Which reproducer: the ``--shape`` argument."""
+
+    LEAF = "leaf"
+    """fast_leaf.go: a 64 KiB array in a function that calls nothing (still split after the fix)."""
+    NONLEAF = "nonleaf"
+    """fast_nonleaf.go: the same, calling ``sink``, so it saves LR (fixed in go1.23.12/1.24.6/1.25.0)."""
+    CLOUDFLARE = "cloudflare"
+    """cloudflare_shape.go: the published reproducer (a leaf; its buffer is all 0xe8)."""
+
+    @property
+    def program(self) -> str:
+        """The program's name: the source file's stem, the build folder and the module."""
+        return {"leaf": "fast_leaf", "nonleaf": "fast_nonleaf", "cloudflare": "cloudflare_shape"}[self.value]
+
+    @classmethod
+    def parse(cls, text: str) -> Shape:
+        try:
+            return cls(text)
+        except ValueError:
+            names = ", ".join(s.value for s in cls)
+            raise ExplainerError(f"unknown shape {text!r}: choose {names}") from None
+
+
+def source(shape: Shape) -> bytes:
+    """The Go source shipped with the package."""
+    return resources.files("explainer.realgo").joinpath("src", f"{shape.program}.go").read_bytes()
+
+
+def build_dir(tc: Toolchain, shape: Shape) -> Path:
+    return cache_dir() / "build" / tc.release.name / shape.program
+
+
+def go_env(tc: Toolchain, work: Path) -> dict[str, str]:
+    """The environment for a reproducible linux/arm64 build (record.sh's, with the caches kept here)."""
+    return {**os.environ, **tc.env, "GOOS": "linux", "GOARCH": "arm64", "CGO_ENABLED": "0",
+            "GOTOOLCHAIN": "local", "GOFLAGS": "", "GO111MODULE": "on",
+            "GOCACHE": str(work / "gocache"), "GOPATH": str(work / "gopath")}
+
+
+def build(tc: Toolchain, shape: Shape) -> Path:
+    """Build ``shape`` with ``tc``; returns the linux/arm64 binary.
+
+    Raises:
+        ExplainerError: the build failed (the message carries go's last line).
+    """
+    folder = build_dir(tc, shape)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "main.go").write_bytes(source(shape))
+    minor = int(tc.release.go.split(".")[1])
+    lang = "1.22" if minor >= 22 else f"1.{minor}"  # record.sh's; go1.21 refuses a newer go line
+    (folder / "go.mod").write_text(f"module {shape.program}\n\ngo {lang}\n")
+    binary = folder / shape.program
+    argv = [str(tc.go), "build", "-trimpath", "-o", str(binary), "."]
+    try:
+        done = subprocess.run(argv, cwd=folder, capture_output=True, text=True,
+                              env=go_env(tc, folder.parent.parent))
+    except OSError as e:
+        raise ExplainerError(f"cannot run {tc.go}: {e}") from None
+    if done.returncode != 0 or not binary.is_file():
+        last = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        raise ExplainerError(f"{tc.release.name} could not build {shape.program}: {last}")
+    return binary

