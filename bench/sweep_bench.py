@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 import unicorn
 
 from explainer.engine import experiment, unwind
+from explainer.engine import sweep as sweep_module
 from explainer.engine.preempt import inject, verdict
 from explainer.engine.reproducer import min_frame
 from explainer.engine.runtime_data import facts_for
@@ -109,6 +110,25 @@ def baseline(s: Scenario) -> list[Verdict]:
     return out
 
 
+def native_ceiling(s: Scenario, rounds: int) -> float:
+    """Seconds for the run alone: reset the kept machine, run big_stack natively with no hook.
+
+    A sweep cannot be faster than this (every point needs the run to reach it), so
+    points / this time is the rate if analysing a point cost nothing.
+    """
+    rig = sweep_module._rig(s.version, s.size, s.leaf, s.buffer, experiment.effective_stack(s))
+    m = rig.machine
+    fn = m.program.target
+    until = m.program.return_address_after("main.main", fn.name)
+
+    def run() -> None:
+        rig.reset()
+        m.uc.ctl_remove_cache(fn.entry, fn.end)  # as a sweep does, so blocks are translated again
+        m.uc.emu_start(m.pc, until, count=50_000_000)
+
+    return min(timed(run) for _ in range(rounds))
+
+
 def machine() -> str:
     model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
                   if line.startswith("model name")), platform.processor() or "?")
@@ -139,7 +159,9 @@ def main() -> None:
     for lo, hi in ((0, 4096), (4096, 65536), (65536, 262144), (262144, MiB + 17)):
         part = [s for s in scenarios if lo <= s.size < hi]
         part_warm = rate(figures, part)[1]
-        print(f"    {lo:>9,} B to {hi - 1:>9,} B: {part_warm:10,.0f} points/s ({len(part)} scenarios)")
+        ceiling = sum(figures[s][0] for s in part) / sum(native_ceiling(s, args.rounds) for s in part)
+        print(f"    {lo:>9,} B to {hi - 1:>9,} B: {part_warm:10,.0f} points/s ({len(part)} scenarios; "
+              f"the native run alone allows {ceiling:,.0f})")
 
     start = time.perf_counter()
     slow = {s: baseline(s) for s in chosen}

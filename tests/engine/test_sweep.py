@@ -30,11 +30,13 @@ SCENARIOS = [
     "go1.23.4/4112/leaf/buffer=cloudflare/unwind=traceback",
     "go1.24.3/4160/buffer=planted-pc/unwind=profile",
     "go1.23.4/65552/leaf/buffer=zeros",
+    "go1.27.3/65552/leaf/buffer=cloudflare",  # unknown caller pc
+    "go1.25.0/65584/buffer=cloudflare/unwind=traceback",
 ]
 
 
-def _slowly(s: Scenario) -> list[tuple[int, str, str | None]]:
-    """(pc, outcome, message) at every instruction reached, preempting for real on a fresh machine."""
+def _slowly(s: Scenario) -> list[tuple[int, str, str, str | None]]:
+    """(pc, outcome, reason, message) at every instruction reached, preempting for real on a fresh machine."""
     program = experiment.program_for(s)
     facts = facts_for(s.version)
     # One whole call of big_stack, in instructions: a PC not reached within it is never reached.
@@ -50,17 +52,17 @@ def _slowly(s: Scenario) -> list[tuple[int, str, str | None]]:
         snap = m.snapshot()
         v = verdict(program, snap.pc, snap.sp, m.bounds.lo)
         if not v.preemptible:
-            out.append((insn.pc, "not-preemptible", None))
+            out.append((insn.pc, "not-preemptible", v.reason, None))
             continue
         parked = inject(m, v.resume_pc)
         w = unwind.walk(program, parked.goroutine, m.read_u64, s.unwind, facts.incgo_offset, s.version,
                         experiment.fault_pc(program))
-        out.append((insn.pc, "unsafe" if w.outcome is unwind.Outcome.CRASH else "safe", w.message))
+        out.append((insn.pc, "unsafe" if w.outcome is unwind.Outcome.CRASH else "safe", w.reason, w.message))
     return out
 
 
-def _reached(points: list[Point]) -> list[tuple[int, str, str | None]]:
-    return [(p.pc, p.outcome, p.message) for p in points if p.reason != "not reached in this run"
+def _reached(points: list[Point]) -> list[tuple[int, str, str, str | None]]:
+    return [(p.pc, p.outcome, p.reason, p.message) for p in points if p.reason != "not reached in this run"
             and "morestack" not in p.reason]
 
 
@@ -102,3 +104,13 @@ def test_a_stack_too_big_to_keep_sweeps_on_a_fresh_machine(monkeypatch: pytest.M
     kept = sweep(s)
     monkeypatch.setattr(sweep_module, "_RIG_STACK_LIMIT", 0)
     assert sweep(s) == kept
+
+
+def test_a_remembered_walk_is_reused_only_while_the_words_it_read_are_unchanged() -> None:
+    memo = sweep_module.WalkMemo()
+    memory = {0x1000: 0, 0x1008: 0x77C00}
+    memo.remember((1, 2), [(0x1000, 0), (0x1008, 0x77C00)], ("unsafe", "why", "fatal error: x"))
+    assert memo.recall((1, 2), memory.__getitem__) == ("unsafe", "why", "fatal error: x")
+    assert memo.recall((1, 3), memory.__getitem__) is None  # another key
+    memory[0x1008] = 0x77C04  # the body wrote a word the walk read: walk again
+    assert memo.recall((1, 2), memory.__getitem__) is None
