@@ -1,0 +1,176 @@
+"""A Go arm64 binary as values: GoBinary and its GoFuncs.
+
+Frozen dataclasses, so the scanner, ``explainer open`` and ``explainer repro`` can pass them around
+and compare them. What is cheap is a field (name, bounds, funcID, flags from the function table); what
+costs a table decode or a look at the code (pcsp, frame size, leaf) is computed on first use and kept,
+because a scan asks for it only for the few functions with findings.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .errors import BinaryError
+from .pclntab import (
+    FUNC_FLAG_ASM,
+    FUNC_FLAG_SPWRITE,
+    FUNC_FLAG_TOPFRAME,
+    FUNCDATA_LOCALS_POINTER_MAPS,
+    FuncRecord,
+    FuncTable,
+    value_at,
+)
+
+Runs = tuple[tuple[int, int, int], ...]
+
+#: The calls obj7.go's leaf analysis never sees: the stack-split tail is added after it (stacksplit).
+_MORESTACK = "runtime.morestack"
+
+
+class Module:
+    """What the GoFuncs of one binary share: its function table and its code, by address."""
+
+    def __init__(self, table: FuncTable, code: tuple[tuple[int, bytes], ...], where: str) -> None:
+        self.table, self.code_sections, self.where = table, code, where
+        self.functions: tuple[GoFunc, ...] = ()
+        self._entries: list[int] = []
+
+    def attach(self, functions: tuple[GoFunc, ...]) -> None:
+        self.functions = functions
+        self._entries = [f.entry for f in functions]
+
+    def code(self, start: int, end: int) -> bytes:
+        for base, data in self.code_sections:
+            if base <= start <= end <= base + len(data):
+                return data[start - base : end - base]
+        raise BinaryError(f"{self.where}: no code at {start:#x}-{end:#x}")
+
+    def func_at(self, pc: int) -> GoFunc | None:
+        i = bisect.bisect_right(self._entries, pc) - 1
+        if i < 0:
+            return None
+        f = self.functions[i]
+        return f if f.entry <= pc < f.end else None
+
+
+@dataclass(frozen=True)
+class GoFunc:
+    """One function of Go's function table (a runtime ``funcInfo``)."""
+
+    name: str
+    """As the table spells it: ``main.big_stack``, ``runtime.call65536`` (no ``.abi0``)."""
+    entry: int
+    end: int
+    """Exclusive: the next function's entry."""
+    func_id: int
+    """abi.FuncID: 0 for ordinary functions; the numbering of special ones differs between releases."""
+    flag: int
+    """abi.FuncFlag bits: topframe 1, spwrite 2, asm 4."""
+    _module: Module = field(repr=False, compare=False)
+    _record: FuncRecord = field(repr=False, compare=False)
+
+    @property
+    def asm(self) -> bool:
+        """Written in assembly (FuncFlagAsm): the runtime never async-preempts it."""
+        return bool(self.flag & FUNC_FLAG_ASM)
+
+    @property
+    def topframe(self) -> bool:
+        """Unwinding stops here (FuncFlagTopFrame: goexit, mstart, rt0_go ...)."""
+        return bool(self.flag & FUNC_FLAG_TOPFRAME)
+
+    @property
+    def spwrite(self) -> bool:
+        """Writes SP other than by a constant (FuncFlagSPWrite): unwinding stops with an error here."""
+        return bool(self.flag & FUNC_FLAG_SPWRITE)
+
+    def pcsp(self) -> Runs:
+        """(start_pc, end_pc, spdelta) runs: how far SP is below its value at entry (funcspdelta)."""
+        return self._pcsp
+
+    def pcdata(self, table: int) -> Runs:
+        """(start_pc, end_pc, value) runs of pcdata table; table 0 is UnsafePoint. () if absent."""
+        t = self._module.table
+        return t.runs(self._record, t.pcdata_offset(self._record, table))
+
+    def spdelta(self, pc: int) -> int:
+        """funcspdelta(f, pc): the frame the unwinder assumes at pc (0 outside the table)."""
+        return value_at(self._pcsp, pc, missing=0)[0]
+
+    def unsafe_point(self, pc: int) -> tuple[int, int]:
+        """(UnsafePoint value, start of its run) at pc: -1 safe, -2 unsafe, -3/-4 restart, -5 entry."""
+        return value_at(self.pcdata(0), pc)
+
+    @property
+    def has_locals_pointer_maps(self) -> bool:
+        """funcdata(f, FUNCDATA_LocalsPointerMaps) != nil; without it the runtime never preempts."""
+        return self._module.table.has_funcdata(self._record, FUNCDATA_LOCALS_POINTER_MAPS)
+
+    @cached_property
+    def _pcsp(self) -> Runs:
+        t = self._module.table
+        return t.runs(self._record, t.pcsp_offset(self._record))
+
+    @cached_property
+    def frame_size(self) -> int:
+        """The largest pcsp value: what the prologue allocates, saved LR and FP included."""
+        return max((v for _, _, v in self._pcsp), default=0)
+
+    @cached_property
+    def leaf(self) -> bool:
+        """True when the function calls nothing, as obj7.go's preprocess decides (no BL, DUFFZERO or
+        DUFFCOPY, which are BLs too). A leaf's epilogue does not reload LR from its frame. The call to
+        ``runtime.morestack*`` in the stack-split tail does not count: the compiler adds it after
+        deciding. A register call (BLR) counts; its target is unknown.
+        """
+        code = self._module.code(self.entry, self.end)
+        for off in range(0, len(code) - 3, 4):
+            word = int.from_bytes(code[off : off + 4], "little")
+            if word & 0xFFFFFC1F == 0xD63F0000:  # BLR Xn
+                return False
+            if word & 0xFC000000 == 0x94000000:  # BL imm26
+                imm = word & 0x03FFFFFF
+                target = self.entry + off + 4 * (imm - (1 << 26) if imm & (1 << 25) else imm)
+                callee = self._module.func_at(target)
+                if callee is None or not callee.name.startswith(_MORESTACK):
+                    return False
+        return True
+
+
+@dataclass(frozen=True)
+class GoBinary:
+    """A Go arm64 executable: its format, Go version and every function of its function table."""
+
+    path: str
+    format: str
+    """``"elf"`` or ``"macho"``."""
+    arch: str
+    go_version: str | None
+    """``"1.23.4"``, from the build info; None when the binary has none."""
+    stripped: bool
+    functions: tuple[GoFunc, ...]
+    _module: Module = field(repr=False, compare=False)
+
+    def code(self, start: int, end: int) -> bytes:
+        """The code bytes at absolute addresses [start, end). BinaryError outside the code."""
+        return self._module.code(start, end)
+
+    def func_at(self, pc: int) -> GoFunc | None:
+        """The function whose [entry, end) holds pc (runtime.findfunc), or None."""
+        return self._module.func_at(pc)
+
+    def func_named(self, name: str) -> GoFunc:
+        """The function the table spells name. BinaryError with the nearest names otherwise."""
+        for f in self.functions:
+            if f.name == name:
+                return f
+        names = [f.name for f in self.functions]
+        near = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+        if not near:  # "big_stack" for "main.big_stack": match on the last part too
+            tail = name.rsplit(".", 1)[-1]
+            near = [n for n in names if n.rsplit(".", 1)[-1] == tail][:3]
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        raise BinaryError(f"no function {name!r} in {self.path}{hint}")

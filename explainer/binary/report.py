@@ -1,0 +1,96 @@
+"""What ``explainer scan`` found, as values, as the issue's JSON, and as lines for a person.
+
+Statuses, decided in this order (the first that applies):
+
+- ``not-preemptible``: the runtime never async-preempts at the second half (runtime or assembly code,
+  or an unsafe point), so the goroutine can never be stopped between the two writes to SP.
+- ``leaf-split``: a leaf frame (no saved LR to reload). No Go release fixes it: the fix for
+  golang/go#73259 changed only the non-leaf epilogue.
+- ``nonleaf-split``: the non-leaf epilogue that go1.23.12, go1.24.6 and go1.25.0 release through R27.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import GoBinary
+
+NOT_PREEMPTIBLE, LEAF_SPLIT, NONLEAF_SPLIT = "not-preemptible", "leaf-split", "nonleaf-split"
+
+ADVICE = {
+    NONLEAF_SPLIT: "non-leaf frames: rebuild with go1.23.12, go1.24.6, go1.25.0 or later; they release "
+                   "the frame with one write to SP (through R27, where the runtime never preempts)",
+    LEAF_SPLIT: "leaf frames: no Go release fixes these; move the buffer off the stack (a heap slice) "
+                "or run with GODEBUG=asyncpreemptoff=1",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One non-indivisible stack-pointer adjustment: two consecutive immediate ADDs (or SUBs) of SP."""
+
+    function: str
+    entry: int
+    pcs: tuple[int, int]
+    """The two halves. A goroutine preempted at the second sits with SP moved by the first only."""
+    frame_size: int
+    leaf: bool
+    preemptible: bool
+    """Whether the runtime would async-preempt at pcs[1] (safepoint.async_safe_point)."""
+    status: str
+    why: str = ""
+    """The runtime's reason, e.g. ``"assembly"``, ``"runtime"``, ``"safe point"``."""
+    instructions: tuple[str, str] = ("", "")
+    """The two halves in Go syntax, as ``go tool objdump`` prints them."""
+    spdelta: int = 0
+    """funcspdelta at pcs[1]: the frame the unwinder assumes there."""
+
+    def to_json(self) -> dict[str, object]:
+        return {"function": self.function, "entry": self.entry, "pcs": list(self.pcs),
+                "frame_size": self.frame_size, "leaf": self.leaf, "preemptible": self.preemptible,
+                "status": self.status}
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    """Every finding in one binary, with the summary the CLI prints."""
+
+    binary: str
+    format: str
+    go: str | None
+    stripped: bool
+    functions_scanned: int
+    findings: tuple[Finding, ...]
+    exposed: int
+    """Findings the runtime can preempt at: the ones that can crash."""
+
+    @classmethod
+    def of(cls, binary: GoBinary, findings: tuple[Finding, ...]) -> ScanReport:
+        return cls(binary.path, binary.format, binary.go_version, binary.stripped, len(binary.functions),
+                   findings, sum(f.preemptible for f in findings))
+
+    def to_json(self) -> dict[str, object]:
+        return {"binary": self.binary, "format": self.format, "go": self.go, "stripped": self.stripped,
+                "functions_scanned": self.functions_scanned,
+                "findings": [f.to_json() for f in self.findings], "exposed": self.exposed}
+
+    def lines(self) -> list[str]:
+        """One line per finding, the summary, then what to do about what is exposed."""
+        width = max((len(f.function) for f in self.findings), default=0)
+        out = []
+        for f in self.findings:
+            verdict = "PREEMPTIBLE" if f.preemptible else f"never preempted ({f.why})"
+            out.append(f"{f.function:<{width}}  {f.pcs[0]:#x} {f.instructions[0]} ; {f.pcs[1]:#x} "
+                       f"{f.instructions[1]}  frame {f.frame_size:,} B {'leaf' if f.leaf else 'non-leaf'}  "
+                       f"{verdict}  {f.status}")
+        go = f"go{self.go}" if self.go else "Go (version unknown)"
+        kind = "stripped" if self.stripped else "with symbols"
+        out.append(f"{self.binary}: {go}, {self.format}, {kind}: {self.functions_scanned:,} functions "
+                   f"scanned, {len(self.findings)} finding{'s' * (len(self.findings) != 1)}, "
+                   f"{self.exposed} exposed")
+        exposed = {f.status for f in self.findings if f.preemptible}
+        for status in (NONLEAF_SPLIT, LEAF_SPLIT):
+            if status in exposed:
+                names = sorted({f.function for f in self.findings if f.preemptible and f.status == status})
+                out.append(f"what to do: {ADVICE[status]} ({', '.join(names)})")
+        return out
