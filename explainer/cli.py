@@ -21,7 +21,7 @@ from .engine.versions import GoVersion, known_versions
 #: Commands that live in their own module (``explainer.<name>``). Its ``add_parser(subparsers)`` adds the
 #: subcommand and ``set_defaults(run=...)`` with a function ``(args) -> exit status``. Such a module
 #: imports nothing heavy at module level: the parser is built on every start.
-PLUGGED_COMMANDS: tuple[str, ...] = ("realgo.command", "binary.command")
+PLUGGED_COMMANDS: tuple[str, ...] = ("realgo.command", "present", "binary.command")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     lp.add_argument("--check", action="store_true",
                     help="load, render and play every lesson; print each mistake as file:line: message")
     lp.add_argument("--dir", help="the lessons folder (default: the repository's lessons/)")
+    lp.add_argument("--handout", metavar="N", help="print lesson N (6, 06 or 06-race) as a Markdown handout")
+    lp.add_argument("-o", "--output", metavar="FILE", help="with --handout: write it to FILE")
+    lp.add_argument("--no-answers", action="store_true", help="with --handout: leave the answers out")
     for name in PLUGGED_COMMANDS:
         importlib.import_module(f"explainer.{name}").add_parser(sub)
     return p
@@ -154,6 +157,8 @@ def cmd_lessons(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         raise ExplainerError(f"no lessons folder {str(folder)!r}")
     files = lesson.lesson_files(folder)
+    if args.handout:
+        return _handout(args, files)
     if args.check:
         errors = check.check_all(folder)
         for err in errors:
@@ -173,6 +178,29 @@ def cmd_lessons(args: argparse.Namespace) -> int:
             continue
         print(f"{path.name[:2]}  {one.title:<48} {one.scenario}")
     return status
+
+
+def _handout(args: argparse.Namespace, files: list[Any]) -> int:
+    """``lessons --handout N``: the lesson as Markdown, on stdout or in ``-o FILE``."""
+    from pathlib import Path
+
+    from .course import handout, lesson
+
+    want = args.handout.removesuffix(".md")
+    key = f"{int(want):02d}" if want.isdigit() else want
+    found = [p for p in files if p.stem == key or p.stem.split("-")[0] == key]
+    if not found:
+        raise ExplainerError(f"no lesson {args.handout!r}: give its number (6 or 06) or name (06-race)")
+    text = handout.handout(lesson.load(found[0]), answers=not args.no_answers)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise ExplainerError(f"cannot write {args.output!r}: {err.strerror or err}") from None
+        print(args.output, file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

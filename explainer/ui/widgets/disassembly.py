@@ -67,6 +67,7 @@ class DisassemblyPanel(VerticalScroll):
         self._fn: Function | None = None
         self._pc = 0
         self._where = ""
+        self._highlight: frozenset[int] = frozenset()
         self._line_count = -1
         self.border_title = "Disassembly (Go syntax)"
 
@@ -78,10 +79,18 @@ class DisassemblyPanel(VerticalScroll):
     def compose(self):  # type: ignore[no-untyped-def]
         yield self._text
 
-    def show(self, fn: Function, pc: int, where: str) -> None:
-        """Mark ``pc``; ``where`` names the function when the PC left main.big_stack."""
-        self._fn, self._pc, self._where = fn, pc, where
+    def show(self, fn: Function, pc: int, where: str, highlight: frozenset[int] = frozenset()) -> None:
+        """Mark ``pc``; ``where`` names the function when the PC left main.big_stack.
+
+        ``highlight``: PCs drawn in the highlight colour (a talk's beat points the room at them).
+        """
+        self._fn, self._pc, self._where, self._highlight = fn, pc, where, highlight
         self._render_lines()
+
+    @property
+    def highlighted(self) -> frozenset[int]:
+        """The PCs drawn in the highlight colour."""
+        return self._highlight
 
     def watch_arm_syntax(self, arm: bool) -> None:
         self.border_title = f"Disassembly ({'ARM' if arm else 'Go'} syntax)"
@@ -111,6 +120,8 @@ class DisassemblyPanel(VerticalScroll):
             box = "│" if first <= insn.pc <= last else " "
             text = insn.arm if self.arm_syntax else insn.go
             style = "reverse bold" if here else ("yellow" if box == "│" else "")
+            if insn.pc in self._highlight:
+                style = "bold black on magenta" if not here else "reverse bold magenta"
             out.append("▶" if here else " ", style="bold cyan")
             out.append(box, style="bold yellow")
             out.append(f" {offset(insn.offset)} {insn.hex} {_PCDATA_MARK.get(insn.unsafe_point, '?')} ",

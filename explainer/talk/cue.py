@@ -1,0 +1,84 @@
+"""Where the presenter is, written to a small file that ``explainer present --notes`` follows.
+
+The speaker's notes run in a second terminal, often a second process started
+later. A file in the state folder (``$EXPLAINER_STATE_DIR`` or the platform's)
+is the simplest channel that needs no network at all: the presenter replaces
+it atomically on every move, the follower polls it a few times a second. One
+file per talk (named after the talk's absolute path), so two talks rehearsed
+side by side do not cross.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import platformdirs
+
+from ..course.progress import APP_NAME, STATE_DIR_ENV
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Cue:
+    """The presenter's position in a talk."""
+
+    talk: str
+    """The talk file's absolute path."""
+    beat: int
+    """0-based index of the beat on screen."""
+    beats: int
+    started: float
+    """When the presenter opened the talk (seconds since the epoch): the speaker's timer counts from it."""
+    updated: float
+    """When the presenter last moved."""
+
+
+def cue_path(talk: Path) -> Path:
+    """The cue file of a talk: ``<state>/present/<stem>-<hash of its absolute path>.json``."""
+    override = os.environ.get(STATE_DIR_ENV)
+    folder = Path(override) if override else platformdirs.user_state_path(APP_NAME)
+    resolved = str(talk.resolve())
+    digest = hashlib.sha256(resolved.encode()).hexdigest()[:12]
+    return folder / "present" / f"{talk.stem}-{digest}.json"
+
+
+def publish(cue: Cue, path: Path) -> None:
+    """Replace the cue file atomically, so the follower never reads half of it.
+
+    Raises:
+        OSError: the state folder cannot be written.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cue-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump({"format": FORMAT, **asdict(cue)}, f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read(path: Path) -> Cue | None:
+    """The cue in ``path``; None when there is none yet or it is not one (the follower keeps waiting)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            return None
+        cue = Cue(str(data["talk"]), int(data["beat"]), int(data["beats"]), float(data["started"]),
+                  float(data["updated"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return cue if 0 <= cue.beat < cue.beats else None
+
+
+def now() -> float:
+    """The clock cues are stamped with (tests replace it)."""
+    return time.time()

@@ -1,0 +1,47 @@
+"""The two applications of ``explainer present``: the presenter, and the speaker's notes that follow it.
+
+Separate from :class:`~explainer.ui.app.ExplainerApp` because a talk opens no
+lab: the presenter is one screen driven by a clicker, the notes one screen
+driven by the presenter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from ..talk.script import Talk
+from .screens.present import PresentScreen
+from .screens.speaker_notes import NotesScreen
+
+
+class PresenterApp(App[None]):
+    """split-epilogue explainer · presenter."""
+
+    TITLE = "split-epilogue explainer"
+    BINDINGS = [Binding("q", "quit", "quit")]
+
+    def __init__(self, talk: Talk, cue_file: Path | None = None) -> None:
+        super().__init__()
+        self.talk = talk
+        self.cue_file = cue_file
+        self.sub_title = talk.title
+
+    def on_mount(self) -> None:
+        self.push_screen(PresentScreen(self.talk, self.cue_file))
+
+
+class NotesApp(App[None]):
+    """split-epilogue explainer · speaker notes."""
+
+    TITLE = "split-epilogue explainer · notes"
+
+    def __init__(self, talk: Talk, cue_file: Path) -> None:
+        super().__init__()
+        self.talk = talk
+        self.cue_file = cue_file
+
+    def on_mount(self) -> None:
+        self.push_screen(NotesScreen(self.talk, self.cue_file))

@@ -1,0 +1,206 @@
+"""The presenter: a talk's beats, one at a time, laid out for a projector.
+
+Only what the beat names is on screen: one line saying where the talk is, the
+beat's panels (the lab's own widgets) and a large caption. No footer: the keys
+are a clicker's (→, space, Page Down forward; ←, Page Up back) and ``?`` lists
+the rest. Each beat is played afresh on the engine (``talk.stage``), so going
+back and forth always shows the same thing; every move is written to the cue
+file a second terminal follows (``--notes``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Static
+
+from ...engine.errors import ExplainerError
+from ...engine.unwind import Trigger
+from ...talk import cue
+from ...talk.script import Talk
+from ...talk.stage import Stage, stage
+from ..widgets.beat_column import PANELS, BeatColumn
+from ..widgets.crash_log import CrashLogPanel
+from ..widgets.encoding import EncodingPanel
+
+#: Panels of one side that go in the left column, and in the right one, when a beat has one side.
+_LEFT, _RIGHT = ("disassembly", "registers"), ("stack", "unwind")
+
+
+class PresentScreen(Screen[None]):
+    """One beat of a talk, full screen."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS = [
+        Binding("right,space,pagedown,n", "next", "next beat", priority=True,
+                tooltip="Next beat (clickers send Page Down or →)"),
+        Binding("left,pageup", "previous", "previous beat", priority=True,
+                tooltip="Previous beat (clickers send Page Up or ←)"),
+        Binding("r", "reset", "reset beat", tooltip="Play the beat again from its scenario (undo [ ] g)"),
+        Binding("home", "first", "first beat", tooltip="Back to the first beat"),
+        Binding("end", "last", "last beat", tooltip="To the last beat"),
+        Binding("right_square_bracket", "step", "step", tooltip="Step one instruction, off script"),
+        Binding("left_square_bracket", "back", "back", tooltip="Step one instruction back, off script"),
+        Binding("g", "unwind", "GC scan", tooltip="Preempt here and let a GC stack scan walk the stack"),
+        Binding("b,full_stop", "blank", "blank", tooltip="Blank the screen and back (a clicker's blank key)"),
+        Binding("question_mark", "help", "help", tooltip="This help"),
+    ]
+    DEFAULT_CSS = """
+    PresentScreen { layout: vertical; }
+    PresentScreen #bar { height: 1; background: $panel; }
+    PresentScreen #where { width: auto; padding: 0 1; background: $accent; color: $text; text-style: bold; }
+    PresentScreen #title { width: 1fr; padding: 0 1; text-style: bold; }
+    PresentScreen #scenario { width: auto; padding: 0 1; color: $text-muted; }
+    PresentScreen #stage { height: 1fr; }
+    PresentScreen.-narrow #stage { layout: vertical; }
+    PresentScreen #stage > * { width: 1fr; }
+    PresentScreen .extras > CrashLogPanel { height: 1fr; }
+    PresentScreen VerticalScroll { scrollbar-size-vertical: 0; scrollbar-size-horizontal: 0; }
+    PresentScreen #caption { height: auto; max-height: 12; border: heavy $accent; padding: 0 2;
+                             text-style: bold; color: $text; background: $boost; }
+    PresentScreen.-wide #caption { padding: 1 3; }
+    PresentScreen.-narrow BeatColumn.labelled { border: none; border-top: heavy $accent; }
+    PresentScreen.-narrow BeatColumn.labelled > * { border: none; border-top: solid $primary; padding: 0 1; }
+    PresentScreen.-blank > * { display: none; }
+    PresentScreen.-blank { background: black; }
+    """
+
+    def __init__(self, talk: Talk, cue_file: Path | None = None) -> None:
+        super().__init__()
+        self.talk = talk
+        self.cue_file = cue_file
+        """Where the presenter's position is written for ``--notes`` (None: nowhere)."""
+        self.index = 0
+        self.stage: Stage | None = None
+        self.started = cue.now()
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        with Horizontal(id="bar"):
+            yield Static(id="where")
+            yield Static(id="title")
+            yield Static(id="scenario")
+        yield Horizontal(id="stage")
+        yield Static(id="caption")
+
+    async def on_mount(self) -> None:
+        await self.show_beat(0)
+
+    # --- moving through the talk ---
+
+    async def action_next(self) -> None:
+        if self.index + 1 < len(self.talk.beats):
+            await self.show_beat(self.index + 1)
+
+    async def action_previous(self) -> None:
+        if self.index > 0:
+            await self.show_beat(self.index - 1)
+
+    async def action_reset(self) -> None:
+        await self.show_beat(self.index)
+
+    async def action_first(self) -> None:
+        await self.show_beat(0)
+
+    async def action_last(self) -> None:
+        await self.show_beat(len(self.talk.beats) - 1)
+
+    def action_step(self) -> None:
+        self._each("step")
+
+    def action_back(self) -> None:
+        self._each("back")
+
+    def action_unwind(self) -> None:
+        self._each("unwind", Trigger.GC)
+
+    def action_blank(self) -> None:
+        self.toggle_class("-blank")
+
+    def action_help(self) -> None:
+        from .help import HelpScreen
+
+        panels = [(name.capitalize(), getattr(w, "HELP", "")) for name, w in PANELS.items()]
+        panels += [("Encoding", EncodingPanel.HELP), ("Log", CrashLogPanel.HELP),
+                   ("Split", "The beat's panels twice: before the fix (left) and after (right).")]
+        self.app.push_screen(HelpScreen(list(self.BINDINGS), panels))
+
+    async def show_beat(self, index: int) -> None:
+        """Play beat ``index`` afresh and put it on screen."""
+        self.index = index
+        beat = self.talk.beats[index]
+        box = self.query_one("#stage", Horizontal)
+        await box.remove_children()
+        try:
+            self.stage = stage(beat)
+        except ExplainerError as err:  # the talk was checked when it opened; say it, never crash a talk
+            self.stage = None
+            self.query_one("#caption", Static).update(Text(f"Cannot play this beat: {err}", style="bold red"))
+        else:
+            await box.mount_all(_columns(self.stage))
+            self.query_one("#caption", Static).update(Text(self.stage.caption))
+        self.query_one("#where", Static).update(f"{index + 1}/{len(self.talk.beats)}")
+        self.query_one("#title", Static).update(beat.title)
+        self._scenario_line()
+        self._publish()
+
+    # --- internals ---
+
+    def _each(self, command: str, *args: object) -> None:
+        """An off-script command on every side of the beat, then redraw."""
+        if self.stage is None:
+            return
+        for side in self.stage.sides:
+            try:
+                getattr(side, command)(*args)
+            except ExplainerError as err:
+                self.notify(str(err), title="Cannot do that", severity="error")
+        for column in self.query(BeatColumn):
+            column.draw()
+        self._scenario_line()
+
+    def _scenario_line(self) -> None:
+        if self.stage is None:
+            text = self.talk.beats[self.index].scenario
+        else:
+            text = " · ".join(f"{s.scenario} · step {s.session.current.snapshot.step:,}"
+                              for s in self.stage.sides[:1])
+        self.query_one("#scenario", Static).update(text)
+
+    def _publish(self) -> None:
+        if self.cue_file is None:
+            return
+        now = cue.now()
+        try:
+            cue.publish(cue.Cue(str(self.talk.path.resolve()), self.index, len(self.talk.beats),
+                                self.started, now), self.cue_file)
+        except OSError as err:  # the notes will not follow; the talk goes on
+            self.notify(f"speaker notes will not follow: {err}", severity="warning")
+            self.cue_file = None
+
+
+def _columns(s: Stage) -> list[Widget]:
+    """The beat's panels in columns: one per side, else left and right groups; log and encoding last."""
+    names = s.beat.panes
+    if len(s.sides) > 1:
+        columns: list[Widget] = [BeatColumn(side, names) for side in s.sides]
+    else:
+        groups = [tuple(n for n in names if n in group) for group in (_LEFT, _RIGHT)]
+        columns = [BeatColumn(s.sides[0], g) for g in groups if g]
+    extras: list[Widget] = []
+    if "encoding" in names:
+        encoding = EncodingPanel()
+        encoding.show(s.sides[0].scenario.size)
+        extras.append(encoding)
+    if "log" in names and s.beat.log:
+        log = CrashLogPanel()
+        log.can_focus = False
+        log.show(s.beat.log, s.log, s.log_marks)
+        extras.append(log)
+    if extras:
+        columns.append(Vertical(*extras, classes="extras"))
+    return columns
