@@ -65,7 +65,7 @@ def of_session(session: Session, preemption: Preemption | None) -> dict[str, Any
     """
     moment = session.current
     snap = moment.snapshot
-    if preemption is not None and preemption.at is not moment:
+    if preemption is not None and preemption.at.snapshot.step != snap.step:
         raise ValueError("the preemption was taken at another step")
     s = replace(session.scenario, step=None)
     if preemption is not None and preemption.trigger is not None:

@@ -17,6 +17,7 @@ from .screens.progress_store import ProgressStore
 from .widgets.disassembly import DisassemblyPanel
 from .widgets.registers import RegistersPanel
 from .widgets.stack import StackPanel
+from .widgets.timeline import Timeline
 from .widgets.unwind import UnwindPanel
 
 #: What the lab opens on: the published non-leaf reproducer on the last toolchain before the fix.
@@ -60,7 +61,8 @@ class ExplainerApp(App[None]):
         bindings = list(getattr(screen, "BINDINGS", [])) if isinstance(screen, LabScreen) else \
             list(LabScreen.BINDINGS)
         panels = [("Disassembly", DisassemblyPanel.HELP), ("Registers", RegistersPanel.HELP),
-                  ("Stack", StackPanel.HELP), ("Preemption and unwind", UnwindPanel.HELP)]
+                  ("Stack", StackPanel.HELP), ("Preemption and unwind", UnwindPanel.HELP),
+                  ("Timeline", Timeline.HELP)]
         try:
             from .screens.sweep import SweepScreen
 
@@ -74,7 +76,7 @@ class ExplainerApp(App[None]):
         if not isinstance(screen, LabScreen):
             return
         for b in LabScreen.BINDINGS:
-            yield SystemCommand(b.description.capitalize(), b.tooltip or b.description,
+            yield SystemCommand(b.description[:1].upper() + b.description[1:], b.tooltip or b.description,
                                 lambda action=b.action: screen.run_action(action))
         for n, text in PRESETS:
             yield SystemCommand(f"Frame size {n:,}", f"Open the lab on {text}",

@@ -19,7 +19,9 @@ class CourseScreen(Screen[None]):
 
     HELP = ("The course: ten short lessons from what an ADD immediate is to why the fix works and what it "
             "missed. Enter opens a lesson; ✓ marks lessons done. Progress is saved in your state folder.")
-    BINDINGS = [Binding("escape", "app.pop_screen", "back to the lab")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "back to the lab"),
+                Binding("h", "handout", "save handout",
+                        tooltip="Save the highlighted lesson as a Markdown handout, in a folder you choose")]
     DEFAULT_CSS = """
     CourseScreen #course-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
     CourseScreen OptionList { height: 1fr; border: round $primary; }
@@ -56,6 +58,12 @@ class CourseScreen(Screen[None]):
                                   render(lesson.title))
             out.append(Option(label, id=lesson.id))
         return out
+
+    def action_handout(self) -> None:
+        from .export import save_handout
+
+        highlighted = self.query_one(OptionList).highlighted
+        save_handout(self.app, self.lessons[highlighted or 0])
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         lesson = next(x for x in self.lessons if x.id == event.option.id)

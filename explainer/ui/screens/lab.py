@@ -7,6 +7,7 @@ the engine behind each pane's :class:`Session`.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from rich.text import Text
 from textual.binding import Binding
@@ -59,6 +60,18 @@ class LabScreen(Screen[None]):
                 tooltip="The course: ten lessons from ADD immediates to the fix"),
         Binding("a", "syntax", "ARM/Go", show=False, tooltip="Toggle ARM and Go assembler syntax"),
         Binding("y", "copy", "copy scenario", show=False, tooltip="Copy the scenario's one-line form"),
+        Binding("comma", "timeline(-1)", "previous stop", show=False,
+                tooltip="Timeline: back to the previous recorded step (its snapshot, not a re-run)"),
+        Binding("full_stop", "timeline(1)", "next stop", show=False,
+                tooltip="Timeline: on to the next recorded step"),
+        Binding("less_than_sign", "mark(-1)", "previous mark", show=False,
+                tooltip="Timeline: jump back to the previous mark (RSP changed, preempted, bad slot read)"),
+        Binding("greater_than_sign", "mark(1)", "next mark", show=False,
+                tooltip="Timeline: jump on to the next mark"),
+        Binding("i", "save_screen", "save screen (SVG)", show=False,
+                tooltip="Save the screen as an SVG image, in a folder you choose"),
+        Binding("j", "save_step", "save step (JSON)", show=False,
+                tooltip="Save this step as JSON (as 'explainer run --json' prints it) in a chosen folder"),
     ]
     DEFAULT_CSS = """
     LabScreen #title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
@@ -117,6 +130,28 @@ class LabScreen(Screen[None]):
 
     def action_unwind(self, trigger: str) -> None:
         self._each("preempt", Trigger(trigger))
+
+    def action_timeline(self, delta: int) -> None:
+        self._each("move_on_timeline", delta)
+
+    def action_mark(self, direction: int) -> None:
+        self._each("jump_to_mark", direction)
+
+    def action_save_screen(self) -> None:
+        from .export import save_into_folder
+
+        def write(folder: Path) -> list[Path]:
+            step = self.panes[0].session.current.snapshot.step
+            name = f"{str(self.panes[0].scenario).replace('/', '_').replace('=', '-')}-step{step}.svg"
+            return [Path(self.app.save_screenshot(name, str(folder)))]
+
+        save_into_folder(self.app, "the screen as SVG", write, after_refresh=True)
+
+    def action_save_step(self) -> None:
+        from .export import save_into_folder
+
+        panes = self.panes
+        save_into_folder(self.app, "this step as JSON", lambda folder: [p.save_step(folder) for p in panes])
 
     def action_syntax(self) -> None:
         self.arm_syntax = not self.arm_syntax

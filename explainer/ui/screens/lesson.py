@@ -33,6 +33,8 @@ class LessonScreen(Screen[None]):
         Binding("enter", "next_step", "do the next step", priority=True),
         Binding("escape", "app.pop_screen", "back to the course"),
         Binding("ctrl+r", "restart", "restart the lesson", show=False),
+        Binding("h", "handout", "save handout", show=False,
+                tooltip="Save this lesson as a Markdown handout, in a folder you choose"),
     ]
     DEFAULT_CSS = """
     LessonScreen #lesson-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
@@ -132,6 +134,11 @@ class LessonScreen(Screen[None]):
             widget.add_class("done")
         self.next_index += 1
         self._maybe_done()
+
+    def action_handout(self) -> None:
+        from .export import save_handout
+
+        save_handout(self.app, self.lesson)
 
     def action_restart(self) -> None:
         self.app.switch_screen(LessonScreen(self.lesson, self.store))

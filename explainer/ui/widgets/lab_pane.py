@@ -1,16 +1,21 @@
-"""One scenario on screen: its session and the four panels that draw it.
+"""One scenario on screen: its session, the four panels that draw it, and its timeline.
 
 The pane owns a headless :class:`Session` and turns each user command into one
 engine call, then hands the resulting values to the panels. The split view is
-two panes receiving the same commands.
+two panes receiving the same commands. The pane also remembers the last
+preemption taken at each step, so the timeline can mark it and a jump back to
+that step shows its unwind again.
 """
 
 from __future__ import annotations
 
-from textual.containers import Vertical
+from pathlib import Path
+
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
 
+from ...engine import report, timeline
 from ...engine.errors import ExplainerError
 from ...engine.scenario import Scenario
 from ...engine.session import Preemption, Session
@@ -18,6 +23,7 @@ from ...engine.unwind import Trigger
 from .disassembly import DisassemblyPanel
 from .registers import RegistersPanel
 from .stack import StackPanel
+from .timeline import Timeline
 from .unwind import UnwindPanel
 
 
@@ -25,9 +31,10 @@ class LabPane(Widget):
     """Disassembly, registers, stack and unwind for one scenario."""
 
     DEFAULT_CSS = """
-    LabPane { layout: horizontal; border-title-align: center; }
-    LabPane > .column { width: 1fr; }
-    LabPane > .column.left { max-width: 62; }
+    LabPane { layout: vertical; border-title-align: center; }
+    LabPane > .columns { height: 1fr; }
+    LabPane .column { width: 1fr; }
+    LabPane .column.left { max-width: 62; }
     LabPane DisassemblyPanel { height: 1fr; }
     LabPane StackPanel { height: 1fr; }
     LabPane UnwindPanel { height: 1fr; }
@@ -50,6 +57,10 @@ class LabPane(Widget):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session = Session(scenario)
         self.preemption: Preemption | None = None
+        """The preemption taken at the current step, while the cursor stays there."""
+        self.preemptions: dict[int, Preemption] = {}
+        """The last preemption taken at each step (the timeline's marks)."""
+        self._revision = 0
         self._frame_sizes = {f.name: f.frame for f in self.session.program.functions}
         self.label = label
         if label:
@@ -60,13 +71,15 @@ class LabPane(Widget):
             yield DisassemblyPanel()
             yield StackPanel()
             yield UnwindPanel()
-            return
-        with Vertical(classes="column left"):
-            yield DisassemblyPanel()
-            yield RegistersPanel()
-        with Vertical(classes="column"):
-            yield StackPanel()
-            yield UnwindPanel()
+        else:
+            with Horizontal(classes="columns"):
+                with Vertical(classes="column left"):
+                    yield DisassemblyPanel()
+                    yield RegistersPanel()
+                with Vertical(classes="column"):
+                    yield StackPanel()
+                    yield UnwindPanel()
+        yield Timeline()
 
     def on_mount(self) -> None:
         self._draw()
@@ -107,6 +120,7 @@ class LabPane(Widget):
         except ExplainerError as err:
             self.post_message(self.Changed(self, str(err)))
             return
+        self._remember(self.preemption)
         self._draw()
         self.post_message(self.Changed(self))
 
@@ -117,6 +131,7 @@ class LabPane(Widget):
         if command.split()[0] == "split":
             return  # a lab-screen command; a lesson's pane is always single
         self.preemption = do(self.session, command)
+        self._remember(self.preemption)
         self._draw()
         self.post_message(self.Changed(self))
 
@@ -126,11 +141,52 @@ class LabPane(Widget):
 
         return expect(self.session, self.preemption, expectation)
 
+    def goto(self, step: int) -> None:
+        """Jump to a recorded step; its preemption and unwind come back if one was taken there."""
+        self.session.goto(step)
+        self.preemption = self.preemptions.get(step)
+        self._draw()
+        self.post_message(self.Changed(self))
+
+    def move_on_timeline(self, delta: int) -> None:
+        """To the recorded step ``delta`` stops away (clamped to the ends)."""
+        s = self.session
+        index = min(max(s.index + delta, 0), len(s.trace) - 1)
+        if index != s.index:
+            self.goto(s.trace[index].snapshot.step)
+
+    def jump_to_mark(self, direction: int, mark: timeline.Mark | None = None) -> None:
+        """To the next (1) or previous (-1) marked stop, or say there is none."""
+        found = timeline.marks(self.session.trace, self.preemptions, *timeline.return_of(self.session))
+        index = timeline.next_marked(found, self.session.index, direction, mark)
+        if index is None:
+            where = "after" if direction > 0 else "before"
+            self.post_message(self.Changed(self, f"No mark on the timeline {where} this step."))
+            return
+        self.goto(self.session.trace[index].snapshot.step)
+
+    def on_timeline_selected(self, message: Timeline.Selected) -> None:
+        message.stop()
+        self.goto(message.step)
+
+    def save_step(self, folder: Path) -> Path:
+        """Write this step as JSON (``explainer run --json``'s shape) into ``folder``; returns the file."""
+        r = report.of_session(self.session, self.preemption)
+        name = r["scenario"].replace("/", "_").replace("=", "-").replace("+", "")
+        path = folder / f"{name}-step{self.session.current.snapshot.step}.json"
+        path.write_text(report.dumps(r) + "\n", encoding="utf-8")
+        return path
+
     def set_arm_syntax(self, on: bool) -> None:
         """Go or ARM syntax in the disassembly."""
         self.query_one(DisassemblyPanel).arm_syntax = on
 
     # --- drawing ---
+
+    def _remember(self, p: Preemption | None) -> None:
+        if p is not None:
+            self.preemptions[p.at.snapshot.step] = p
+            self._revision += 1
 
     def _moved(self, note: str | None = None) -> None:
         self.preemption = None
@@ -151,3 +207,4 @@ class LabPane(Widget):
             unwind.clear()
         else:
             unwind.show(self.preemption, fn.entry)
+        self.query_one(Timeline).show(s, self.preemptions, self._revision)
