@@ -55,6 +55,7 @@ class NotesScreen(Screen[None]):
         yield Static(id="next")
 
     def on_mount(self) -> None:
+        self._draw()
         self.follow()
         self.set_interval(POLL, self.follow)
 
