@@ -51,8 +51,9 @@ def build_dir(tc: Toolchain, shape: Shape) -> Path:
     return cache_dir() / "build" / tc.release.name / shape.program
 
 
-def go_env(tc: Toolchain, work: Path) -> dict[str, str]:
-    """The environment for a reproducible linux/arm64 build (record.sh's, with the caches kept here)."""
+def go_env(tc: Toolchain) -> dict[str, str]:
+    """The environment for a reproducible linux/arm64 build (record.sh's, with Go's caches in ours)."""
+    work = cache_dir() / "build"
     return {**os.environ, **tc.env, "GOOS": "linux", "GOARCH": "arm64", "CGO_ENABLED": "0",
             "GOTOOLCHAIN": "local", "GOFLAGS": "", "GO111MODULE": "on",
             "GOCACHE": str(work / "gocache"), "GOPATH": str(work / "gopath")}
@@ -74,7 +75,7 @@ def build(tc: Toolchain, shape: Shape) -> Path:
     argv = [str(tc.go), "build", "-trimpath", "-o", str(binary), "."]
     try:
         done = subprocess.run(argv, cwd=folder, capture_output=True, text=True,
-                              env=go_env(tc, folder.parent.parent))
+                              env=go_env(tc))
     except OSError as e:
         raise ExplainerError(f"cannot run {tc.go}: {e}") from None
     if done.returncode != 0 or not binary.is_file():

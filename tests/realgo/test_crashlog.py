@@ -100,3 +100,16 @@ def test_truncated_report_still_names_the_error() -> None:
     log = (CRASHES / "fast_nonleaf-go1.23.4-singlestep.log").read_text().splitlines()
     crash = crashlog.parse("\n".join(log[:4]))
     assert crash is not None and crash.headline == UNWIND and crash.interrupted is None
+
+
+def test_unknown_caller_pc_from_a_real_go1_27_3_run() -> None:
+    """Recorded by explainer repro (tests/realgo/data/README.md); the PC must be objdump's second ADD."""
+    log = Path(__file__).parent / "data" / "cloudflare_shape-go1.27.3-singlestep.log"
+    crash = crashlog.parse(log.read_text())
+    assert crash is not None
+    assert crash.headline == "fatal error: unknown caller pc" and crash.signal is None
+    assert crash.unexpected_return == ("main.big_stack", 0xE8E8E8E8E8E8E8E8)
+    assert crash.interrupted is not None and crash.interrupted.function == "main.big_stack"
+    assert crash.interrupted.pc == _second_add("cloudflare_shape", "1.27.3")
+    assert crash.victim is not None and crash.victim.status == "preempted (scan)"
+    assert crash.scanned_gp == crash.victim.gp
