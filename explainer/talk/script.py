@@ -28,7 +28,8 @@ PANES = ("disassembly", "registers", "stack", "unwind", "encoding", "log", "spli
 #: Highlight names besides anchors and ``+0xNN``: the instructions that give the frame back.
 RELEASE = "release"
 TOP_KEYS = ("format_version", "title", "minutes", "beat")
-BEAT_KEYS = ("title", "scenario", "stop", "action", "expect", "panes", "highlight", "caption", "notes", "log")
+BEAT_KEYS = ("title", "scenario", "stop", "action", "expect", "panes", "highlight", "caption", "notes", "log",
+             "repro")
 _OFFSET = re.compile(r"\+0x[0-9a-fA-F]+")
 _LOG_NAME = re.compile(r"[\w.+-]+\.log")
 _TOML_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
@@ -71,6 +72,8 @@ class Beat:
     """What the speaker reads in the second terminal (``--notes``)."""
     log: str | None
     """A crash log in ``assets/logs/`` (for the ``log`` pane)."""
+    repro: bool = False
+    """The log pane can run ``explainer repro`` live for the beat's release and shape (key x)."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,11 @@ class _Reader:
         if ("log" in panes) != (log is not None):
             raise self.fail(i, "log" if log else "panes",
                             f"beat {i + 1}: the log pane and the log key go together")
+        repro = data.get("repro", False)
+        if not isinstance(repro, bool):
+            raise self.fail(i, "repro", f"beat {i + 1}: repro must be true or false, not {repro!r}")
+        if repro and "log" not in panes:
+            raise self.fail(i, "repro", f"beat {i + 1}: repro runs into the log pane: add \"log\" to panes")
         expect = self.text(data, i, "expect")
         if expect is not None and expect not in OUTCOMES:
             raise self.fail(i, "expect", f"beat {i + 1}: bad expect {expect!r}: one of {', '.join(OUTCOMES)}")
@@ -183,7 +191,8 @@ class _Reader:
             raise self.fail(i, "expect", f"beat {i + 1}: expect needs an action (preempt or unwind ...)")
         title, scenario = self.text(data, i, "title", True), self.text(data, i, "scenario", True)
         return Beat(i, title, scenario, self.stop(data, i), action, expect, panes, highlight,
-                    self.text(data, i, "caption", required=True), self.text(data, i, "notes") or "", log)
+                    self.text(data, i, "caption", required=True), self.text(data, i, "notes") or "", log,
+                    repro)
 
     def text(self, data: dict[str, Any], beat: int | None, key: str, required: bool = False) -> Any:
         where = "" if beat is None else f"beat {beat + 1}: "

@@ -9,6 +9,7 @@ notes follow the presenter through the cue file.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -240,3 +241,40 @@ async def test_notes_wait_for_a_presenter(tmp_path: Path) -> None:
         await pilot.pause()
         assert "waiting for the presenter" in str(notes.screen.query_one("#where").content)
         assert str(notes.screen.query_one("#clock").content) == "--:--"
+
+
+async def test_last_beat_runs_the_reproducer_live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """x on the last beat streams explainer repro into the log pane (a stand-in that prints a real log)."""
+    from explainer.talk import live
+
+    real_log = REF / "crashes" / "fast_leaf-go1.27.3-singlestep.log"
+    fake = tmp_path / "repro.py"
+    fake.write_text("import sys\nprint('try 1/1: running')\n"
+                    f"for line in open({str(real_log)!r}).read().splitlines()[:3]:\n"
+                    "    print('  | ' + line)\nsys.exit(1)\n")
+    asked = []
+    monkeypatch.setattr(live, "unavailable", lambda s: None)
+    monkeypatch.setattr(live, "repro_argv", lambda s: asked.append(s) or [sys.executable, str(fake)])
+    talk = script.load(TALK)
+    app = PresenterApp(talk)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.press("end", "x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [str(s) for s in asked] == ["go1.27.3/65552/leaf"]  # the beat's release and shape
+        log = app.screen.query_one(CrashLogPanel)
+        assert "try 1/1: running" in log.plain and last_line("fast_leaf-go1.27.3-singlestep.log") in log.plain
+        assert str(log.border_title).startswith("Live: explainer repro, go1.27.3, leaf")
+        assert str(log.border_subtitle).startswith("crashed · 1 line also printed by the emulation")
+
+
+async def test_repro_key_says_why_not_without_the_tools(monkeypatch: pytest.MonkeyPatch) -> None:
+    from explainer.talk import live
+
+    monkeypatch.setattr(live, "unavailable", lambda s: "no go1.27.3 toolchain installed")
+    app = PresenterApp(script.load(TALK))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.press("end", "x")
+        log = app.screen.query_one(CrashLogPanel)
+        assert str(log.border_title) == "Real crash log · fast_leaf-go1.27.3-singlestep.log"  # it stays
+        assert any("no go1.27.3 toolchain" in str(n.message) for n in app._notifications)

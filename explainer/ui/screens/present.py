@@ -10,9 +10,11 @@ file a second terminal follows (``--notes``).
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from rich.text import Text
+from textual import work
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -21,7 +23,7 @@ from textual.widgets import Static
 
 from ...engine.errors import ExplainerError
 from ...engine.unwind import Trigger
-from ...talk import cue
+from ...talk import cue, live
 from ...talk.script import Talk
 from ...talk.stage import Stage, stage
 from ..widgets.beat_column import PANELS, BeatColumn
@@ -47,6 +49,8 @@ class PresentScreen(Screen[None]):
         Binding("right_square_bracket", "step", "step", tooltip="Step one instruction, off script"),
         Binding("left_square_bracket", "back", "back", tooltip="Step one instruction back, off script"),
         Binding("g", "unwind", "GC scan", tooltip="Preempt here and let a GC stack scan walk the stack"),
+        Binding("x", "repro", "run it for real", tooltip="On a beat with a real crash log: run explainer "
+                "repro live for the beat's release (when its Go toolchain and qemu-aarch64 are installed)"),
         Binding("b,full_stop", "blank", "blank", tooltip="Blank the screen and back (a clicker's blank key)"),
         Binding("question_mark", "help", "help", tooltip="This help"),
     ]
@@ -78,6 +82,8 @@ class PresentScreen(Screen[None]):
         self.index = 0
         self.stage: Stage | None = None
         self.started = cue.now()
+        self._repro: subprocess.Popen[str] | None = None
+        """A live ``explainer repro`` streaming into the log pane, while it runs."""
 
     def compose(self):  # type: ignore[no-untyped-def]
         with Horizontal(id="bar"):
@@ -89,6 +95,9 @@ class PresentScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         await self.show_beat(0)
+
+    def on_unmount(self) -> None:
+        live.stop(self._repro)
 
     # --- moving through the talk ---
 
@@ -118,6 +127,37 @@ class PresentScreen(Screen[None]):
     def action_unwind(self) -> None:
         self._each("unwind", Trigger.GC)
 
+    def action_repro(self) -> None:
+        """Run the beat's reproducer for real into the log pane (a worker thread: the screen stays live)."""
+        if self.stage is None or not self.stage.beat.repro:
+            self.notify("This beat has no real run (repro = true in the talk file).", severity="warning")
+            return
+        scenario = self.stage.sides[-1].scenario
+        why = live.unavailable(scenario)
+        if why is not None:
+            self.notify(f"The recorded log stays: {why}", title="Cannot run it here", severity="warning")
+            return
+        panel = self.query_one(CrashLogPanel)
+        printed = {line.strip() for side in self.stage.sides if side.preemption and side.preemption.walk
+                   for line in side.preemption.walk.output if line.strip()}
+        panel.start_live(f"Live: explainer repro, go{scenario.version}, "
+                         f"{'leaf' if scenario.leaf else 'non-leaf'}")
+        live.stop(self._repro)
+        self._repro = live.start(live.repro_argv(scenario))
+        self._run_repro(self._repro, panel, printed)
+
+    @work(thread=True, exclusive=True, group="repro")
+    def _run_repro(self, proc: subprocess.Popen[str], panel: CrashLogPanel, printed: set[str]) -> None:
+        def line(text: str) -> None:
+            marked = text.strip().removeprefix("| ").strip() in printed
+            self.app.call_from_thread(panel.append, text, marked)
+
+        status = live.stream(proc, line)
+        if proc is not self._repro:  # the presenter moved on and stopped it
+            return
+        said = {0: "no crash this time", 1: "crashed"}.get(status, f"exit status {status}")
+        self.app.call_from_thread(panel.finish_live, said)
+
     def action_blank(self) -> None:
         self.toggle_class("-blank")
 
@@ -131,6 +171,8 @@ class PresentScreen(Screen[None]):
 
     async def show_beat(self, index: int) -> None:
         """Play beat ``index`` afresh and put it on screen."""
+        live.stop(self._repro)
+        self._repro = None
         self.index = index
         beat = self.talk.beats[index]
         box = self.query_one("#stage", Horizontal)

@@ -28,6 +28,8 @@ class CrashLogPanel(VerticalScroll):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._body = Static()
+        self._live: Text | None = None
+        self._marked = 0
         self.border_title = "Real crash log"
 
     @property
@@ -45,5 +47,28 @@ class CrashLogPanel(VerticalScroll):
         for i, line in enumerate(lines):
             out.append(line.expandtabs(4) + "\n", style="bold red" if i in marks else "")
         self._body.update(out)
+        self._live: Text | None = None
         n = len(marks)
         self.border_subtitle = f"{n} line{'s' if n != 1 else ''} also printed by the emulation" if n else ""
+
+    def start_live(self, title: str) -> None:
+        """Replace the recorded log with a run that is about to stream its lines."""
+        self.border_title = title
+        self.border_subtitle = "running…"
+        self._live = Text(no_wrap=True)
+        self._marked = 0
+        self._body.update(self._live)
+
+    def append(self, line: str, marked: bool) -> None:
+        """One more line of the live run; ``marked`` when the emulation printed it too."""
+        if self._live is None:
+            return
+        self._live.append(line.expandtabs(4) + "\n", style="bold red" if marked else "")
+        self._marked += marked
+        self._body.update(self._live)
+        self.scroll_end(animate=False)
+
+    def finish_live(self, status: str) -> None:
+        """The run ended: say how, and how many of its lines the emulation printed too."""
+        also = f" · {self._marked} line{'s' if self._marked != 1 else ''} also printed by the emulation"
+        self.border_subtitle = status + (also if self._marked else "")
