@@ -170,3 +170,13 @@ def test_cli_reports_file_and_line_and_exits_2(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-m", "explainer.cli", "present", str(broken)],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and f"explainer: {broken}:5: not valid TOML" in run.stderr
+
+
+def test_the_readme_example_is_a_talk_that_checks() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    talk = script.parse(example, "README.md")
+    assert stage.check(talk) == []
+    played = stage.stage(talk.beats[0])
+    # the slot the GC read and the runtime's words, as the real go1.23.4 crash log has them
+    assert played.caption.startswith("It reads 0x40000bdf20: 0x0. fatal error: traceback did not unwind")
