@@ -87,7 +87,8 @@ class Instruction:
 
 
 #: ``{name}`` in ARM text: a label or a function; vector lists like ``{v0.16b, v1.16b}`` don't match.
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.()*]*)\}")
+#: ``{page:name}`` is the 4 KiB page it is on (ADRP's operand).
+_PLACEHOLDER = re.compile(r"\{(page:)?([A-Za-z_][\w.()*]*)\}")
 
 
 @dataclass
@@ -145,8 +146,10 @@ def assemble(
     lay = _layout(progs, entry)
     targets = {**symbols, **lay.labels}
     names = frozenset(symbol_for.items())
-    texts = tuple(_PLACEHOLDER.sub(lambda m: f"#{targets[m.group(1)]:#x}", line)
-                  for p in progs for line in p.machine)
+    def address(m: re.Match[str]) -> str:
+        return f"#{targets[m.group(2)] & (~0xFFF if m.group(1) else -1):#x}"
+
+    texts = tuple(_PLACEHOLDER.sub(address, line) for p in progs for line in p.machine)
     words = iter(_words(texts, entry))
     up_values = unsafe_points(progs)
     out: list[Instruction] = []
@@ -209,6 +212,14 @@ def _decode(word: int, pc: int, names: frozenset[tuple[int, str]]) -> tuple[str,
         raise ExplainerError(f"capstone cannot decode {word:08x} at {pc:#x}")
     arm = f"{insn.mnemonic} {insn.op_str}".strip()
     return arm, go_syntax(insn, dict(names).get), _writes_sp(insn)
+
+
+def decode(word: int, pc: int, names: frozenset[tuple[int, str]]) -> tuple[str, str, bool]:
+    """(ARM text, Go text, writes SP) of a real word at ``pc``; ``names`` maps entries to functions.
+
+    ExplainerError when capstone cannot decode it (padding, data).
+    """
+    return _decode(word, pc, names)
 
 
 def _writes_sp(insn: cpu.CsInsn) -> bool:

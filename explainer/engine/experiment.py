@@ -52,14 +52,25 @@ class Result:
 
 
 def anchors(fn: Function) -> dict[str, int]:
-    """Named preemption points of the large-frame function, as absolute PCs."""
+    """Named preemption points of the large-frame function, as absolute PCs.
+
+    A function loaded from a binary may lack some (no RET: no epilogue, sp1, sp2 or ret).
+    """
     insns = fn.instructions
-    body = next(i.pc for i in insns if i.role == "body")
+    out = {"entry": fn.entry}
+    body = [i.pc for i in insns if i.role == "body"]
+    if body:
+        out["body"] = body[0]
     epi = [i for i in insns if i.role == "epilogue"]
     writes = [i.pc for i in epi if i.writes_sp]
-    ret = next(i.pc for i in epi if i.go == "RET")
-    return {"entry": fn.entry, "body": body, "epilogue": epi[0].pc,
-            "sp1": writes[0], "sp2": writes[-1], "ret": ret}
+    if epi:
+        out["epilogue"] = epi[0].pc
+    if writes:
+        out["sp1"], out["sp2"] = writes[0], writes[-1]
+    rets = [i.pc for i in epi if i.go == "RET"]
+    if rets:
+        out["ret"] = rets[0]
+    return out
 
 
 def resolve_point(fn: Function, at: str) -> int:
@@ -69,7 +80,10 @@ def resolve_point(fn: Function, at: str) -> int:
         if fn.at(pc) is None:
             raise ExplainerError(f"bad preemption point {at}: no instruction of {fn.name} there")
         return pc
-    return anchors(fn)[at]
+    points = anchors(fn)
+    if at not in points:
+        raise ExplainerError(f"{fn.name} has no {at}: it has {', '.join(points)}")
+    return points[at]
 
 
 def effective_stack(s: Scenario) -> StackBounds:
@@ -102,9 +116,12 @@ def fault_pc(program: Program) -> int:
     return facts.functions[shape]["runtime.(*unwinder).next"].entry + facts.incgo_fault_offset
 
 
-def run(s: Scenario) -> Result:
-    """Emulate to the preemption point (its first visit), preempt, and unwind."""
-    program = program_for(s)
+def run(s: Scenario, program: Program | None = None) -> Result:
+    """Emulate to the preemption point (its first visit), preempt, and unwind.
+
+    ``program`` replaces the scenario's (a function loaded from a real binary).
+    """
+    program = program or program_for(s)
     m = start(s, program)
     target = resolve_point(program.target, s.at)
     ev = m.run_until(target)

@@ -185,14 +185,15 @@ class Machine:
     # --- running ---
 
     def _run(self, begin: int, until: int, count: int) -> Event | None:
+        fault = None
         try:
             self.uc.emu_start(begin, until, count=count)
         except cpu.UcError as err:
-            return Event("fault", f"{err} at PC {self.pc:#x}")
+            fault = Event("fault", f"{err} at PC {self.pc:#x}")
         f = self.program.findfunc(self.pc)
-        if f is not None and f.stop:
+        if f is not None and f.stop:  # a stub's BRK faults: it is the stop, not a crash
             return Event("stub", f"reached {f.name}")
-        return None
+        return fault
 
     def step(self) -> Event | None:
         """Execute one instruction of the goroutine."""
@@ -202,7 +203,7 @@ class Machine:
         ev = self._run(pc, 0, 1)
         self.step_count += 1
         if ev is None and self.program.findfunc(self.pc) is self.program.by_name.get("main.main"):
-            ev = Event("returned", f"main.big_stack returned to main.main at {self.pc:#x}")
+            ev = Event("returned", f"{self.program.target_name} returned to main.main at {self.pc:#x}")
         self.event = ev
         return ev
 
@@ -213,7 +214,7 @@ class Machine:
         ev = self._run(self.pc, 0, count)
         self.step_count += count
         if ev is None and self.program.findfunc(self.pc) is self.program.by_name.get("main.main"):
-            ev = Event("returned", f"main.big_stack returned to main.main at {self.pc:#x}")
+            ev = Event("returned", f"{self.program.target_name} returned to main.main at {self.pc:#x}")
         self.event = ev
         return ev
 
@@ -238,6 +239,6 @@ class Machine:
         # unicorn ends a translated block at ``until``, so whole blocks are exactly what ran.
         self.step_count += counted[0]
         if ev is None and self.pc == back_in_main and pc != back_in_main:
-            ev = Event("returned", f"main.big_stack returned to main.main at {self.pc:#x}")
+            ev = Event("returned", f"{self.program.target_name} returned to main.main at {self.pc:#x}")
         self.event = ev
         return ev

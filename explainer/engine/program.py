@@ -100,6 +100,10 @@ class Program:
     leaf: bool
     buffer: Buffer
     functions: tuple[Function, ...]
+    target_name: str = TARGET
+    """The large-frame function: the reproducer's, or one loaded from a real binary."""
+    locals_name: str = "big_buffer"
+    """What the stack view calls the frame's locals (the reproducer's buffer, or just locals)."""
 
     @cached_property
     def by_name(self) -> dict[str, Function]:
@@ -108,8 +112,8 @@ class Program:
 
     @property
     def target(self) -> Function:
-        """main.big_stack, the large-frame function."""
-        return self.by_name[TARGET]
+        """The large-frame function (main.big_stack unless loaded from a binary)."""
+        return self.by_name[self.target_name]
 
     @cached_property
     def _by_entry(self) -> tuple[list[int], list[Function]]:
@@ -276,11 +280,15 @@ _G_PREEMPT_FIELDS = {22: (186, 188), 23: (186, 188), 24: (186, 188), 25: (178, 1
 
 
 def _async_preempt2(version: GoVersion) -> list[Prog]:
-    """runtime.asyncPreempt2 up to its ``mcall``: the goroutine parks there."""
+    """runtime.asyncPreempt2 up to its ``mcall``: the goroutine parks there.
+
+    Its ADRPs load a funcval the stand-in never uses (mcall is a stub), so each points at its
+    own page: it then assembles wherever the program sits (a Mach-O's text is above 4 GiB).
+    """
     progs = prologue(32)
     if version.minor >= 26:
         return progs + [
-            Prog("ADRP preemptPark·f, R0", ("adrp x0, #0x11000",)),
+            Prog("ADRP preemptPark·f, R0", ("adrp x0, {page:park_page}",), label="park_page"),
             Prog("ADD $off, R0, R0", ("add x0, x0, #0x0",)),
             Prog("CALL runtime.mcall(SB)", ("bl {runtime.mcall}",), note="mcall(preemptPark)"),
         ]
@@ -291,11 +299,11 @@ def _async_preempt2(version: GoVersion) -> list[Prog]:
         Prog(f"MOVB R1, {safe}(R28)", (f"strb w1, [x28, #{safe}]",), note="gp.asyncSafePoint = true"),
         Prog(f"MOVBU {stop}(R28), R1", (f"ldrb w1, [x28, #{stop}]",), note="gp.preemptStop?"),
         Prog("TBZ $0, R1, gopreempt", ("tbz w1, #0, {gopreempt}",)),
-        Prog("ADRP preemptPark·f, R0", ("adrp x0, #0x11000",)),
+        Prog("ADRP preemptPark·f, R0", ("adrp x0, {page:park_page}",), label="park_page"),
         Prog("ADD $off, R0, R0", ("add x0, x0, #0x0",)),
         Prog("CALL runtime.mcall(SB)", ("bl {runtime.mcall}",), note="mcall(preemptPark)"),
         Prog("JMP done", ("b {done}",)),
-        Prog("ADRP gopreempt_m·f, R0", ("adrp x0, #0x11000",), label="gopreempt"),
+        Prog("ADRP gopreempt_m·f, R0", ("adrp x0, {page:gopreempt}",), label="gopreempt"),
         Prog("ADD $off, R0, R0", ("add x0, x0, #0x0",)),
         Prog("CALL runtime.mcall(SB)", ("bl {runtime.mcall}",), note="mcall(gopreempt_m)"),
         Prog("MOVD 16(RSP), R0", ("ldr x0, [sp, #16]",), label="done"),
@@ -348,8 +356,53 @@ def build_program(version: GoVersion, size: int, leaf: bool, buffer: Buffer) -> 
     return Program(version, size, leaf, buffer, tuple(sorted(functions, key=lambda f: f.entry)))
 
 
-def _stub(name: str, entry: int, symbol_for: dict[int, str]) -> Function:
-    if name == "runtime.newproc":  # the GC goroutine is not modelled: the user triggers the GC
+def build_around(version: GoVersion, target: Function, leaf: bool, loaded: tuple[Function, ...] = (),
+                 stops: dict[int, str] | None = None) -> Program:
+    """A program around a function taken from a real binary, at its real address.
+
+    ``target`` and ``loaded`` (its callees, real code too) keep their addresses; ``stops`` are
+    functions the real code calls that are not emulated (the runtime's), each a one-word stub at
+    its real entry that ends the run. The callers (main.main, runtime.main, goexit) and
+    asyncPreempt are the stand-ins build_program uses, placed above the real code.
+    """
+    facts = facts_for(version)
+    real = facts.functions["fast_leaf" if leaf else "fast_nonleaf"]
+    sources: dict[str, tuple[list[Prog], dict[str, bool]]] = {
+        "runtime.goexit": (_goexit(), {"asm": True, "topframe": True}),
+        "runtime.main": (_runtime_main(version, real["runtime.main"].frame), {"standin": True}),
+        "main.main": (_main_main(version, real["main.main"].frame, VAL), {"standin": True}),
+        "runtime.asyncPreempt": (_async_preempt(version), {"asm": True, "injected": True}),
+        "runtime.asyncPreempt2": (_async_preempt2(version), {}),
+    }
+    stops = dict(stops or {})
+    taken = {f.name for f in (target, *loaded)} | set(stops.values())
+    sources = {n: v for n, v in sources.items() if n not in taken}
+    cursor = (max(f.end for f in (target, *loaded)) + 0xFFFF) & ~0xFFF
+    entries = {f.name: f.entry for f in (target, *loaded)} | {n: a for a, n in stops.items()}
+    entries[TARGET] = target.entry  # main.main's stand-in calls it by the reproducer's name
+    for name, (progs, _) in sources.items():
+        entries[name] = cursor
+        cursor = (cursor + 4 * sum(len(p.machine) for p in progs) + 15) & ~15
+    for name in STUBS:
+        if name not in entries:
+            entries[name], cursor = cursor, cursor + 16
+    symbol_for = {addr: name for name, addr in entries.items() if name != TARGET}
+    functions = [target, *loaded]
+    for name, (progs, flags) in sources.items():
+        frame = max((p.spadj for p in progs if p.role == "prologue"), default=0)
+        if name == "runtime.asyncPreempt":
+            frame = version.async_preempt_frame
+        insns = asm.assemble(progs, entries[name], entries, symbol_for)
+        extent = real[name].size if name.startswith("runtime.asyncPreempt") else 0
+        functions.append(Function(name, entries[name], tuple(insns), frame, extent=extent, **flags))
+    functions += [_stub(name, entries[name], symbol_for) for name in STUBS if name not in stops.values()]
+    functions += [_stub(name, addr, symbol_for, stop=True) for addr, name in stops.items()]
+    return Program(version, target.frame, leaf, Buffer.FAST, tuple(sorted(functions, key=lambda f: f.entry)),
+                   target_name=target.name, locals_name="locals")
+
+
+def _stub(name: str, entry: int, symbol_for: dict[int, str], stop: bool = False) -> Function:
+    if name == "runtime.newproc" and not stop:  # the GC goroutine is not modelled: the user triggers it
         insns = asm.assemble([Prog("RET", ("ret",), role="stub")], entry, {}, symbol_for)
         return Function(name, entry, tuple(insns), 0, standin=True)
     insns = asm.assemble([Prog("BRK", ("brk #0",), role="stub")], entry, {}, symbol_for)

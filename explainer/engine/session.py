@@ -4,10 +4,11 @@ The lab moves a cursor over a :class:`Trace` of moments kept in step order.
 Step and step back move exactly one instruction: to a recorded moment when
 there is one (indexing, never undoing), otherwise the CPU is brought to the
 neighbouring step (natively replayed if needed), runs one instruction, and the
-new moment is inserted. ``run_to`` records only where it stops. Preempting is a what-if taken at the cursor: a fresh machine
-replays the same number of instructions natively (unicorn counts them exactly),
-then pushCall and asyncPreempt run for real and the chosen trigger unwinds, so
-the stepped CPU is never disturbed and the user can step on afterwards.
+new moment is inserted. ``run_to`` records only where it stops. Preempting is a
+what-if taken at the cursor: a fresh machine replays the same number of
+instructions natively (unicorn counts them exactly), then pushCall and
+asyncPreempt run for real and the chosen trigger unwinds, so the stepped CPU is
+never disturbed and the user can step on afterwards.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from dataclasses import dataclass
 
 from . import unwind
 from .asm import Instruction
+from .errors import ExplainerError
 from .experiment import anchors, effective_stack, fault_pc, program_for
 from .machine import Machine, Snapshot
 from .preempt import Parked, Verdict, inject, verdict
+from .program import Program
 from .runtime_data import facts_for
 from .scenario import Scenario
 from .stackview import StackView, view
@@ -78,9 +81,10 @@ class Preemption:
 class Session:
     """One scenario, stepped: ``trace[index]`` is what the user looks at."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, program: Program | None = None) -> None:
+        """``program`` replaces the scenario's (a function loaded from a real binary)."""
         self.scenario = scenario
-        self.program = program_for(scenario)
+        self.program = program or program_for(scenario)
         self.function = self.program.target
         self.anchors = anchors(self.function)
         self.bounds = effective_stack(scenario)
@@ -119,6 +123,8 @@ class Session:
 
     def run_to(self, point: str | int) -> Moment:
         """Run natively to the next visit of an anchor name or absolute PC (or until it returns)."""
+        if isinstance(point, str) and point not in self.anchors:
+            raise ExplainerError(f"{self.function.name} has no {point}: it has {', '.join(self.anchors)}")
         pc = self.anchors[point] if isinstance(point, str) else point
         if self.current.snapshot.pc == pc or self.finished:
             return self.current

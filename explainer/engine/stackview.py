@@ -75,6 +75,10 @@ class FrameLayout:
     """main.big_stack's SP after the prologue: its return address is stored here."""
     buffer_lo: int
     buffer_hi: int
+    target: str = "main.big_stack"
+    """The large-frame function's name."""
+    locals_name: str = "big_buffer"
+    """What its locals are called: the reproducer's buffer, or a real function's locals."""
 
     @classmethod
     def of(cls, program: Program, stktopsp: int) -> FrameLayout:
@@ -83,7 +87,8 @@ class FrameLayout:
         mm = rm - program.by_name["main.main"].frame
         big = mm - program.size
         lo = big + buffer_offset(program.leaf)
-        return cls(stktopsp, rm, mm, big, lo, lo + buffer_size(program.size, program.leaf))
+        return cls(stktopsp, rm, mm, big, lo, lo + buffer_size(program.size, program.leaf),
+                   program.target_name, program.locals_name)
 
 
 def view(program: Program, stktopsp: int, read: Callable[[int], int], read_bytes: Callable[[int, int], bytes],
@@ -162,7 +167,7 @@ def _fold_row(lo: int, size: int, lay: FrameLayout, read_bytes: Callable[[int, i
 
 def _region(lay: FrameLayout, addr: int, parked: Parked | None, program: Program) -> str:
     if lay.buffer_lo <= addr < lay.buffer_hi:
-        return "big_buffer"
+        return lay.locals_name
     owner = _owner(lay, addr, parked, program)
     if owner == "free":
         return "free stack"
@@ -176,9 +181,9 @@ def _owner(lay: FrameLayout, addr: int, parked: Parked | None, program: Program)
     if addr >= lay.main_main_sp:
         return "main.main"
     if parked is None:
-        return "main.big_stack" if addr >= lay.big_sp else "free"
+        return lay.target if addr >= lay.big_sp else "free"
     if addr >= parked.pushed_at + 16:
-        return "main.big_stack"
+        return lay.target
     if addr >= parked.pushed_at:
         return "pushCall"
     if addr >= parked.pushed_at - program.by_name["runtime.asyncPreempt"].frame:
@@ -190,14 +195,19 @@ def _owner(lay: FrameLayout, addr: int, parked: Parked | None, program: Program)
 
 def _buffer_word(lay: FrameLayout, addr: int) -> str:
     i = addr - lay.buffer_lo
-    return f"big_buffer[{i:,}..{i + 7:,}]"
+    return f"{lay.locals_name}[{i:,}..{i + 7:,}]"
 
 
 def _frame_word(lay: FrameLayout, addr: int) -> str:
     if lay.buffer_lo <= addr < lay.buffer_hi:
         return _buffer_word(lay, addr)
     if lay.big_sp < addr < lay.buffer_lo:
-        return f"big_stack local at SP+{addr - lay.big_sp}"
+        return f"{_short(lay.target)} local at SP+{addr - lay.big_sp}"
     if lay.buffer_hi <= addr < lay.main_main_sp:
-        return "big_stack local"
+        return f"{_short(lay.target)} local"
     return "stack word"
+
+
+def _short(name: str) -> str:
+    """``big_stack`` for ``main.big_stack``: the name without its package."""
+    return name.rsplit(".", 1)[-1]
