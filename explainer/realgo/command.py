@@ -89,26 +89,36 @@ def prune(go: str | None) -> int:
     return 0
 
 
-def _scan(binary: Path) -> Sequence[Any] | None:
-    """The scanner's findings for ``binary``, or None when ``explainer.binary`` is not there."""
+def _scan(binary: Path) -> Sequence[Any] | str:
+    """The scanner's findings for ``binary``, or why there are none.
+
+    A scanner failure must not cost a run of several minutes: it is reported, and the run goes on.
+    """
     try:
         from ..binary import load, scan
     except ImportError:
-        return None
-    return list(scan(load(binary)).findings)
+        return "explainer.binary is missing"
+    try:
+        return list(scan(load(binary)).findings)
+    except Exception as e:  # the scanner's own bug or error, reported in one line
+        return f"the scanner failed: {type(e).__name__}: {e}"
 
 
-def _describe_scan(findings: Sequence[Any] | None) -> str:
-    if findings is None:
-        return "scan: not available (explainer.binary is missing)"
+def _describe_scan(findings: Sequence[Any] | str) -> str:
+    if isinstance(findings, str):
+        return f"scan: not available ({findings})"
     exposed = [f for f in findings if f.preemptible]
     if not exposed:
-        return (f"scan: {len(findings)} split releases, none preemptible: "
+        return (f"scan: {_count(len(findings), 'split release')}, none preemptible: "
                 "nothing here for a preemption to land in")
     parts = [f"{f.function} at {f.pcs[0]:#x}/{f.pcs[1]:#x} (frame {f.frame_size:,} B, {f.status})"
              for f in exposed[:4]]
     more = f" and {len(exposed) - 4} more" if len(exposed) > 4 else ""
-    return f"scan: {len(exposed)} preemptible split release(s): {'; '.join(parts)}{more}"
+    return f"scan: {_count(len(exposed), 'preemptible split release')}: {'; '.join(parts)}{more}"
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -128,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
     tc = toolchains.find(rel) or toolchains.install(rel, say)
     binary = build(tc, shape)
     step = qemu.single_step
-    say(f"repro: {rel.name}, {shape.value} ({shape.program}.go), {tries} tries of up to {timeout:g} s")
+    plural = "try" if tries == 1 else "tries"
+    say(f"repro: {rel.name}, {shape.value} ({shape.program}.go), {tries} {plural} of up to {timeout:g} s")
     say(f"toolchain: {toolchains.go_version(tc)} ({tc.root})")
     say(f"binary: {binary} (linux/arm64)")
     findings = _scan(binary)
@@ -138,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _tries(qemu: Path, step: Any, binary: Path, go: str, shape: str, timeout: float, tries: int,
-           findings: Sequence[Any] | None) -> int:
+           findings: Sequence[Any] | str) -> int:
     from . import crashlog, guest
     from .placement import place
 
@@ -168,8 +179,10 @@ def _tries(qemu: Path, step: Any, binary: Path, go: str, shape: str, timeout: fl
                 at = f"{crash.interrupted.pc:#x}" if crash.interrupted.pc is not None else "?"
                 say(f"  goroutine {crash.victim.id} [{crash.victim.status}] was interrupted in "
                     f"{crash.interrupted.function} at pc={at}")
-            if findings is not None:
-                say(f"  {place(crash, findings)}")
+            if isinstance(findings, str):  # it failed before the run: try again now
+                findings = _scan(binary)
+            say(f"  {place(crash, findings)}" if not isinstance(findings, str) else
+                f"  cannot place pc on the binary's split releases: {findings}")
     except KeyboardInterrupt:
         say("\ninterrupted")
         _summary(go, shape, times, done, timeout)

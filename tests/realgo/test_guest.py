@@ -99,7 +99,7 @@ def test_tries_count_crashes_and_place_the_pc(tmp_path: Path, capsys: pytest.Cap
     assert "crashes: 2/2 (go1.23.4, nonleaf" in out
 
     status = command._tries(fake, SingleStep(), tmp_path / "fast_nonleaf", "go1.23.4", "nonleaf",
-                            0.5, 2, None)
+                            0.5, 2, "not scanned")
     out = capsys.readouterr().out
     assert status == 0
     assert out.count("no crash in 0.5 seconds") == 2 and "crashes: 0/2" in out

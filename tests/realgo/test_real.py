@@ -39,7 +39,7 @@ def test_build_is_the_recorded_binary_and_the_crash_lands_on_its_split(go: str, 
     tc = _toolchain(go)
     s = program.Shape.parse(shape)
     binary = program.build(tc, s)
-    dump = subprocess.run([str(tc.go), "tool", "objdump", "-s", r"^main\.big_stack$", str(binary)],
+    dump = subprocess.run([str(tc.go), "tool", "objdump", "-s", r"^main\.", str(binary)],
                           capture_output=True, text=True, check=True,
                           env=program.go_env(tc)).stdout
     assert _code(dump) == _code((OBJDUMP / f"{s.program}-go{go}.txt").read_text())
