@@ -24,6 +24,9 @@ _MACHO32_MAGICS = (b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf"
 _FAT_MAGIC = b"\xca\xfe\xba\xbe"
 _CPU_TYPE_ARM64 = 0x0100000C
 _N_SECT = 0x0E  # nlist n_type: defined in a section (mach-o/nlist.h)
+_EM_AARCH64 = 183
+_ELF_MACHINES = {3: "x86 (32-bit)", 8: "mips", 20: "ppc (32-bit)", 21: "ppc64", 22: "s390x",
+                 40: "arm (32-bit)", 62: "x86-64", 183: "arm64 (32-bit ELF)", 243: "riscv64", 258: "loong64"}
 
 
 @dataclass(frozen=True)
@@ -105,17 +108,12 @@ def _parse(data: bytes, where: str, kind: str) -> lief.Binary:
 def _elf(data: bytes, where: str) -> Container:
     if len(data) < 64:
         raise BinaryError(f"truncated: {where} ends inside its ELF header")
-    if data[4] != 2:
-        raise BinaryError(f"not an arm64 binary: {where} is a 32-bit ELF file")
-    shoff, = struct.unpack_from("<Q", data, 0x28)
-    shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
-    if shoff + shentsize * shnum > len(data):
-        raise BinaryError(f"truncated: {where} is {len(data):,} bytes but its section headers end at "
-                          f"{shoff + shentsize * shnum:,}")
+    (machine,) = struct.unpack_from("<H", data, 0x12)
+    if machine != _EM_AARCH64 or data[4] != 2:
+        name = _ELF_MACHINES.get(machine, f"machine {machine}")
+        raise BinaryError(f"not an arm64 binary: {where} is for {name}")
+    _check_elf_extents(data, where)
     binary = _parse(data, where, "ELF")
-    machine = binary.header.machine_type
-    if machine != lief.ELF.ARCH.AARCH64:
-        raise BinaryError(f"not an arm64 binary: {where} is for {_arch_name(machine)}")
     sections = []
     for s in binary.sections:
         if s.type == lief.ELF.Section.TYPE.NOBITS or not s.size or not s.name:
@@ -124,6 +122,35 @@ def _elf(data: bytes, where: str) -> Container:
                                s.has(lief.ELF.Section.FLAGS.EXECINSTR)))
     stripped = not any(s.name == ".symtab" for s in binary.sections)
     return Container("elf", "arm64", stripped, tuple(sections), data)
+
+
+def _check_elf_extents(data: bytes, where: str) -> None:
+    """Every segment and section with file contents must end inside the file. Read from the raw
+    headers, before LIEF: Go writes the section headers near the start and their names near the end,
+    so a truncated Go binary still parses, with nameless sections.
+    """
+    phoff, shoff = struct.unpack_from("<QQ", data, 0x20)
+    phentsize, phnum, shentsize, shnum = struct.unpack_from("<HHHH", data, 0x36)
+    tables = ((phoff, phentsize, phnum, "program"), (shoff, shentsize, shnum, "section"))
+    for off, size, count, kind in tables:
+        if count and off + size * count > len(data):
+            raise BinaryError(f"truncated: {where} is {len(data):,} bytes but its {kind} headers end at "
+                              f"{off + size * count:,}")
+    ends = []
+    if phentsize >= 56:
+        for i in range(phnum):  # Elf64_Phdr: p_offset at 8, p_filesz at 32
+            (p_off,) = struct.unpack_from("<Q", data, phoff + i * phentsize + 8)
+            (p_filesz,) = struct.unpack_from("<Q", data, phoff + i * phentsize + 32)
+            ends.append((p_off + p_filesz, f"segment {i}"))
+    if shentsize >= 64:
+        for i in range(shnum):  # Elf64_Shdr: sh_type at 4, sh_offset at 24, sh_size at 32; SHT_NOBITS = 8
+            (sh_type,) = struct.unpack_from("<I", data, shoff + i * shentsize + 4)
+            sh_off, sh_size = struct.unpack_from("<QQ", data, shoff + i * shentsize + 24)
+            if sh_type != 8:
+                ends.append((sh_off + sh_size, f"section {i}"))
+    end, what = max(ends, default=(0, ""))
+    if end > len(data):
+        raise BinaryError(f"truncated: {where} is {len(data):,} bytes but {what} ends at {end:,}")
 
 
 def _macho(data: bytes, where: str) -> Container:

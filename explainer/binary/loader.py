@@ -59,8 +59,8 @@ def parse(data: bytes, where: str = "<bytes>") -> GoBinary:
     table = FuncTable(tab.data, where)
     text = _text_start(box.sections, tab.address, table, code)
     module = Module(table, code, where)
-    functions = tuple(GoFunc(r.name, r.entry, r.end, r.func_id, r.flag, module, r)
-                      for r in table.records(text))
+    functions = tuple(GoFunc(name, entry, end, fid, flag, module, off)
+                      for off, entry, end, name, fid, flag in table.records(text))
     module.attach(functions)
     return GoBinary(where, box.format, box.arch, go_version(box), box.stripped, functions, module)
 

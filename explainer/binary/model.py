@@ -19,7 +19,6 @@ from .pclntab import (
     FUNC_FLAG_SPWRITE,
     FUNC_FLAG_TOPFRAME,
     FUNCDATA_LOCALS_POINTER_MAPS,
-    FuncRecord,
     FuncTable,
     value_at,
 )
@@ -70,7 +69,8 @@ class GoFunc:
     flag: int
     """abi.FuncFlag bits: topframe 1, spwrite 2, asm 4."""
     _module: Module = field(repr=False, compare=False)
-    _record: FuncRecord = field(repr=False, compare=False)
+    _offset: int = field(repr=False, compare=False)
+    """Where its runtime._func starts in the table."""
 
     @property
     def asm(self) -> bool:
@@ -94,7 +94,7 @@ class GoFunc:
     def pcdata(self, table: int) -> Runs:
         """(start_pc, end_pc, value) runs of pcdata table; table 0 is UnsafePoint. () if absent."""
         t = self._module.table
-        return t.runs(self._record, t.pcdata_offset(self._record, table))
+        return t.runs(t.pcdata_offset(self._offset, table), self.entry, self.end)
 
     def spdelta(self, pc: int) -> int:
         """funcspdelta(f, pc): the frame the unwinder assumes at pc (0 outside the table)."""
@@ -107,12 +107,12 @@ class GoFunc:
     @property
     def has_locals_pointer_maps(self) -> bool:
         """funcdata(f, FUNCDATA_LocalsPointerMaps) != nil; without it the runtime never preempts."""
-        return self._module.table.has_funcdata(self._record, FUNCDATA_LOCALS_POINTER_MAPS)
+        return self._module.table.has_funcdata(self._offset, FUNCDATA_LOCALS_POINTER_MAPS)
 
     @cached_property
     def _pcsp(self) -> Runs:
         t = self._module.table
-        return t.runs(self._record, t.pcsp_offset(self._record))
+        return t.runs(t.pcsp_offset(self._offset), self.entry, self.end)
 
     @cached_property
     def frame_size(self) -> int:
