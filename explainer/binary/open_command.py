@@ -50,7 +50,11 @@ def run(args: argparse.Namespace) -> int:
         for line in result.output:
             print(line)
         return 1 if result.outcome == "crash" else 0
-    from ..ui.app import ExplainerApp
+    import shlex
 
-    ExplainerApp(scenario, program=program, source=f"{binary.path} · {program.target_name}").run()
+    from ..ui.app import ExplainerApp
+    from ..ui.screens.lab import OpenedFunction
+
+    command = shlex.join(["explainer", "open", binary.path, program.target_name])
+    ExplainerApp(scenario, OpenedFunction(program, f"{binary.path} · {program.target_name}", command)).run()
     return 0

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from ..engine.errors import ExplainerError
 from ..engine.scenario import Scenario, parse
 from .screens.help import HelpScreen
-from .screens.lab import LabScreen
+from .screens.lab import LabScreen, OpenedFunction
 from .screens.options import PRESETS
 from .screens.progress_store import ProgressStore
 from .widgets.disassembly import DisassemblyPanel
@@ -33,13 +33,15 @@ class ExplainerApp(App[None]):
         Binding("q", "quit", "quit"),
     ]
 
-    def __init__(self, scenario: Scenario | None = None) -> None:
+    def __init__(self, scenario: Scenario | None = None, opened: OpenedFunction | None = None) -> None:
+        """``opened``: a function from a real binary (``explainer open``) instead of the reproducer's."""
         super().__init__()
         self.scenario = scenario or parse(DEFAULT_SCENARIO)
+        self.opened = opened
         self._store: ProgressStore | None = None
 
     def on_mount(self) -> None:
-        self.push_screen(LabScreen(self.scenario))
+        self.push_screen(LabScreen(self.scenario, self.opened))
 
     def action_course(self) -> None:
         """Open the course (lessons/ as data; a broken lesson is reported, not raised)."""

@@ -6,7 +6,7 @@ the engine behind each pane's :class:`Session`.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.text import Text
@@ -16,11 +16,23 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...engine.errors import ExplainerError
+from ...engine.program import Program
 from ...engine.scenario import Scenario
 from ...engine.unwind import Trigger
 from ...engine.versions import DEFAULT_VERSION, FIXED_VERSION
 from ..format import size
 from ..widgets.lab_pane import LabPane
+
+
+@dataclass(frozen=True)
+class OpenedFunction:
+    """A function loaded from a real binary (``explainer open``) instead of the reproducer's."""
+
+    program: Program
+    source: str
+    """Where it came from: ``BINARY · FUNC``."""
+    command: str
+    """The command that opens it again (what ``y`` copies)."""
 
 
 def split_pair(s: Scenario) -> tuple[Scenario, Scenario]:
@@ -82,9 +94,10 @@ class LabScreen(Screen[None]):
     LabScreen LabPane { width: 1fr; }
     """
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, opened: OpenedFunction | None = None) -> None:
         super().__init__()
         self.scenario = scenario
+        self.opened = opened
         self.split = False
         self.arm_syntax = False
 
@@ -92,7 +105,7 @@ class LabScreen(Screen[None]):
         yield Static(id="title")
         yield Static(id="scenario")
         with Horizontal(id="panes"):
-            yield LabPane(self.scenario)
+            yield LabPane(self.scenario, program=self.opened.program if self.opened else None)
         yield Static(id="verdict")
         yield Footer()
 
@@ -158,26 +171,43 @@ class LabScreen(Screen[None]):
         self._each("set_arm_syntax", self.arm_syntax)
 
     def action_copy(self) -> None:
-        text = str(self.panes[0].scenario)
+        text = self.opened.command if self.opened else str(self.panes[0].scenario)
         self.app.copy_to_clipboard(text)
-        self.notify(text, title="Scenario copied")
+        self.notify(text, title="Command copied" if self.opened else "Scenario copied")
+
+    def _reproducer_only(self, what: str) -> bool:
+        """True (and says why) when the lab shows a function opened from a binary."""
+        if self.opened is None:
+            return False
+        self.notify(f"{what} works on the reproducer's function; this one is {self.opened.source}, "
+                    "loaded as it is. Run explainer without open for the reproducer.",
+                    title="Not for an opened function", severity="warning")
+        return True
 
     async def action_split(self) -> None:
+        if self._reproducer_only("The split view"):
+            return
         self.split = not self.split
         await self._rebuild(self.scenario)
 
     def action_options(self) -> None:
         from .options import OptionsScreen
 
+        if self._reproducer_only("Changing the scenario"):
+            return
         self.app.push_screen(OptionsScreen(self.scenario), self._apply)
 
     def action_sweep(self) -> None:
         from .sweep import SweepScreen
 
+        if self._reproducer_only("The sweep"):
+            return
         self.app.push_screen(SweepScreen(self.panes[0].scenario))
 
     async def set_size(self, n: int) -> None:
         """Open the same scenario on another frame size (command palette presets)."""
+        if self._reproducer_only("A preset frame size"):
+            return
         try:
             await self._rebuild(replace(self.scenario, size=n, step=None))
         except ExplainerError as err:
@@ -218,11 +248,16 @@ class LabScreen(Screen[None]):
         step = panes[0].session.current.snapshot.step
         kind = "leaf" if s.leaf else "non-leaf"
         versions = " vs ".join(f"go{p.scenario.version}" for p in panes)
-        self.sub_title = f"{versions} · main.big_stack · frame {size(s.size)} · {kind} · step {step:,}"
+        fn = panes[0].session.function
+        self.sub_title = f"{versions} · {fn.name} · frame {size(fn.frame)} · {kind} · step {step:,}"
         # A plain one-line bar: Textual's Header reflows the whole screen on every title change.
         self.query_one("#title", Static).update(f"split-epilogue explainer ─ {self.sub_title}", layout=False)
-        line = Text.assemble(("scenario ", "dim"), (" · ".join(str(p.scenario) for p in panes), "bold"),
-                             ("   y copies it · o changes it · ? help", "dim"))
+        if self.opened:
+            line = Text.assemble(("opened ", "dim"), (self.opened.source, "bold"),
+                                 ("   real words, pcsp and UnsafePoint tables · y copies the command", "dim"))
+        else:
+            line = Text.assemble(("scenario ", "dim"), (" · ".join(str(p.scenario) for p in panes), "bold"),
+                                 ("   y copies it · o changes it · ? help", "dim"))
         bar = self.query_one("#scenario", Static)
         if not isinstance(bar.content, Text) or bar.content.plain != line.plain:
             bar.update(line)

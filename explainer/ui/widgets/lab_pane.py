@@ -17,6 +17,7 @@ from textual.widget import Widget
 
 from ...engine import report, timeline
 from ...engine.errors import ExplainerError
+from ...engine.program import Program
 from ...engine.scenario import Scenario
 from ...engine.session import Preemption, Session
 from ...engine.unwind import Trigger
@@ -53,9 +54,11 @@ class LabPane(Widget):
             self.note = note
             """Something to tell the user (a refused command), or None."""
 
-    def __init__(self, scenario: Scenario, label: str = "", **kwargs: object) -> None:
+    def __init__(self, scenario: Scenario, label: str = "", program: Program | None = None,
+                 **kwargs: object) -> None:
+        """``program`` replaces the scenario's: a function opened from a real binary."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.session = Session(scenario)
+        self.session = Session(scenario, program)
         self.preemption: Preemption | None = None
         """The preemption taken at the current step, while the cursor stays there."""
         self.preemptions: dict[int, Preemption] = {}
