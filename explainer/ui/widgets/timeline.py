@@ -99,24 +99,28 @@ class Timeline(Widget):
         trace = self._trace
         if trace is None or not len(trace):
             return Text("")
-        width = self._width()
-        cells: list[tuple[str, str, int]]  # glyph, style, priority
-        if len(trace) > width:  # more stops than columns: every column holds some
-            cells = [(_STOP, "", 0)] * width
+        width, n = self._width(), len(trace)
+        if n > width:  # more stops than columns: every column holds some
+            glyphs = [_STOP] * width
         else:
-            cells = [(_TRACK, "dim", -1)] * width
-            for i in range(len(trace)):
-                cells[self.column_of(i)] = (_STOP, "", 0)
+            glyphs = [_TRACK] * width
+            for i in range(n):
+                glyphs[self.column_of(i)] = _STOP
+        styled: dict[int, tuple[int, str]] = {}  # column -> (rank, style); lower rank tells more
         for i, kinds in self.found.items():
             col = self.column_of(i)
-            for rank, (mark, glyph, style) in enumerate(GLYPHS):
-                if mark in kinds and len(GLYPHS) - rank > cells[col][2]:
-                    cells[col] = (glyph, style, len(GLYPHS) - rank)
-                    break
+            rank, glyph, style = next((r, g, s) for r, (m, g, s) in enumerate(GLYPHS) if m in kinds)
+            if rank < styled.get(col, (len(GLYPHS), ""))[0]:
+                glyphs[col], styled[col] = glyph, (rank, style)
         here = self.column_of(self._index)
-        track = Text()
-        for col, (glyph, style, _) in enumerate(cells):
-            track.append(glyph, style=f"{style} reverse".strip() if col == here else style)
+        # runs of plain track between the styled columns: a few appends, not one per column
+        track, start = Text(), 0
+        for col in sorted(set(styled) | {here}):
+            track.append("".join(glyphs[start:col]), style="dim")
+            style = styled.get(col, (0, ""))[1]
+            track.append(glyphs[col], style=f"{style} reverse".strip() if col == here else style)
+            start = col + 1
+        track.append("".join(glyphs[start:]), style="dim")
         track.append("\n")
         track.append_text(self._caption(trace))
         return track
