@@ -1,4 +1,4 @@
-"""What a presenter beat looks like, pinned: the shipped talk's GC scan at a projector's 120×35, a split at 80×24.
+"""What a presenter beat looks like, pinned: the shipped talk's GC scan at 120×35, a split beat at 80×24.
 
 Regenerate after a deliberate change with
 ``pytest tests/ui/test_present_snapshots.py --snapshot-update`` and look at the SVG.
