@@ -11,6 +11,8 @@ import argparse
 import functools
 import math
 import os
+import signal
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -148,15 +150,25 @@ def run(args: argparse.Namespace) -> int:
     return _tries(qemu.path, step, binary, rel.name, shape.value, timeout, tries, findings)
 
 
+class _Terminated(Exception):
+    """SIGTERM arrived: end like ctrl+c, so the guest's process group is killed on the way out."""
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise _Terminated
+
+
 def _tries(qemu: Path, step: Any, binary: Path, go: str, shape: str, timeout: float, tries: int,
            findings: Sequence[Any] | str) -> int:
-    from . import crashlog, guest
-    from .placement import place
+    """Run the guest ``tries`` times; 1 if any try crashed, 0 if none, 130/143 when interrupted/terminated."""
+    from . import guest
 
     argv = [str(qemu), *step.args, str(binary)]
     env = {**os.environ, **step.env}
     times: list[float] = []
     done = 0
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     try:
         for n in range(1, tries + 1):
             say(f"\ntry {n}/{tries}: running (up to {timeout:g} s)")
@@ -169,26 +181,39 @@ def _tries(qemu: Path, step: Any, binary: Path, go: str, shape: str, timeout: fl
                 say(f"try {n}/{tries}: no crash in {timeout:g} seconds")
                 continue
             times.append(outcome.seconds)
-            crash = crashlog.parse(outcome.output)
-            if crash is None:
-                say(f"try {n}/{tries}: the guest exited by itself (status {outcome.status}) after "
-                    f"{outcome.seconds:.1f} s with no crash report")
-                continue
-            say(f"try {n}/{tries}: crashed after {outcome.seconds:.1f} s: {crash.describe()}")
-            if crash.victim is not None and crash.interrupted is not None:
-                at = f"{crash.interrupted.pc:#x}" if crash.interrupted.pc is not None else "?"
-                say(f"  goroutine {crash.victim.id} [{crash.victim.status}] was interrupted in "
-                    f"{crash.interrupted.function} at pc={at}")
-            if isinstance(findings, str):  # it failed before the run: try again now
-                findings = _scan(binary)
-            say(f"  {place(crash, findings)}" if not isinstance(findings, str) else
-                f"  cannot place pc on the binary's split releases: {findings}")
-    except KeyboardInterrupt:
-        say("\ninterrupted")
+            findings = _report_crash(f"try {n}/{tries}", outcome, binary, findings)
+    except (KeyboardInterrupt, _Terminated) as stop:
+        say("\ninterrupted" if isinstance(stop, KeyboardInterrupt) else "\nterminated")
         _summary(go, shape, times, done, timeout)
-        return 130
+        return 130 if isinstance(stop, KeyboardInterrupt) else 143
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     _summary(go, shape, times, done, timeout)
     return 1 if times else 0
+
+
+def _report_crash(label: str, outcome: Any, binary: Path,
+                  findings: Sequence[Any] | str) -> Sequence[Any] | str:
+    """Say what the runtime said and where its PC sits; the findings (scanned again if they failed)."""
+    from . import crashlog
+    from .placement import place
+
+    crash = crashlog.parse(outcome.output)
+    if crash is None:
+        say(f"{label}: the guest exited by itself (status {outcome.status}) after "
+            f"{outcome.seconds:.1f} s with no crash report")
+        return findings
+    say(f"{label}: crashed after {outcome.seconds:.1f} s: {crash.describe()}")
+    if crash.victim is not None and crash.interrupted is not None:
+        at = f"{crash.interrupted.pc:#x}" if crash.interrupted.pc is not None else "?"
+        say(f"  goroutine {crash.victim.id} [{crash.victim.status}] was interrupted in "
+            f"{crash.interrupted.function} at pc={at}")
+    if isinstance(findings, str):  # the scan failed before the run: try again now
+        findings = _scan(binary)
+    say(f"  {place(crash, findings)}" if not isinstance(findings, str) else
+        f"  cannot place pc on the binary's split releases: {findings}")
+    return findings
 
 
 def _summary(go: str, shape: str, times: list[float], done: int, timeout: float) -> None:

@@ -103,3 +103,30 @@ def test_tries_count_crashes_and_place_the_pc(tmp_path: Path, capsys: pytest.Cap
     out = capsys.readouterr().out
     assert status == 0
     assert out.count("no crash in 0.5 seconds") == 2 and "crashes: 0/2" in out
+
+
+@pytest.mark.parametrize(("sig", "status", "word"), [("SIGINT", 130, "interrupted"),
+                                                     ("SIGTERM", 143, "terminated")])
+def test_stopping_repro_kills_the_guest(sig: str, status: int, word: str, tmp_path: Path) -> None:
+    """The talk stops a live repro with SIGINT, a service manager with SIGTERM: qemu must not outlive it."""
+    import signal
+    import subprocess
+
+    pid_file = tmp_path / "guest.pid"
+    fake = _fake_qemu(tmp_path, f"echo $$ > {pid_file}\nexec sleep 60\n")
+    code = ("import sys; from pathlib import Path; from explainer.realgo import command; "
+            "from explainer.realgo.qemu import SingleStep; "
+            f"sys.exit(command._tries(Path({str(fake)!r}), SingleStep(), Path({str(tmp_path / 'b')!r}), "
+            "'go1.23.4', 'nonleaf', 60.0, 3, 'not scanned'))")
+    repro = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not (pid_file.exists() and pid_file.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    guest_pid = int(pid_file.read_text())
+    repro.send_signal(getattr(signal, sig))
+    out, _ = repro.communicate(timeout=20)
+    assert repro.returncode == status
+    assert f"\n{word}\n" in out and "crashes: 0/0" in out
+    time.sleep(0.1)
+    with pytest.raises(ProcessLookupError):
+        os.kill(guest_pid, 0)
