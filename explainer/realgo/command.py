@@ -72,7 +72,7 @@ def list_toolchains() -> int:
     if builds.is_dir():
         size = toolchains.size_on_disk(builds)
         total += size
-        say(f"  builds and Go build cache {_size(size):>9}  {builds}")
+        say(f"  {'builds, Go build cache':<28} {_size(size):>9}  {builds}")
     say(f"total {_size(total)}")
     here = toolchains.in_this_environment(toolchains.release(toolchains.DEFAULT_GO))
     if here is not None:
