@@ -249,9 +249,10 @@ class LabScreen(Screen[None]):
         kind = "leaf" if s.leaf else "non-leaf"
         versions = " vs ".join(f"go{p.scenario.version}" for p in panes)
         fn = panes[0].session.function
-        self.sub_title = f"{versions} · {fn.name} · frame {size(fn.frame)} · {kind} · step {step:,}"
-        # A plain one-line bar: Textual's Header reflows the whole screen on every title change.
-        self.query_one("#title", Static).update(f"split-epilogue explainer ─ {self.sub_title}", layout=False)
+        title = f"{versions} · {fn.name} · frame {size(fn.frame)} · {kind} · step {step:,}"
+        # A plain one-line bar, and not Screen.sub_title: that reactive repaints the whole screen (every
+        # panel, not just the bar) on each change, and Header reflows it.
+        self.query_one("#title", Static).update(f"split-epilogue explainer ─ {title}", layout=False)
         if self.opened:
             line = Text.assemble(("opened ", "dim"), (self.opened.source, "bold"),
                                  ("   real words, pcsp and UnsafePoint tables · y copies the command", "dim"))
