@@ -208,9 +208,9 @@ class PresentScreen(Screen[None]):
     def _scenario_line(self) -> None:
         if self.stage is None:
             text = self.talk.beats[self.index].scenario
-        else:
-            text = " · ".join(f"{s.scenario} · step {s.session.current.snapshot.step:,}"
-                              for s in self.stage.sides[:1])
+        else:  # the left side's: in a split beat both stand at the same moment of the same frame
+            side = self.stage.sides[0]
+            text = f"{side.scenario} · step {side.session.current.snapshot.step:,}"
         self.query_one("#scenario", Static).update(text)
 
     def _publish(self) -> None:
