@@ -5,6 +5,10 @@ Truth is the real ``go tool objdump`` of the reproducer: the PCs of the instruct
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from explainer.engine import timeline
 from explainer.engine.scenario import parse
 from explainer.engine.session import Session
@@ -101,3 +105,21 @@ def test_a_clean_unwind_marks_preempted_but_no_bad_read() -> None:
     assert p.outcome == "clean"
     found = timeline.marks(s.trace, {s.current.snapshot.step: p}, *timeline.return_of(s))
     assert found[s.index] == {timeline.Mark.PREEMPTED, timeline.Mark.RSP}
+
+
+async def test_a_lesson_lab_scrubs_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from explainer.ui.screens.lesson import LessonScreen
+
+    monkeypatch.setenv("EXPLAINER_STATE_DIR", str(tmp_path))
+    app = ExplainerApp()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("l", *["down"] * 5, "enter")  # lesson 6, the race
+        assert isinstance(app.screen, LessonScreen) and app.screen.lesson.id == "06-race"
+        await pilot.press("enter", "enter", "enter")  # run to sp2, preempt, unwind: the crash
+        pane = app.screen.query_one(LabPane)
+        await pilot.press("comma")
+        assert pane.session.current.snapshot.step == 0
+        assert "fatal error" not in pane.query_one(UnwindPanel).plain
+        await pilot.press("greater_than_sign")
+        assert pane.session.current.snapshot.pc == rsp_writes(OBJDUMP)[-1]
+        assert last_line("fast_nonleaf-go1.23.4.log") in pane.query_one(UnwindPanel).plain

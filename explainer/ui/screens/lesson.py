@@ -35,6 +35,10 @@ class LessonScreen(Screen[None]):
         Binding("ctrl+r", "restart", "restart the lesson", show=False),
         Binding("h", "handout", "save handout", show=False,
                 tooltip="Save this lesson as a Markdown handout, in a folder you choose"),
+        Binding("comma", "timeline(-1)", "previous stop", show=False),
+        Binding("full_stop", "timeline(1)", "next stop", show=False),
+        Binding("less_than_sign", "mark(-1)", "previous mark", show=False),
+        Binding("greater_than_sign", "mark(1)", "next mark", show=False),
     ]
     DEFAULT_CSS = """
     LessonScreen #lesson-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
@@ -134,6 +138,12 @@ class LessonScreen(Screen[None]):
             widget.add_class("done")
         self.next_index += 1
         self._maybe_done()
+
+    def action_timeline(self, delta: int) -> None:
+        self.pane.move_on_timeline(delta)
+
+    def action_mark(self, direction: int) -> None:
+        self.pane.jump_to_mark(direction)
 
     def action_handout(self) -> None:
         from .export import save_handout
