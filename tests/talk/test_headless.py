@@ -7,7 +7,8 @@ import sys
 
 
 def test_talk_imports_no_ui() -> None:
-    modules = ", ".join(f"explainer.talk.{m}" for m in ("script", "locate", "stage", "beatfacts", "cue", "live"))
+    names = ("script", "locate", "stage", "beatfacts", "cue", "live")
+    modules = ", ".join(f"explainer.talk.{m}" for m in names)
     code = (f"import sys, explainer.present, {modules}; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')]; print(bad); "
             "sys.exit(1 if bad else 0)")
