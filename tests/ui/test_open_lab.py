@@ -23,7 +23,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 def _app(fixture: str) -> ExplainerApp:
     binary = load(FIXTURES / fixture)
     program = opened_program(binary, "main.big_stack")
-    opened = OpenedFunction(program, f"{fixture} · main.big_stack", f"explainer open {fixture} main.big_stack")
+    command = f"explainer open {fixture} main.big_stack"
+    opened = OpenedFunction(program, f"{fixture} · main.big_stack", command)
     return ExplainerApp(opened_scenario(binary, program), opened)
 
 
