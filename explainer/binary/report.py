@@ -77,12 +77,13 @@ class ScanReport:
     def lines(self) -> list[str]:
         """One line per finding, the summary, then what to do about what is exposed."""
         width = max((len(f.function) for f in self.findings), default=0)
+        entry = max((len(f"{f.entry:#x}") for f in self.findings), default=0)
         out = []
         for f in self.findings:
             verdict = "PREEMPTIBLE" if f.preemptible else f"never preempted ({f.why})"
-            out.append(f"{f.function:<{width}}  {f.pcs[0]:#x} {f.instructions[0]} ; {f.pcs[1]:#x} "
-                       f"{f.instructions[1]}  frame {f.frame_size:,} B {'leaf' if f.leaf else 'non-leaf'}  "
-                       f"{verdict}  {f.status}")
+            out.append(f"{f.function:<{width}}  entry {f.entry:<#{entry}x}  "
+                       f"{f.pcs[0]:#x} {f.instructions[0]} ; {f.pcs[1]:#x} {f.instructions[1]}  "
+                       f"frame {f.frame_size:,} B {'leaf' if f.leaf else 'non-leaf'}  {verdict}  {f.status}")
         go = f"go{self.go}" if self.go else "Go (version unknown)"
         kind = "stripped" if self.stripped else "with symbols"
         out.append(f"{self.binary}: {go}, {self.format}, {kind}: {self.functions_scanned:,} functions "

@@ -35,7 +35,8 @@ def test_exposed_leaf_exits_1_with_one_line_per_finding_and_advice(capsys: Cap) 
     # objdump of this build: debugCall65536 at 0x781ec/0x781f0, main.big_stack at 0x7d130/0x7d134
     assert lines[0].startswith("debugCall65536") and "0x781ec ADD $16, RSP, RSP ; 0x781f0" in lines[0]
     assert "never preempted (assembly)" in lines[0] and lines[0].endswith("not-preemptible")
-    assert lines[1].startswith("main.big_stack") and "0x7d134 ADD $(16<<12), RSP, RSP" in lines[1]
+    assert lines[1].startswith("main.big_stack  entry 0x7d090  0x7d130 ADD $16, RSP, RSP ; "
+                               "0x7d134 ADD $(16<<12), RSP, RSP")
     assert "frame 65,552 B leaf" in lines[1] and lines[1].endswith("PREEMPTIBLE  leaf-split")
     assert lines[2].endswith("go1.25.0, elf, stripped: 1,361 functions scanned, 2 findings, 1 exposed")
     assert lines[3].startswith("what to do: leaf frames: no Go release fixes these")
