@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import os
 import struct
+from typing import TYPE_CHECKING
 
 from .errors import BinaryError
 from .model import GoBinary, GoFunc, Module
 from .pclntab import FuncTable
+
+if TYPE_CHECKING:  # container.py imports LIEF: only when a binary is opened
+    from .container import Section
 
 #: moduledata: pcHeader *pcHeader; six slices (funcnametab, cutab, filetab, pctab, pclntable, ftab);
 #: findfunctab, minpc, maxpc; then text.
@@ -65,7 +69,7 @@ def parse(data: bytes, where: str = "<bytes>") -> GoBinary:
     return GoBinary(where, box.format, box.arch, go_version(box), box.stripped, functions, module)
 
 
-def _text_start(sections: tuple, table_address: int, table: FuncTable,
+def _text_start(sections: tuple[Section, ...], table_address: int, table: FuncTable,
                 code: tuple[tuple[int, bytes], ...]) -> int:
     def in_code(addr: int) -> bool:
         return any(base <= addr < base + len(data) for base, data in code)

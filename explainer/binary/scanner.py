@@ -72,9 +72,9 @@ def scan(source: str | os.PathLike[str] | GoBinary) -> ScanReport:
             second = pc + 4
             preemptible, why = async_safe_point(func, second)
             status = NOT_PREEMPTIBLE if not preemptible else LEAF_SPLIT if func.leaf else NONLEAF_SPLIT
+            text = (go_syntax(insns[0]), go_syntax(insns[1]))
             findings.append(Finding(func.name, func.entry, (pc, second), func.frame_size, func.leaf,
-                                    preemptible, status, why, tuple(go_syntax(i) for i in insns),
-                                    func.spdelta(second)))
+                                    preemptible, status, why, text, func.spdelta(second)))
     return ScanReport.of(binary, tuple(findings))
 
 
