@@ -87,8 +87,9 @@ class Instruction:
 
 
 #: ``{name}`` in ARM text: a label or a function; vector lists like ``{v0.16b, v1.16b}`` don't match.
-#: ``{page:name}`` is the 4 KiB page it is on (ADRP's operand).
-_PLACEHOLDER = re.compile(r"\{(page:)?([A-Za-z_][\w.()*]*)\}")
+#: ``{page:name}`` is the 4 KiB page it is on (ADRP's operand); ``{name+N}`` is N bytes in
+#: (``DUFFZERO $N`` calls runtime.duffzero+N).
+_PLACEHOLDER = re.compile(r"\{(page:)?([A-Za-z_][\w.()*]*)(?:\+(\d+))?\}")
 
 
 @dataclass
@@ -147,7 +148,7 @@ def assemble(
     targets = {**symbols, **lay.labels}
     names = frozenset(symbol_for.items())
     def address(m: re.Match[str]) -> str:
-        return f"#{targets[m.group(2)] & (~0xFFF if m.group(1) else -1):#x}"
+        return f"#{(targets[m.group(2)] + int(m.group(3) or 0)) & (~0xFFF if m.group(1) else -1):#x}"
 
     texts = tuple(_PLACEHOLDER.sub(address, line) for p in progs for line in p.machine)
     words = iter(_words(texts, entry))

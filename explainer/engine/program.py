@@ -17,7 +17,7 @@ from functools import cached_property, lru_cache
 from . import asm
 from .asm import Instruction, Prog
 from .frames import check_frame_size, epilogue, morestack_tail, needs_stack_check, prologue, stack_check
-from .reproducer import VAL, Buffer, body
+from .reproducer import DUFFZERO, VAL, Buffer, body, calls_duffzero, duffzero, frame_leaf
 from .runtime_data import facts_for
 from .versions import GoVersion
 
@@ -171,12 +171,13 @@ def target_progs(version: GoVersion, size: int, leaf: bool, buffer: Buffer, plan
     """main.big_stack as Progs: stack check, prologue, body, epilogue, morestack tail."""
     check_frame_size(size)
     progs: list[Prog] = []
-    check = needs_stack_check(size, leaf)
+    leaf_frame = frame_leaf(version, size, leaf)  # a CALL to runtime.duffzero makes it a non-leaf
+    check = needs_stack_check(size, leaf_frame)
     if check:
         progs += stack_check(size, "morestack")
     progs += prologue(size)
     progs += body(version, size, leaf, buffer, planted)
-    progs += epilogue(version, size, leaf)
+    progs += epilogue(version, size, leaf_frame)
     if check:
         tail = morestack_tail(size, "entry", "runtime.morestack_noctxt.abi0", spill_args=1)
         first = tail[0]
@@ -330,6 +331,8 @@ def build_program(version: GoVersion, size: int, leaf: bool, buffer: Buffer) -> 
     }
     if not leaf:
         sources["main.sink"] = (_sink(version), {})
+    if calls_duffzero(version, size, leaf):
+        sources[DUFFZERO] = (duffzero(), {"asm": True})
     # Entries: the real build's where the code fits, else packed after the last one.
     placeholder = target_progs(version, size, leaf, buffer, planted=0)
     sizes = {name: 4 * sum(len(p.machine) for p in progs) for name, (progs, _) in sources.items()}

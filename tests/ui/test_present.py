@@ -197,9 +197,6 @@ async def test_back_reset_and_off_script_keys() -> None:
         assert type(app.screen).__name__ == "HelpScreen"
 
 
-@pytest.mark.xfail(strict=True, reason="the model's go1.27.3 leaf body zeroes the buffer with go1.23.4's "
-                   "loop (STP.P/CMP/BLE); real go1.27.3 emits ORR $1024 + 4×STP.P + SUB + CBNZ and UBFX, "
-                   "so its epilogue sits 8 bytes later")
 def test_go1_27_3_leaf_stops_at_the_real_address() -> None:
     beat = script.load(TALK).beats[9]
     assert stage(beat).sides[0].session.current.snapshot.pc == rsp_writes(LEAF_273)[-1]
