@@ -75,8 +75,8 @@ def _text_start(sections: tuple[Section, ...], table_address: int, table: FuncTa
         return any(base <= addr < base + len(data) for base, data in code)
 
     needle = struct.pack("<QQ", table_address, table_address + table.funcname_off)
-    for s in sections:
-        if s.executable or "data" not in s.name:
+    for s in sections:  # .noptrdata up to go1.26, .go.module from go1.27 (__noptrdata, __go_module)
+        if s.executable or s.address == table_address or "debug" in s.name:
             continue
         at = s.data.find(needle)
         if at >= 0 and at + _MODULEDATA_TEXT + 8 <= len(s.data):

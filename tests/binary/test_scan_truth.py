@@ -7,9 +7,11 @@ with explainer.binary's own code.
 
 from __future__ import annotations
 
+import struct
+
 import pytest
 
-from explainer.binary import load, scan
+from explainer.binary import load, parse, scan
 
 from .truth import FIXTURES, GO_ARM64, read_gcflags_s, read_objdump, split_pairs, writes_rsp
 
@@ -104,3 +106,28 @@ def test_main_big_stack_matches_the_compiler(file: str, program: str, go: str) -
     assert (f.end - f.entry, f.frame_size, f.leaf) == (truth.size, truth.frame, truth.leaf)
     ours = {pc - f.entry: f.unsafe_point(pc)[0] for pc in range(f.entry, f.end, 4)}
     assert truth.unsafe_points and {k: ours[k] for k in truth.unsafe_points} == truth.unsafe_points
+
+
+@pytest.mark.parametrize("file", ["fast_leaf-go1.27.3-linux-arm64-stripped",
+                                  "fast_nonleaf-go1.23.4-linux-arm64"])
+def test_entries_come_from_moduledata_text_not_the_section_start(file: str) -> None:
+    """With external linking, C code can precede runtime.text in .text. Simulate it by starting the
+    .text section header 0x100 bytes early (the bytes before it are the ELF notes and padding): every
+    entry must stay where objdump put it. go1.27 no longer writes textStart in the table's header, so
+    only moduledata.text (in .go.module) can say where the table's offsets start."""
+    data = bytearray((FIXTURES / file).read_bytes())
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shnum, shstrndx = struct.unpack_from("<HH", data, 0x3C)
+    strtab_off, = struct.unpack_from("<Q", data, shoff + 64 * shstrndx + 24)
+    for i in range(shnum):
+        at = shoff + 64 * i
+        name_off, = struct.unpack_from("<I", data, at)
+        if data[strtab_off + name_off : strtab_off + name_off + 6] == b".text\0":
+            addr, off, size = struct.unpack_from("<QQQ", data, at + 16)
+            struct.pack_into("<QQ", data, at + 16, addr - 0x100, off - 0x100)
+            struct.pack_into("<Q", data, at + 32, size + 0x100)
+    moved = parse(bytes(data), "moved")
+    assert moved._module.code_sections[0][0] == 0x11000 - 0x100, "the section header was not moved"
+    excerpt = file.removesuffix("-stripped")
+    block = next(b for b in read_objdump(excerpt) if b.name == "main.big_stack")
+    assert moved.func_named("main.big_stack").entry == block.insns[0].pc
