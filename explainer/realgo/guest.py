@@ -89,8 +89,9 @@ def run(argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | No
             try:
                 at, line = lines.get(timeout=wait)
             except queue.Empty:
-                if progress is not None and crash_at is None and time.monotonic() >= next_progress:
-                    progress(time.monotonic() - start)
+                now = time.monotonic()
+                if progress is not None and crash_at is None and next_progress <= now < start + timeout:
+                    progress(now - start)
                     next_progress += progress_every
                 continue
             if line is None:
