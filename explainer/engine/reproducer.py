@@ -117,7 +117,8 @@ def frame_leaf(version: GoVersion, size: int, leaf: bool) -> bool:
 
 
 def duffzero() -> list[Prog]:
-    """runtime.duffzero (duff_arm64.s): a DUFFZERO $k enters k bytes in and zeroes (1024-k)/4 bytes."""
+    """runtime.duffzero (duff_arm64.s): ``DUFFZERO $k`` enters k bytes in, skipping k/4 of the
+    64 STP.Ps, so it zeroes 1024 - 4k bytes from R20 (ARM64.rules: k = 4 * (64 - B/16))."""
     steps = [Prog("STP.P (ZR, ZR), 16(R20)", ("stp xzr, xzr, [x20], #16",)) for _ in range(_DUFF_STEPS)]
     return steps + [Prog("RET", ("ret",))]
 
