@@ -63,9 +63,8 @@ def release(name: str) -> set[int]:
 
 
 # Beat by beat: (objdump of each side, the real PC the beat stops at, the real PCs it highlights).
-# go1.27.3's leaf body differs from the model's (see test_go1_27_3_leaf_stops_at_the_real_address), so its
-# beats are checked by word, text and distance to RET; every other PC is the real binary's, exactly.
-EXPECTED: list[list[tuple[str, int | None, set[int]]]] = [
+# Every PC is the real binary's, exactly.
+EXPECTED: list[list[tuple[str, int, set[int]]]] = [
     [(NONLEAF_123, entry(NONLEAF_123), set())],
     [(NONLEAF_123, epilogue_start(NONLEAF_123), set(rsp_writes(NONLEAF_123)))],
     [(NONLEAF_123, rsp_writes(NONLEAF_123)[-1], set(rsp_writes(NONLEAF_123)))],
@@ -76,9 +75,10 @@ EXPECTED: list[list[tuple[str, int | None, set[int]]]] = [
     [(NONLEAF_125, rsp_writes(NONLEAF_125)[-1], release(NONLEAF_125))],
     [(NONLEAF_123, rsp_writes(NONLEAF_123)[-1], release(NONLEAF_123)),
      (NONLEAF_125, rsp_writes(NONLEAF_125)[-1], release(NONLEAF_125))],
-    [(LEAF_273, None, set())],
-    [(LEAF_123, rsp_writes(LEAF_123)[-1], set(rsp_writes(LEAF_123))), (LEAF_273, None, set())],
-    [(LEAF_273, None, set())],
+    [(LEAF_273, rsp_writes(LEAF_273)[-1], set(rsp_writes(LEAF_273)))],  # a leaf's release: the two writes
+    [(LEAF_123, rsp_writes(LEAF_123)[-1], set(rsp_writes(LEAF_123))),
+     (LEAF_273, rsp_writes(LEAF_273)[-1], set(rsp_writes(LEAF_273)))],
+    [(LEAF_273, rsp_writes(LEAF_273)[-1], {rsp_writes(LEAF_273)[-1]})],
 ]
 
 
@@ -87,20 +87,10 @@ def shown(screen: PresentScreen) -> list[str]:
     return sorted(name for kind, name in WIDGETS.items() for _ in screen.query(kind))
 
 
-def check_cursor(disasm: DisassemblyPanel, pc_model: int, name: str, want: int | None) -> None:
+def check_cursor(disasm: DisassemblyPanel, pc_model: int, name: str, want: int) -> None:
     line = next(line for line in disasm.plain.splitlines() if line.startswith("▶"))
-    if want is None:  # the second RSP write, found by the real binary's word and text, one before RET
-        second = rsp_writes(name)[-1]
-        rows = real_listing(name)
-        ret = next(pc for pc, _, text in rows if text == "RET")
-        assert ret - second == 4
-        word, text = objdump_line(name, second)
-        fn = disasm._fn  # the model's function, to find its RET
-        assert fn is not None
-        assert next(i.pc for i in fn.instructions if i.go == "RET") - pc_model == 4
-    else:
-        assert pc_model == want, f"{pc_model:#x} != real {want:#x} in {name}"
-        word, text = objdump_line(name, want)
+    assert pc_model == want, f"{pc_model:#x} != real {want:#x} in {name}"
+    word, text = objdump_line(name, want)
     assert word in line and text in line, line
 
 
@@ -161,9 +151,8 @@ async def test_the_shipped_talk_plays_from_first_beat_to_last() -> None:
                 side = screen.stage.sides[k]
                 if disasms:
                     check_cursor(disasms[k], side.session.current.snapshot.pc, name, pc)
-                    if pc is not None:
-                        assert disasms[k].highlighted == frozenset(highlight), (i, k)
-                elif pc is not None:
+                    assert disasms[k].highlighted == frozenset(highlight), (i, k)
+                else:
                     assert side.session.current.snapshot.pc == pc
             check_words(screen, seen_logs)
             await pilot.press(keys[i % len(keys)])
