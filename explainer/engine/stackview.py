@@ -125,8 +125,10 @@ def view(program: Program, stktopsp: int, read: Callable[[int], int], read_bytes
             words.setdefault(step.slot, _frame_word(lay, step.slot))
     real_slot = lay.big_sp
     true_lr = program.return_address_after("main.main", program.target.name)
-    if parked is not None and parked.saved_lr == true_lr:
-        real_slot = parked.pushed_at  # the epilogue reloaded R30; pushCall saved it here
+    if parked is not None and parked.saved_lr == true_lr and lay.big_sp < parked.pushed_at + 16:
+        # The frame's saved-LR slot is gone (not yet stored, or the epilogue released it and reloaded
+        # R30): the return address lives on only in R30, which pushCall saved here.
+        real_slot = parked.pushed_at
     if parked is not None and real_slot != lay.big_sp and lay.big_sp < parked.pushed_at:
         words[lay.big_sp] = "old saved LR slot, now asyncPreempt's"
     marks: dict[int, list[str]] = {}

@@ -105,3 +105,14 @@ def test_running_to_a_pc_that_never_runs_stops_when_the_function_returns() -> No
     moment = s.run_to(tail)
     assert moment.snapshot.event is not None and moment.snapshot.event.kind == "returned"
     assert moment.function == "main.main"
+
+
+def test_a_clean_unwind_from_the_body_reads_the_real_slot() -> None:
+    """In the body the frame still holds its saved LR at SP (the prologue's STP at -8(R20) + 8):
+    the unwinder reads that very slot, so the distance is 0 even though R30 = LR too."""
+    s = Session(parse("go1.23.4/65584"))
+    moment = s.run_to("body")
+    p = s.preempt(Trigger.GC)
+    assert p.outcome == "clean"
+    assert p.stack.read_slot == p.stack.real_slot == moment.snapshot.sp
+    assert p.stack.distance == 0
