@@ -19,8 +19,7 @@ import statistics
 import subprocess
 import time
 
-from textual import events
-
+# explainer.ui first: it sets Textual's frame rate, which Textual reads once, when first imported.
 from explainer.engine.scenario import parse
 from explainer.ui.app import ExplainerApp
 from explainer.ui.widgets.disassembly import DisassemblyPanel
@@ -57,6 +56,9 @@ async def headless(steps: int = 200) -> tuple[float, list[float]]:
     timed is key handling, the engine step, the panels' redraw and the next
     compositor refresh, and not the pilot's own idle waits.
     """
+    from textual import constants, events
+
+    print(f"Textual frame rate: {constants.MAX_FPS} a second (TEXTUAL_FPS)")
     start = time.perf_counter()
     app = ExplainerApp(parse("go1.23.4/65584"))
     async with app.run_test(size=(120, 40)) as pilot:
