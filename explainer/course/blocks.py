@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..engine.errors import ExplainerError
+from ..engine.errors import SourceError
 from .commands import CommandError, parse_do, parse_expect
 
 _DO_OR_EXPECT = re.compile(r"[-*][ \t]+(do|expect)[ \t]*:(.*)")
@@ -20,17 +20,8 @@ _LIST_ITEM = re.compile(r"[-*][ \t]")
 _NEAR_MISS = re.compile(r"(?i)(step|checkpoint)s?\b")
 
 
-class LessonError(ExplainerError):
-    """A mistake in a lesson file, where a person's editor shows it."""
-
-    def __init__(self, file: str, line: int, message: str) -> None:
-        super().__init__(f"{file}:{line}: {message}")
-        self.file = file
-        """The file as it was named to the parser (a path or a bare name)."""
-        self.line = line
-        """1-based line number."""
-        self.message = message
-        """What is wrong, in one line."""
+class LessonError(SourceError):
+    """A mistake in a lesson file."""
 
 
 @dataclass(frozen=True)

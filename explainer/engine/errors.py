@@ -6,3 +6,16 @@ class ExplainerError(ValueError):
 
     The message is one line a user can act on.
     """
+
+
+class SourceError(ExplainerError):
+    """A mistake in a file a person wrote (a lesson, a talk), where their editor shows it."""
+
+    def __init__(self, file: str, line: int, message: str) -> None:
+        super().__init__(f"{file}:{line}: {message}")
+        self.file = file
+        """The file as it was named to the parser (a path or a bare name)."""
+        self.line = line
+        """1-based line number."""
+        self.message = message
+        """What is wrong, in one line."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..course.commands import OUTCOMES, CommandError, parse_do  # actions: the lessons' - do: grammar
-from ..engine.errors import ExplainerError
+from ..engine.errors import SourceError
 from ..engine.scenario import ANCHORS
 from .locate import Layout, layout
 
@@ -35,17 +35,8 @@ _LOG_NAME = re.compile(r"[\w.+-]+\.log")
 _TOML_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 
-class TalkError(ExplainerError):
-    """A mistake in a talk file, where a person's editor shows it."""
-
-    def __init__(self, file: str, line: int, message: str) -> None:
-        super().__init__(f"{file}:{line}: {message}")
-        self.file = file
-        """The file as it was named to the parser."""
-        self.line = line
-        """1-based line number."""
-        self.message = message
-        """What is wrong, in one line."""
+class TalkError(SourceError):
+    """A mistake in a talk file."""
 
 
 @dataclass(frozen=True)
