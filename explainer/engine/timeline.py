@@ -49,10 +49,10 @@ def marks(trace: Trace, preemptions: Mapping[int, Preemption], function: str,
             found[i] = {Mark.RSP}
             previous = sp
     for step, p in preemptions.items():
-        i = index_of(trace, step)
-        if i is None or p.parked is None:
+        at = index_of(trace, step)
+        if at is None or p.parked is None:
             continue
-        here = found.setdefault(i, set())
+        here = found.setdefault(at, set())
         here.add(Mark.PREEMPTED)
         if p.walk is not None and any(u.function == function and u.slot is not None
                                       and u.value != return_address for u in p.walk.steps):

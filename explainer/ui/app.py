@@ -60,8 +60,8 @@ class ExplainerApp(App[None]):
         screen = self.screen
         if isinstance(screen, HelpScreen):
             return
-        bindings = list(getattr(screen, "BINDINGS", [])) if isinstance(screen, LabScreen) else \
-            list(LabScreen.BINDINGS)
+        bindings = [b for b in (screen.BINDINGS if isinstance(screen, LabScreen) else LabScreen.BINDINGS)
+                    if isinstance(b, Binding)]
         panels = [("Disassembly", DisassemblyPanel.HELP), ("Registers", RegistersPanel.HELP),
                   ("Stack", StackPanel.HELP), ("Preemption and unwind", UnwindPanel.HELP),
                   ("Timeline", Timeline.HELP)]
@@ -73,11 +73,13 @@ class ExplainerApp(App[None]):
             pass
         self.push_screen(HelpScreen(bindings, panels))
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if not isinstance(screen, LabScreen):
             return
         for b in LabScreen.BINDINGS:
+            if not isinstance(b, Binding):
+                continue
             yield SystemCommand(b.description[:1].upper() + b.description[1:], b.tooltip or b.description,
                                 lambda action=b.action: screen.run_action(action))
         for n, text in PRESETS:

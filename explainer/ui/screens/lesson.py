@@ -76,7 +76,7 @@ class LessonScreen(Screen[None]):
                         yield from self._checkpoint(checkpoint_no, block)
                         checkpoint_no += 1
             with VerticalScroll(id="side"):
-                yield from self._side()
+                yield from self._side()  # type: ignore[no-untyped-call]
         yield Footer()
 
     def _side(self):  # type: ignore[no-untyped-def]

@@ -62,8 +62,9 @@ class ScalePanel(Vertical):
             return  # half-typed; keep the last good value
         if value < 0 or (event.input.id == "p_unwound" and value > 1):
             return
-        kind = int if event.input.id == "machines" else float
-        self.assumptions = replace(self.assumptions, **{event.input.id or "": kind(value)})
+        field = event.input.id or ""
+        typed: int | float = int(value) if field == "machines" else value
+        self.assumptions = replace(self.assumptions, **{field: typed})  # type: ignore[arg-type]
         self._update()
 
     @property
