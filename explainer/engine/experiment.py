@@ -116,6 +116,23 @@ def fault_pc(program: Program) -> int:
     return facts.functions[shape]["runtime.(*unwinder).next"].entry + facts.incgo_fault_offset
 
 
+def preempt_and_unwind(m: Machine, snap: Snapshot, trigger: unwind.Trigger | None
+                       ) -> tuple[Verdict, Parked | None, unwind.Walk | None]:
+    """SIGURG with ``m`` standing at ``snap``: isAsyncSafePoint's verdict, then (if it preempts)
+    pushCall and asyncPreempt for real, then the walk of ``trigger`` (none: parked only)."""
+    program = m.program
+    v = verdict(program, snap.pc, snap.sp, m.bounds.lo)
+    if not v.preemptible:
+        return v, None, None
+    parked = inject(m, v.resume_pc)
+    if trigger is None:
+        return v, parked, None
+    facts = facts_for(program.version)
+    walk = unwind.walk(program, parked.goroutine, m.read_u64, trigger, facts.incgo_offset, program.version,
+                       fault_pc(program))
+    return v, parked, walk
+
+
 def run(s: Scenario, program: Program | None = None) -> Result:
     """Emulate to the preemption point (its first visit), preempt, and unwind.
 
@@ -131,13 +148,9 @@ def run(s: Scenario, program: Program | None = None) -> Result:
             why = "the stack check failed: the frame does not fit this stack (runtime.morestack)"
         raise ExplainerError(f"preemption point {s.at} ({target:#x}) not reached: {why}")
     snap = m.snapshot()
-    v = verdict(program, snap.pc, snap.sp, m.bounds.lo)
-    if not v.preemptible:
+    v, parked, walk = preempt_and_unwind(m, snap, s.unwind)
+    if parked is None or walk is None:
         return Result(s, "refused", snap, v, None, None, describe_stack(m, snap, None), program.target.entry)
-    parked = inject(m, v.resume_pc)
-    facts = facts_for(s.version)
-    walk = unwind.walk(program, parked.goroutine, m.read_u64, s.unwind, facts.incgo_offset,
-                       s.version, fault_pc(program))
     outcome = "crash" if walk.outcome is unwind.Outcome.CRASH else "clean"
     stack = describe_stack(m, snap, parked, walk)
     return Result(s, outcome, snap, v, parked, walk, stack, program.target.entry)

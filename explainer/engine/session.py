@@ -15,14 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import unwind
 from .asm import Instruction
 from .errors import ExplainerError
-from .experiment import anchors, effective_stack, fault_pc, program_for
+from .experiment import anchors, effective_stack, preempt_and_unwind, program_for
 from .machine import Machine, Snapshot
-from .preempt import Parked, Verdict, inject, verdict
+from .preempt import Parked, Verdict, verdict
 from .program import Program
-from .runtime_data import facts_for
 from .scenario import Scenario
 from .stackview import StackView, view
 from .unwind import Trigger, Walk
@@ -155,12 +153,7 @@ class Session:
             return Preemption(at, v, None, at.stack, trigger, None)
         m = self._fresh(preempt_stop=trigger in (None, Trigger.GC))
         m.advance(snap.step)
-        parked = inject(m, v.resume_pc)
-        walk = None
-        if trigger is not None:
-            facts = facts_for(self.scenario.version)
-            walk = unwind.walk(self.program, parked.goroutine, m.read_u64, trigger, facts.incgo_offset,
-                               self.scenario.version, fault_pc(self.program))
+        v, parked, walk = preempt_and_unwind(m, snap, trigger)
         stack = view(self.program, self.bounds.stktopsp, m.read_u64, m.read_bytes, snap.sp,
                      snap.reg("R29"), parked, walk)
         return Preemption(at, v, parked, stack, trigger, walk)
