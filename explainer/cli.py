@@ -21,8 +21,8 @@ from .engine.versions import GoVersion, known_versions
 #: Commands that live in their own module (``explainer.<name>``). Its ``add_parser(subparsers)`` adds the
 #: subcommand and ``set_defaults(run=...)`` with a function ``(args) -> exit status``. Such a module
 #: imports nothing heavy at module level: the parser is built on every start.
-PLUGGED_COMMANDS: tuple[str, ...] = ("realgo.command", "present", "serve", "binary.command",
-                                      "binary.open_command")
+PLUGGED_COMMANDS: tuple[str, ...] = ("binary.command", "binary.open_command", "realgo.command", "present",
+                                      "serve")
 
 
 class _Parser(argparse.ArgumentParser):
