@@ -197,15 +197,7 @@ class Machine:
 
     def step(self) -> Event | None:
         """Execute one instruction of the goroutine."""
-        if self.event is not None:
-            return self.event
-        pc = self.pc
-        ev = self._run(pc, 0, 1)
-        self.step_count += 1
-        if ev is None and self.program.findfunc(self.pc) is self.program.by_name.get("main.main"):
-            ev = Event("returned", f"{self.program.target_name} returned to main.main at {self.pc:#x}")
-        self.event = ev
-        return ev
+        return self.advance(1)
 
     def advance(self, count: int) -> Event | None:
         """Execute exactly ``count`` instructions natively (replaying a trace to its Nth step)."""
@@ -214,7 +206,7 @@ class Machine:
         ev = self._run(self.pc, 0, count)
         self.step_count += count
         if ev is None and self.program.findfunc(self.pc) is self.program.by_name.get("main.main"):
-            ev = Event("returned", f"{self.program.target_name} returned to main.main at {self.pc:#x}")
+            ev = self._returned()
         self.event = ev
         return ev
 
@@ -239,6 +231,9 @@ class Machine:
         # unicorn ends a translated block at ``until``, so whole blocks are exactly what ran.
         self.step_count += counted[0]
         if ev is None and self.pc == back_in_main and pc != back_in_main:
-            ev = Event("returned", f"{self.program.target_name} returned to main.main at {self.pc:#x}")
+            ev = self._returned()
         self.event = ev
         return ev
+
+    def _returned(self) -> Event:
+        return Event("returned", f"{self.program.target_name} returned to main.main at {self.pc:#x}")

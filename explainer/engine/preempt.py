@@ -92,19 +92,14 @@ def inject(machine: Machine, resume_pc: int) -> Parked:
     return Parked(gp, sp, regs[30], resume_pc)
 
 
-def park_analytically(program: Program, regs: tuple[int, ...], resume_pc: int, stack: tuple[int, int, int],
-                      overlay: dict[int, int]) -> Goroutine:
-    """The same parked state as ``inject``, computed without emulating asyncPreempt (for sweeps).
-
-    Writes into ``overlay`` the four words the unwinder reads: pushCall's LR, asyncPreempt's
-    saved LR (the resume PC) and asyncPreempt2's saved LR. A test checks it against ``inject``.
-    """
-    return park_at(program, regs[31], regs[30], regs[29], resume_pc, stack, overlay)
-
-
 def park_at(program: Program, sp: int, lr: int, fp: int, resume_pc: int, stack: tuple[int, int, int],
             overlay: dict[int, int]) -> Goroutine:
-    """``park_analytically`` from the only registers it needs: RSP, R30 (LR) and R29 (FP)."""
+    """The same parked state as ``inject``, computed without emulating asyncPreempt (for sweeps).
+
+    Needs only RSP, R30 (LR) and R29 (FP). Writes into ``overlay`` the four words the unwinder
+    reads: pushCall's LR and FP, asyncPreempt's saved LR (the resume PC) and asyncPreempt2's
+    saved LR. tests/engine/test_park.py checks it against ``inject``.
+    """
     sp -= 16
     overlay[sp] = lr
     overlay[sp - 8] = fp

@@ -1,4 +1,4 @@
-"""preempt.park_analytically (what sweeps use) against preempt.inject (what really runs).
+"""preempt.park_at (what sweeps use) against preempt.inject (what really runs).
 
 At every instruction of main.big_stack where the runtime would preempt, the same
 machine is first asked for the analytic parked state (the live registers and
@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from explainer.engine import experiment, unwind
-from explainer.engine.preempt import inject, park_analytically, verdict
+from explainer.engine.preempt import inject, park_at, verdict
 from explainer.engine.runtime_data import facts_for
 from explainer.engine.scenario import parse
 
@@ -31,7 +31,7 @@ def _reader(overlay: dict[int, int], memory: unwind.ReadWord) -> unwind.ReadWord
     "go1.27.3/65552/leaf",
     "go1.26.6/65552/leaf",
 ])
-def test_park_analytically_unwinds_as_the_emulated_preemption(line: str) -> None:
+def test_park_at_unwinds_as_the_emulated_preemption(line: str) -> None:
     s = parse(line)
     program = experiment.program_for(s)
     facts = facts_for(s.version)
@@ -52,7 +52,8 @@ def test_park_analytically_unwinds_as_the_emulated_preemption(line: str) -> None
             continue
         b = m.bounds
         overlay: dict[int, int] = {}
-        gp = park_analytically(program, snap.regs, v.resume_pc, (b.lo, b.hi, b.stktopsp), overlay)
+        gp = park_at(program, snap.sp, snap.reg("R30"), snap.reg("R29"), v.resume_pc,
+                     (b.lo, b.hi, b.stktopsp), overlay)
         read = _reader(overlay, m.read_u64)
         analytic = {t: unwind.walk(program, gp, read, t, facts.incgo_offset, s.version, fault)
                     for t in unwind.Trigger}
