@@ -8,8 +8,9 @@ A point is one instruction of main.big_stack: the runtime's verdict there and, i
 it would preempt, the whole stack walk that follows. ``sweep`` runs the function
 once, natively, and analyses each instruction at its first visit. The baseline
 does what one would without it: for every point a new Machine
-(``experiment.start``), ``Machine.step`` from the entry to the point, the real
-``preempt.inject`` and ``unwind.walk``. Both run in this process on one core
+(``experiment.start``), ``Machine.step`` from the entry to the point, then what ``explainer run`` does
+there (``experiment.preempt_and_unwind``: the verdict, the real pushCall and
+asyncPreempt, the walk). Both run in this process on one core
 (pinned), on go1.23.4, leaf and non-leaf, ``buffer=fast``; the baseline's
 answers are compared with the sweep's.
 
@@ -31,9 +32,8 @@ import unicorn
 
 from explainer.engine import experiment, unwind
 from explainer.engine import sweep as sweep_module
-from explainer.engine.preempt import inject, verdict
+from explainer.engine.preempt import verdict
 from explainer.engine.reproducer import min_frame
-from explainer.engine.runtime_data import facts_for
 from explainer.engine.scenario import Scenario
 from explainer.engine.sweep import sweep
 from explainer.engine.versions import GoVersion
@@ -89,8 +89,6 @@ def rate(figures: Figures, chosen: Iterable[Scenario]) -> tuple[float, float]:
 def baseline(s: Scenario) -> list[Verdict]:
     """Every point the slow way: new machine, single steps to its first visit, inject, walk."""
     program = experiment.program_for(s)
-    facts = facts_for(s.version)
-    fault = experiment.fault_pc(program)
     out: list[Verdict] = []
     for insn in program.target.instructions:
         m = experiment.start(s, program)
@@ -100,12 +98,10 @@ def baseline(s: Scenario) -> list[Verdict]:
             v = verdict(program, insn.pc, m.bounds.hi, m.bounds.lo)
             out.append((insn.pc, "safe" if v.preemptible else "not-preemptible", None))
             continue
-        v = verdict(program, m.pc, m.regs()[31], m.bounds.lo)
-        if not v.preemptible:
+        _, _, w = experiment.preempt_and_unwind(m, m.snapshot(), s.unwind)
+        if w is None:
             out.append((insn.pc, "not-preemptible", None))
             continue
-        parked = inject(m, v.resume_pc)
-        w = unwind.walk(program, parked.goroutine, m.read_u64, s.unwind, facts.incgo_offset, s.version, fault)
         out.append((insn.pc, "unsafe" if w.outcome is unwind.Outcome.CRASH else "safe", w.message))
     return out
 

@@ -23,7 +23,7 @@ from .frames import movd_const
 from .immediates import AddPlan, add_plan
 from .machine import StackBounds
 from .reproducer import Buffer, body, min_frame
-from .scenario import DEFAULT_STACK, Scenario
+from .scenario import Scenario
 from .sweep import sweep
 from .versions import DEFAULT_VERSION, GoVersion
 
@@ -31,9 +31,6 @@ KiB = 1 << 10
 MiB = 1 << 20
 #: The largest frame ``default_sizes`` offers: two doublings past the 16 MiB edge cost seconds each.
 DEFAULT_LIMIT = 32 * MiB
-
-#: Where a sweep puts a stack the default one cannot grow into (see ``sweep_stack``).
-_HIGH_STACK_HI = 0x4100000000
 
 #: Sizes at the edges of the constant classes, each worked out from the ARM encodings.
 _EDGES = (
@@ -102,18 +99,12 @@ def release_plan(version: GoVersion, size: int, leaf: bool) -> AddPlan:
 
 
 def sweep_stack(size: int) -> StackBounds:
-    """The stack a sweep of a ``size``-byte frame runs on.
+    """The stack a sweep of a ``size``-byte frame runs on: ``experiment.effective_stack``'s.
 
-    The scenario's default stack doubles downwards until the frame fits
-    (``experiment.effective_stack``); from 512 KiB that runs into the page holding
-    g, m and p at 0x4000000000, and unicorn refuses the mapping. Such frames get a
-    stack of the same size placed higher: the outcome does not depend on where.
+    The default stack doubles downwards until the frame fits; a stack that would grow
+    into the page holding g, m and p is placed higher, at the same size.
     """
-    grown = effective_stack(Scenario(DEFAULT_VERSION, max(size, min_frame(True)), leaf=True))
-    default_span = DEFAULT_STACK.hi - DEFAULT_STACK.lo
-    if grown.hi - grown.lo <= 2 * default_span:
-        return DEFAULT_STACK
-    return StackBounds(_HIGH_STACK_HI - (grown.hi - grown.lo), _HIGH_STACK_HI)
+    return effective_stack(Scenario(DEFAULT_VERSION, max(size, min_frame(True)), leaf=True))
 
 
 def buildable(size: int, leaf: bool) -> bool:
