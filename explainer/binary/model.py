@@ -29,6 +29,14 @@ Runs = tuple[tuple[int, int, int], ...]
 _MORESTACK = "runtime.morestack"
 
 
+def bl_target(word: int, pc: int) -> int | None:
+    """Where ``BL imm26`` at pc calls; None when word is another instruction."""
+    if word & 0xFC000000 != 0x94000000:
+        return None
+    imm = word & 0x03FFFFFF
+    return pc + 4 * (imm - (1 << 26) if imm & (1 << 25) else imm)
+
+
 class Module:
     """What the GoFuncs of one binary share: its function table and its code, by address."""
 
@@ -126,18 +134,21 @@ class GoFunc:
         ``runtime.morestack*`` in the stack-split tail does not count: the compiler adds it after
         deciding. A register call (BLR) counts; its target is unknown.
         """
-        code = self._module.code(self.entry, self.end)
-        for off in range(0, len(code) - 3, 4):
-            word = int.from_bytes(code[off : off + 4], "little")
+        for k, word in enumerate(self.words):
             if word & 0xFFFFFC1F == 0xD63F0000:  # BLR Xn
                 return False
-            if word & 0xFC000000 == 0x94000000:  # BL imm26
-                imm = word & 0x03FFFFFF
-                target = self.entry + off + 4 * (imm - (1 << 26) if imm & (1 << 25) else imm)
+            target = bl_target(word, self.entry + 4 * k)
+            if target is not None:
                 callee = self._module.func_at(target)
                 if callee is None or not callee.name.startswith(_MORESTACK):
                     return False
         return True
+
+    @cached_property
+    def words(self) -> tuple[int, ...]:
+        """The function's instruction words, entry to end (padding included)."""
+        code = self._module.code(self.entry, self.end)
+        return tuple(int.from_bytes(code[k : k + 4], "little") for k in range(0, len(code) - 3, 4))
 
 
 @dataclass(frozen=True)

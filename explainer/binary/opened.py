@@ -11,6 +11,7 @@ too, when they are Go code of the program; a call into the runtime ends the run 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from ..engine import asm
@@ -21,7 +22,7 @@ from ..engine.reproducer import min_frame
 from ..engine.scenario import Scenario
 from ..engine.versions import GoVersion
 from .errors import BinaryError
-from .model import GoBinary, GoFunc
+from .model import GoBinary, GoFunc, bl_target
 
 #: Functions the lab itself provides around the opened one (callers, asyncPreempt, mcall).
 _STAND_INS = frozenset({"main.main", "runtime.main", "runtime.goexit", "runtime.asyncPreempt",
@@ -64,8 +65,7 @@ def binary_version(binary: GoBinary) -> GoVersion:
 
 
 def _function(binary: GoBinary, fn: GoFunc, roles: bool) -> Function:
-    code = binary.code(fn.entry, fn.end)
-    words = [int.from_bytes(code[k : k + 4], "little") for k in range(0, len(code) - 3, 4)]
+    words = list(fn.words)
     while words and words[-1] == 0:  # padding up to the next function (objdump prints "?")
         words.pop()
     names = frozenset((_call_targets(binary, fn, words) | {fn.entry: fn.name}).items())
@@ -86,16 +86,14 @@ def _function(binary: GoBinary, fn: GoFunc, roles: bool) -> Function:
                     fn.has_locals_pointer_maps, topframe=fn.topframe, extent=fn.end - fn.entry)
 
 
-def _call_targets(binary: GoBinary, fn: GoFunc, words: list[int]) -> dict[int, str]:
+def _call_targets(binary: GoBinary, fn: GoFunc, words: Sequence[int]) -> dict[int, str]:
     """Entry → name of every function ``fn`` calls directly (BL), so CALLs print as objdump's."""
     out: dict[int, str] = {}
     for k, word in enumerate(words):
-        if word & 0xFC000000 == 0x94000000:
-            imm = word & 0x03FFFFFF
-            target = fn.entry + 4 * k + 4 * (imm - (1 << 26) if imm & (1 << 25) else imm)
-            callee = binary.func_at(target)
-            if callee is not None and callee.entry == target:
-                out[target] = _objdump_name(callee)
+        target = bl_target(word, fn.entry + 4 * k)
+        callee = binary.func_at(target) if target is not None else None
+        if callee is not None and callee.entry == target:
+            out[callee.entry] = _objdump_name(callee)
     return out
 
 
@@ -116,9 +114,7 @@ def _callees(binary: GoBinary, fn: GoFunc) -> tuple[tuple[Function, ...], dict[i
     todo = [fn]
     while todo:
         f = todo.pop()
-        code = binary.code(f.entry, f.end)
-        words = [int.from_bytes(code[k : k + 4], "little") for k in range(0, len(code) - 3, 4)]
-        for entry, name in _call_targets(binary, f, words).items():
+        for entry, name in _call_targets(binary, f, f.words).items():
             callee = binary.func_at(entry)
             if callee is None or callee.name == fn.name or callee.name in loaded:
                 continue
