@@ -13,6 +13,7 @@ never disturbed and the user can step on afterwards.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from .asm import Instruction
@@ -52,6 +53,11 @@ class Trace:
 
     def __getitem__(self, i: int) -> Moment:
         return self.moments[i]
+
+    def index_of(self, step: int) -> int | None:
+        """The index of the moment after ``step`` instructions, if it was recorded."""
+        i = bisect_left(self.moments, step, key=lambda m: m.snapshot.step)
+        return i if i < len(self.moments) and self.moments[i].snapshot.step == step else None
 
 
 @dataclass(frozen=True)
@@ -133,10 +139,10 @@ class Session:
 
     def goto(self, step: int) -> Moment:
         """The moment after exactly ``step`` instructions from the entry."""
-        for i, m in enumerate(self.trace.moments):
-            if m.snapshot.step == step:
-                self.index = i
-                return self.current
+        recorded = self.trace.index_of(step)
+        if recorded is not None:
+            self.index = recorded
+            return self.current
         self._sync(step - 1)
         self._machine.step()
         self._insert()

@@ -13,7 +13,6 @@ draws them, and jumping is ``Session.goto`` on a stop's step.
 from __future__ import annotations
 
 import enum
-from bisect import bisect_left
 from collections.abc import Mapping
 
 from .session import Preemption, Session, Trace
@@ -49,7 +48,7 @@ def marks(trace: Trace, preemptions: Mapping[int, Preemption], function: str,
             found[i] = {Mark.RSP}
             previous = sp
     for step, p in preemptions.items():
-        at = index_of(trace, step)
+        at = trace.index_of(step)
         if at is None or p.parked is None:
             continue
         here = found.setdefault(at, set())
@@ -64,12 +63,6 @@ def return_of(session: Session) -> tuple[str, int]:
     """The stepped function's name and its true return address: ``marks``'s last two arguments."""
     name = session.function.name
     return name, session.program.return_address_after("main.main", name)
-
-
-def index_of(trace: Trace, step: int) -> int | None:
-    """The index of the moment after ``step`` instructions, if it was recorded (moments are in step order)."""
-    i = bisect_left(trace.moments, step, key=lambda m: m.snapshot.step)
-    return i if i < len(trace) and trace[i].snapshot.step == step else None
 
 
 def next_marked(found: Mapping[int, frozenset[Mark]], index: int, direction: int,
