@@ -11,18 +11,17 @@ number a talk states is computed by the engine when it is shown.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..course import facts, play
-from ..engine.asm import Instruction
 from ..engine.errors import ExplainerError
 from ..engine.program import Function
 from ..engine.scenario import Scenario
 from ..engine.scenario import parse as parse_scenario
 from ..engine.session import Preemption, Session
 from ..engine.unwind import Trigger
-from ..engine.versions import DEFAULT_VERSION, FIXED_VERSION
 from . import beatfacts
+from .fix import release, split_pair
 from .script import RELEASE, Beat, Talk, TalkError
 
 #: The largest instruction count a beat may stop at (main.main calls big_stack forever: any count runs).
@@ -30,18 +29,19 @@ MAX_STOP = 50_000_000
 
 
 class Side:
-    """One scenario of a beat at the beat's moment; the presenter may step and unwind from there."""
+    """One scenario of a beat at the beat's moment; the presenter may step and unwind from there.
 
-    def __init__(self, scenario: Scenario, beat: Beat, label: str = "") -> None:
-        self.session = Session(scenario)
+    Built by ``stage_sides`` (or ``check``, which plays the same steps one key at a time).
+    """
+
+    def __init__(self, session: Session, highlight: frozenset[int], preemption: Preemption | None,
+                 label: str = "") -> None:
+        self.session = session
         self.label = label
         """``go1.23.4 · before the fix`` in a split beat, else empty."""
-        self.preemption: Preemption | None = None
-        self.highlight = frozenset(highlight_pcs(self.session, beat.highlight))
+        self.preemption = preemption
+        self.highlight = highlight
         """Absolute PCs of the disassembly lines the beat highlights."""
-        move(self.session, beat.stop)
-        if beat.action is not None:
-            self.preemption = play.do(self.session, beat.action)
 
     @property
     def scenario(self) -> Scenario:
@@ -83,13 +83,6 @@ class Stage:
     """Indexes of log lines the engine's walk also printed: the emulation agreeing with the real run."""
 
 
-def split_pair(s: Scenario) -> tuple[Scenario, Scenario]:
-    """The same frame before and after the fix (the lab's split view pairs them the same way)."""
-    if s.version.has_nonleaf_fix:
-        return replace(s, version=DEFAULT_VERSION), s
-    return s, replace(s, version=FIXED_VERSION)
-
-
 def stage(beat: Beat) -> Stage:
     """Play ``beat`` on fresh sessions.
 
@@ -98,21 +91,36 @@ def stage(beat: Beat) -> Stage:
     """
     sides = stage_sides(beat)
     log = read_log(beat.log) if beat.log else ()
-    printed = {line.strip() for side in sides if side.preemption and side.preemption.walk
-               for line in side.preemption.walk.output if line.strip()}
-    marks = frozenset(i for i, line in enumerate(log) if line.strip() in printed)
+    said = printed(sides)
+    marks = frozenset(i for i, line in enumerate(log) if line.strip() in said)
     return Stage(beat, sides, beatfacts.render(beat.caption, sides), beatfacts.render(beat.notes, sides),
                  log, marks)
 
 
+def printed(sides: tuple[Side, ...]) -> set[str]:
+    """The lines the sides' stack walks printed (stripped): what a real crash log is matched against."""
+    return {line.strip() for side in sides if side.preemption and side.preemption.walk
+            for line in side.preemption.walk.output if line.strip()}
+
+
 def stage_sides(beat: Beat) -> tuple[Side, ...]:
     """The beat's one side, or its two (before and after the fix) when it names the split pane."""
-    scenario = parse_scenario(beat.scenario)
+    sides = []
+    for scenario, label in _labelled(beat, parse_scenario(beat.scenario)):
+        session = Session(scenario)
+        highlight = frozenset(highlight_pcs(session, beat.highlight))
+        move(session, beat.stop)
+        preemption = play.do(session, beat.action) if beat.action is not None else None
+        sides.append(Side(session, highlight, preemption, label))
+    return tuple(sides)
+
+
+def _labelled(beat: Beat, scenario: Scenario) -> tuple[tuple[Scenario, str], ...]:
+    """The beat's scenario, or the split pair with their labels."""
     if "split" not in beat.panes:
-        return (Side(scenario, beat),)
+        return ((scenario, ""),)
     before, after = split_pair(scenario)
-    return (Side(before, beat, f"go{before.version} · before the fix"),
-            Side(after, beat, f"go{after.version} · after the fix"))
+    return ((before, f"go{before.version} · before the fix"), (after, f"go{after.version} · after the fix"))
 
 
 def move(session: Session, stop: str | int) -> None:
@@ -145,13 +153,6 @@ def highlight_pcs(session: Session, names: tuple[str, ...]) -> Iterator[int]:
             yield play.point(session, name)
 
 
-def release(fn: Function) -> list[Instruction]:
-    """The epilogue's RSP writes and the R27 built for them, first to last (the disassembly's box)."""
-    epi = [i for i in fn.instructions if i.role == "epilogue"]
-    idx = [k for k, i in enumerate(epi) if i.writes_sp or i.uses_r27]
-    return epi[idx[0]: idx[-1] + 1] if idx else []
-
-
 def read_log(name: str) -> tuple[str, ...]:
     """A crash log copied into ``assets/logs/``, as lines.
 
@@ -170,19 +171,22 @@ def check(talk: Talk) -> list[TalkError]:
     errors: list[TalkError] = []
     file = str(talk.path)
     for beat in talk.beats:
-        played = _play(talk, beat)
+        played, sides = _play(talk, beat)
         errors += played
-        sides: tuple[Side, ...] = ()
-        if not played:  # the beat plays: facts about its moment can be computed too
-            sides = stage_sides(beat)
+        if played:  # facts about the beat's moment are computed only when it plays
+            sides = ()
         for key, text in (("caption", beat.caption), ("notes", beat.notes)):
             for offset, err in beatfacts.problems(text, sides):
                 errors.append(TalkError(file, talk.layout.text_line(beat.index, key, text, offset), str(err)))
     return sorted(errors, key=lambda e: e.line)
 
 
-def _play(talk: Talk, beat: Beat) -> list[TalkError]:
-    """Build the beat's sides one key at a time, so a failure names the key that caused it."""
+def _play(talk: Talk, beat: Beat) -> tuple[list[TalkError], tuple[Side, ...]]:
+    """Build the beat's sides one key at a time, so a failure names the key that caused it.
+
+    The steps are ``stage_sides``'s; returns the mistakes and the sides built (all of them only when
+    there is no mistake).
+    """
     file, n = str(talk.path), beat.index
 
     def error(key: str, message: str) -> TalkError:
@@ -197,30 +201,33 @@ def _play(talk: Talk, beat: Beat) -> list[TalkError]:
     try:
         scenario = parse_scenario(beat.scenario)
     except ExplainerError as err:
-        return errors + [error("scenario", f"bad scenario {beat.scenario!r}: {err}")]
-    scenarios = split_pair(scenario) if "split" in beat.panes else (scenario,)
-    for s in scenarios:
+        return errors + [error("scenario", f"bad scenario {beat.scenario!r}: {err}")], ()
+    labelled = _labelled(beat, scenario)
+    sides: list[Side] = []
+    for s, label in labelled:
         try:
             session = Session(s)
         except ExplainerError as err:
-            return errors + [error("scenario", f"{s}: {err}")]
+            return errors + [error("scenario", f"{s}: {err}")], ()
+        highlight: frozenset[int] = frozenset()
         try:
-            list(highlight_pcs(session, beat.highlight))
+            highlight = frozenset(highlight_pcs(session, beat.highlight))
         except ExplainerError as err:
             errors.append(error("highlight", f"{s}: {err}"))
         try:
             move(session, beat.stop)
         except ExplainerError as err:
-            return errors + [error("stop", f"{s}: {err}")]
-        if beat.action is None:
-            continue
-        try:
-            preemption = play.do(session, beat.action)
-        except ExplainerError as err:
-            return errors + [error("action", f"{s}: {err}")]
+            return errors + [error("stop", f"{s}: {err}")], ()
+        preemption = None
+        if beat.action is not None:
+            try:
+                preemption = play.do(session, beat.action)
+            except ExplainerError as err:
+                return errors + [error("action", f"{s}: {err}")], ()
         # In a split beat, expect speaks of the left side (before the fix); the right side is the contrast.
-        if beat.expect and s is scenarios[0] and preemption and preemption.outcome != beat.expect:
+        if beat.expect and s is labelled[0][0] and preemption and preemption.outcome != beat.expect:
             why = preemption.walk.reason if preemption.walk else preemption.verdict.reason
             errors.append(error("expect", f"{s}: expected {beat.expect}, but it was {preemption.outcome} "
                                           f"({why})"))
-    return errors
+        sides.append(Side(session, highlight, preemption, label))
+    return errors, tuple(sides)

@@ -19,7 +19,7 @@ from ...engine.errors import ExplainerError
 from ...engine.program import Program
 from ...engine.scenario import Scenario
 from ...engine.unwind import Trigger
-from ...engine.versions import DEFAULT_VERSION, FIXED_VERSION
+from ...talk.fix import split_pair
 from ..format import size
 from ..widgets.lab_pane import LabPane
 
@@ -33,13 +33,6 @@ class OpenedFunction:
     """Where it came from: ``BINARY · FUNC``."""
     command: str
     """The command that opens it again (what ``y`` copies)."""
-
-
-def split_pair(s: Scenario) -> tuple[Scenario, Scenario]:
-    """The same frame before and after the fix: the scenario's own release on its side."""
-    if s.version.has_nonleaf_fix:
-        return replace(s, version=DEFAULT_VERSION), s
-    return s, replace(s, version=FIXED_VERSION)
 
 
 class LabScreen(Screen[None]):

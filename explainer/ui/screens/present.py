@@ -25,7 +25,7 @@ from ...engine.errors import ExplainerError
 from ...engine.unwind import Trigger
 from ...talk import cue, live
 from ...talk.script import Talk
-from ...talk.stage import Stage, stage
+from ...talk.stage import Stage, printed, stage
 from ..widgets.beat_column import PANELS, BeatColumn
 from ..widgets.crash_log import CrashLogPanel
 from ..widgets.encoding import EncodingPanel
@@ -138,13 +138,12 @@ class PresentScreen(Screen[None]):
             self.notify(f"The recorded log stays: {why}", title="Cannot run it here", severity="warning")
             return
         panel = self.query_one(CrashLogPanel)
-        printed = {line.strip() for side in self.stage.sides if side.preemption and side.preemption.walk
-                   for line in side.preemption.walk.output if line.strip()}
+        said = printed(self.stage.sides)
         panel.start_live(f"Live: explainer repro, go{scenario.version}, "
                          f"{'leaf' if scenario.leaf else 'non-leaf'}")
         live.stop(self._repro)
         self._repro = live.start(live.repro_argv(scenario))
-        self._run_repro(self._repro, panel, printed)
+        self._run_repro(self._repro, panel, said)
 
     @work(thread=True, exclusive=True, group="repro")
     def _run_repro(self, proc: subprocess.Popen[str], panel: CrashLogPanel, printed: set[str]) -> None:

@@ -17,6 +17,7 @@ from textual.strip import Strip
 
 from ...engine import asm
 from ...engine.program import Function
+from ...talk.fix import release
 from ..format import offset
 
 _ROLE_TITLES = {
@@ -28,13 +29,6 @@ _ROLE_TITLES = {
 }
 _PCDATA_MARK = {asm.SAFE: " ", asm.UNSAFE: "✗",
                 asm.RESTART1: "↺", asm.RESTART2: "↺", asm.RESTART_AT_ENTRY: "↺"}
-
-
-def release_group(fn: Function) -> list[asm.Instruction]:
-    """The epilogue's instructions that release the frame: RSP writes and the R27 built for them."""
-    epi = [i for i in fn.instructions if i.role == "epilogue"]
-    idx = [k for k, i in enumerate(epi) if i.writes_sp or i.uses_r27]
-    return epi[idx[0]: idx[-1] + 1] if idx else []
 
 
 def release_title(group: list[asm.Instruction]) -> str:
@@ -122,7 +116,7 @@ class DisassemblyPanel(ScrollView):
         fn = self._fn
         if fn is None:
             return
-        group = release_group(fn)
+        group = release(fn)
         first, last = (group[0].pc, group[-1].pc) if group else (-1, -1)
         rows: list[_Row] = []
         role = ""
