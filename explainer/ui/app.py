@@ -57,6 +57,8 @@ class ExplainerApp(App[None]):
         self.push_screen(CourseScreen(lessons, self._store))
 
     def action_help(self) -> None:
+        from .screens.sweep import SweepScreen  # textual-plotext: only when help is asked for
+
         screen = self.screen
         if isinstance(screen, HelpScreen):
             return
@@ -64,13 +66,7 @@ class ExplainerApp(App[None]):
                     if isinstance(b, Binding)]
         panels = [("Disassembly", DisassemblyPanel.HELP), ("Registers", RegistersPanel.HELP),
                   ("Stack", StackPanel.HELP), ("Preemption and unwind", UnwindPanel.HELP),
-                  ("Timeline", Timeline.HELP)]
-        try:
-            from .screens.sweep import SweepScreen
-
-            panels.append(("Sweep view (x)", getattr(SweepScreen, "HELP", "")))
-        except ImportError:
-            pass
+                  ("Timeline", Timeline.HELP), ("Sweep view (x)", SweepScreen.HELP)]
         self.push_screen(HelpScreen(bindings, panels))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -47,7 +47,7 @@ class CrashLogPanel(VerticalScroll):
         for i, line in enumerate(lines):
             out.append(line.expandtabs(4) + "\n", style="bold red" if i in marks else "")
         self._body.update(out)
-        self._live: Text | None = None
+        self._live = None
         n = len(marks)
         self.border_subtitle = f"{n} line{'s' if n != 1 else ''} also printed by the emulation" if n else ""
 

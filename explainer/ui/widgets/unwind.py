@@ -21,6 +21,9 @@ _OUTCOME = {
     "crash": ("the runtime crashed", "bold red"),
     "cannot-see": ("this walker never sees the goroutine in this state", "bold green"),
 }
+_TITLE = "Preemption and unwind"
+_IDLE = Text("Not preempted. p: send SIGURG here · g: preempt, then GC stack scan", style="dim")
+"""What the panel says until a preemption is taken."""
 
 
 class UnwindPanel(VerticalScroll):
@@ -37,9 +40,8 @@ class UnwindPanel(VerticalScroll):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._body = Static(Text("Not preempted. p: send SIGURG here · g: preempt, then GC stack scan",
-                                 style="dim"))
-        self.border_title = "Preemption and unwind"
+        self._body = Static(_IDLE)
+        self.border_title = _TITLE
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield self._body
@@ -51,11 +53,10 @@ class UnwindPanel(VerticalScroll):
 
     def clear(self) -> None:
         """Nothing preempted at this moment."""
-        if self.border_title == "Preemption and unwind" and self.plain.startswith("Not preempted"):
+        if self.border_title == _TITLE and self.plain == _IDLE.plain:
             return  # already clear: no repaint
-        self.border_title = "Preemption and unwind"
-        self._body.update(Text("Not preempted. p: send SIGURG here · g: preempt, then GC stack scan",
-                               style="dim"))
+        self.border_title = _TITLE
+        self._body.update(_IDLE)
 
     def show(self, p: Preemption, entry: int) -> None:
         """Draw a preemption (and its walk, if any)."""
