@@ -9,7 +9,7 @@ import argparse
 import importlib
 import json
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__
 from .engine import experiment
@@ -17,6 +17,9 @@ from .engine.errors import ExplainerError
 from .engine.frames import check_frame_size
 from .engine.scenario import parse
 from .engine.versions import GoVersion, known_versions
+
+if TYPE_CHECKING:
+    from .engine.asm import Instruction
 
 #: Commands that live in their own module (``explainer.<name>``). Its ``add_parser(subparsers)`` adds the
 #: subcommand and ``set_defaults(run=...)`` with a function ``(args) -> exit status``. Such a module
@@ -36,10 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"explainer {__version__}")
     p.add_argument("--scenario", help="open the lab on a scenario (go1.23.4/65552/leaf ...)")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
-    sub.add_parser("versions", help="Go releases the model knows")
-    for name, helptext in (("frame", "prologue and epilogue of a frame"),
-                           ("sweep", "preempt at every instruction and unwind")):
+    sub.add_parser("versions", help="Go releases the model knows").set_defaults(run=cmd_versions)
+    for name, helptext, run in (("frame", "prologue and epilogue of a frame", cmd_frame),
+                                ("sweep", "preempt at every instruction and unwind", cmd_sweep)):
         sp = sub.add_parser(name, help=helptext)
+        sp.set_defaults(run=run)
         sp.add_argument("--go", required=True, help="1.23.4 or go1.23.4")
         sp.add_argument("--size", required=True, help="frame size in bytes (a positive multiple of 16)")
         sp.add_argument("--leaf", action="store_true", help="a leaf function (calls nothing)")
@@ -50,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("scenario")
     rp.add_argument("--stack", help="0xLO-0xHI: replaces the scenario's stack")
     rp.add_argument("--json", action="store_true")
+    rp.set_defaults(run=cmd_run)
     lp = sub.add_parser("lessons", help="list the course's lessons, or check them (--check)")
+    lp.set_defaults(run=cmd_lessons)
     lp.add_argument("--check", action="store_true",
                     help="load, render and play every lesson; print each mistake as file:line: message")
     lp.add_argument("--dir", help="the lessons folder (default: the repository's lessons/)")
@@ -70,14 +76,21 @@ def _size(text: str) -> int:
     return size
 
 
-def _insn(i: object) -> dict[str, object]:
-    return {"pc": i.offset, "hex": i.hex, "go": i.go, "arm": i.arm}  # type: ignore[attr-defined]
+def _insn(i: Instruction) -> dict[str, object]:
+    return {"pc": i.offset, "hex": i.hex, "go": i.go, "arm": i.arm}
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    for v in known_versions():
+        print(v.name)
+    return 0
 
 
 def cmd_frame(args: argparse.Namespace) -> int:
     from .engine.asm import assemble
     from .engine.frames import epilogue, morestack_tail, needs_stack_check, prologue, stack_check
     from .engine.runtime_data import facts_for
+    from .engine.standins import label_first
 
     version, size = GoVersion.parse(args.go), _size(args.size)
     # The function's skeleton as Go lays it out, minus the body: stack check, prologue, epilogue, and
@@ -89,10 +102,8 @@ def cmd_frame(args: argparse.Namespace) -> int:
     parts = {"prologue": (stack_check(size, "morestack") if check else []) + prologue(size),
              "epilogue": epilogue(version, size, args.leaf),
              # One spilled register argument, as the reproducers' big_stack(v int) has.
-             "morestack": morestack_tail(size, "entry", morestack, spill_args=1)[1:] if check else []}
-    tail = parts["morestack"]
-    if tail:
-        tail[0] = type(tail[0])(**{**tail[0].__dict__, "label": "morestack"})
+             "morestack": label_first(morestack_tail(size, "entry", morestack, spill_args=1)[1:], "morestack")
+             if check else []}
     progs = [p for part in parts.values() for p in part]
     insns = assemble(progs, entry, {"entry": entry, morestack: real[morestack].entry},
                      {entry: "main.big_stack", real[morestack].entry: morestack})
@@ -207,18 +218,6 @@ def _handout(args: argparse.Namespace, files: list[Any]) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "versions":
-            for v in known_versions():
-                print(v.name)
-            return 0
-        if args.command == "frame":
-            return cmd_frame(args)
-        if args.command == "sweep":
-            return cmd_sweep(args)
-        if args.command == "run":
-            return cmd_run(args)
-        if args.command == "lessons":
-            return cmd_lessons(args)
         if args.command is not None:
             return int(args.run(args))
         scenario = parse(args.scenario) if args.scenario else None
