@@ -26,7 +26,7 @@ from explainer.ui.widgets.registers import RegistersPanel
 from explainer.ui.widgets.stack import StackPanel
 from explainer.ui.widgets.unwind import UnwindPanel
 
-from .truth import REF, ROOT, last_line, objdump_line, rsp_writes
+from .truth import REF, ROOT, last_line, listing, objdump_line, rsp_writes
 
 TALK = ROOT / "assets" / "talks" / "split-epilogue.toml"
 WIDGETS = {DisassemblyPanel: "disassembly", RegistersPanel: "registers", StackPanel: "stack",
@@ -35,28 +35,18 @@ NONLEAF_123, NONLEAF_125 = "fast_nonleaf-go1.23.4.txt", "fast_nonleaf-go1.25.0.t
 LEAF_123, LEAF_273 = "fast_leaf-go1.23.4.txt", "fast_leaf-go1.27.3.txt"
 
 
-def real_listing(name: str) -> list[tuple[int, str, str]]:
-    """(PC, word, Go text) of main.big_stack in a real objdump file, in order."""
-    rows = []
-    for line in (REF / "objdump" / name).read_text().splitlines()[1:]:
-        cols = [c.strip() for c in line.split("\t") if c.strip()]
-        if len(cols) >= 4:
-            rows.append((int(cols[1], 16), cols[2], cols[3]))
-    return rows
-
-
 def entry(name: str) -> int:
-    return real_listing(name)[0][0]
+    return listing(name)[0][0]
 
 
 def epilogue_start(name: str) -> int:
     """The real epilogue's first instruction: the LDP that reloads FP and LR (non-leaf)."""
-    return next(pc for pc, _, text in real_listing(name) if text.startswith("LDP -8(RSP)"))
+    return next(pc for pc, _, text in listing(name) if text.startswith("LDP -8(RSP)"))
 
 
 def release(name: str) -> set[int]:
     """The real release of the frame: every instruction between the LDP and the RET."""
-    rows = real_listing(name)
+    rows = listing(name)
     start = next(k for k, r in enumerate(rows) if r[2].startswith("LDP -8(RSP)"))
     end = next(k for k, r in enumerate(rows) if r[2] == "RET")
     return {pc for pc, _, _ in rows[start + 1: end]}

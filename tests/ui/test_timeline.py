@@ -20,22 +20,9 @@ from explainer.ui.widgets.registers import RegistersPanel
 from explainer.ui.widgets.timeline import Timeline
 from explainer.ui.widgets.unwind import UnwindPanel
 
-from .truth import REF, last_line, objdump_line, rsp_writes
+from .truth import last_line, listing, objdump_line, rsp_writes
 
 OBJDUMP = "fast_nonleaf-go1.23.4.txt"
-
-
-def _big_stack(name: str) -> list[tuple[int, str]]:
-    """(pc, Go text) of every main.big_stack instruction in a real objdump file."""
-    out, inside = [], False
-    for line in (REF / "objdump" / name).read_text().splitlines():
-        if line.startswith("TEXT "):
-            inside = line.split()[1] == "main.big_stack(SB)"
-            continue
-        cols = [c.strip() for c in line.split("\t") if c.strip()]
-        if inside and len(cols) >= 4:
-            out.append((int(cols[1], 16), cols[3]))
-    return out
 
 
 def test_rsp_marks_follow_exactly_the_instructions_that_write_rsp() -> None:
@@ -49,14 +36,14 @@ def test_rsp_marks_follow_exactly_the_instructions_that_write_rsp() -> None:
     # the instruction that ran between two stops one step apart, where the later stop has an RSP mark
     ran = [s.trace[i - 1].snapshot.pc for i in sorted(found) if timeline.Mark.RSP in found[i]
            and s.trace[i].snapshot.step == s.trace[i - 1].snapshot.step + 1]
-    real = [pc for pc, text in _big_stack(OBJDUMP) if text.endswith(", RSP")]
+    real = [pc for pc, _, text in listing(OBJDUMP) if text.endswith(", RSP")]
     assert len(real) == 3  # MOVD R20, RSP; ADD $48, RSP, RSP; ADD $(16<<12), RSP, RSP
     assert ran == real
 
 
 async def test_jump_to_the_preempted_mark_reads_back_the_second_rsp_write() -> None:
     second = rsp_writes(OBJDUMP)[-1]  # ADD $(16<<12), RSP, RSP at 0x77ca0 in the real build
-    entry = _big_stack(OBJDUMP)[0][0]
+    entry = listing(OBJDUMP)[0][0]
     app = ExplainerApp(parse("go1.23.4/65584"))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("w", "g", "s", "s", "0", "s", "s")  # preempt at sp2, step past it, start again

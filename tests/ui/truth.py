@@ -17,18 +17,23 @@ def objdump_line(name: str, pc: int) -> tuple[str, str]:
     raise LookupError(f"{pc:#x} not in {name}")
 
 
-def rsp_writes(name: str, func: str = "main.big_stack") -> list[int]:
-    """PCs of the instructions that end in ``, RSP`` (write RSP) in ``func``'s epilogue, in order."""
-    pcs: list[int] = []
+def listing(name: str, func: str = "main.big_stack") -> list[tuple[int, str, str]]:
+    """(PC, hex word, Go text) of each instruction of ``func`` in a real ``go tool objdump`` file."""
+    rows: list[tuple[int, str, str]] = []
     inside = False
     for line in (REF / "objdump" / name).read_text().splitlines():
         if line.startswith("TEXT "):
             inside = line.split()[1] == f"{func}(SB)"
             continue
         cols = [c.strip() for c in line.split("\t") if c.strip()]
-        if inside and len(cols) >= 4 and cols[3].endswith(", RSP") and cols[3].startswith("ADD"):
-            pcs.append(int(cols[1], 16))
-    return pcs
+        if inside and len(cols) >= 4:
+            rows.append((int(cols[1], 16), cols[2], cols[3]))
+    return rows
+
+
+def rsp_writes(name: str, func: str = "main.big_stack") -> list[int]:
+    """PCs of the instructions that end in ``, RSP`` (write RSP) in ``func``'s epilogue, in order."""
+    return [pc for pc, _, text in listing(name, func) if text.endswith(", RSP") and text.startswith("ADD")]
 
 
 def last_line(log: str) -> str:
