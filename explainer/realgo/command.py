@@ -15,9 +15,12 @@ import signal
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine.errors import ExplainerError
+
+if TYPE_CHECKING:
+    from ..binary import Finding
 
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_TRIES = 3
@@ -91,22 +94,20 @@ def prune(go: str | None) -> int:
     return 0
 
 
-def _scan(binary: Path) -> Sequence[Any] | str:
+def _scan(binary: Path) -> Sequence[Finding] | str:
     """The scanner's findings for ``binary``, or why there are none.
 
     A scanner failure must not cost a run of several minutes: it is reported, and the run goes on.
     """
-    try:
-        from ..binary import load, scan
-    except ImportError:
-        return "explainer.binary is missing"
+    from ..binary import load, scan
+
     try:
         return list(scan(load(binary)).findings)
     except Exception as e:  # the scanner's own bug or error, reported in one line
         return f"the scanner failed: {type(e).__name__}: {e}"
 
 
-def _describe_scan(findings: Sequence[Any] | str) -> str:
+def _describe_scan(findings: Sequence[Finding] | str) -> str:
     if isinstance(findings, str):
         return f"scan: not available ({findings})"
     exposed = [f for f in findings if f.preemptible]
@@ -159,7 +160,7 @@ def _on_sigterm(_signum: int, _frame: object) -> None:
 
 
 def _tries(qemu: Path, step: Any, binary: Path, go: str, shape: str, timeout: float, tries: int,
-           findings: Sequence[Any] | str) -> int:
+           findings: Sequence[Finding] | str) -> int:
     """Run the guest ``tries`` times; 1 if any try crashed, 0 if none, 130/143 when interrupted/terminated."""
     from . import guest
 
@@ -194,7 +195,7 @@ def _tries(qemu: Path, step: Any, binary: Path, go: str, shape: str, timeout: fl
 
 
 def _report_crash(label: str, outcome: Any, binary: Path,
-                  findings: Sequence[Any] | str) -> Sequence[Any] | str:
+                  findings: Sequence[Finding] | str) -> Sequence[Finding] | str:
     """Say what the runtime said and where its PC sits; the findings (scanned again if they failed)."""
     from . import crashlog
     from .placement import place

@@ -123,16 +123,15 @@ def _frames(lines: list[str], i: int) -> tuple[list[Frame], int]:
 
 def _victim(goroutines: list[Goroutine], scanned: int | None, unexpected: str | None) -> Goroutine | None:
     """The goroutine the unwinder choked on: the scanned one, else one preempted in the named function."""
-    preempted = [g for g in goroutines if _after_async_preempt(g) is not None]
-    for g in preempted:
+    preempted = [(g, f) for g in goroutines if (f := _after_async_preempt(g)) is not None]
+    for g, _ in preempted:
         if scanned is not None and g.gp == scanned:
             return g
-    for g in preempted:
-        frame = _after_async_preempt(g)
-        if unexpected is not None and frame is not None and frame.function == unexpected:
+    for g, frame in preempted:
+        if unexpected is not None and frame.function == unexpected:
             return g
-    scans = [g for g in preempted if "(scan)" in g.status]
-    return (scans or preempted or [None])[0]
+    scans = [g for g, _ in preempted if "(scan)" in g.status]
+    return next(iter(scans or [g for g, _ in preempted]), None)
 
 
 def _after_async_preempt(g: Goroutine) -> Frame | None:

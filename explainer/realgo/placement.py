@@ -9,29 +9,19 @@ low part only when the preemption landed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from .crashlog import Crash
 
-
-class FindingLike(Protocol):
-    """What placement reads from ``explainer.binary``'s Finding."""
-
-    @property
-    def function(self) -> str: ...
-    @property
-    def pcs(self) -> tuple[int, int]: ...
-    @property
-    def frame_size(self) -> int: ...
-    @property
-    def status(self) -> str: ...
+if TYPE_CHECKING:
+    from ..binary import Finding
 
 
-def _release(f: FindingLike) -> str:
+def _release(f: Finding) -> str:
     return f"{f.function} (frame {f.frame_size:,} B, {f.status})"
 
 
-def place(crash: Crash, findings: Sequence[FindingLike]) -> str:
+def place(crash: Crash, findings: Sequence[Finding]) -> str:
     """One sentence: where the interrupted PC sits relative to the scanner's findings."""
     frame = crash.interrupted
     if frame is None or frame.pc is None:
