@@ -149,19 +149,18 @@ def run(s: Scenario, program: Program | None = None) -> Result:
         raise ExplainerError(f"preemption point {s.at} ({target:#x}) not reached: {why}")
     snap = m.snapshot()
     v, parked, walk = preempt_and_unwind(m, snap, s.unwind)
-    if parked is None or walk is None:
-        return Result(s, "refused", snap, v, None, None, describe_stack(m, snap, None), program.target.entry)
+    stack = stack_slots(stack_view(m, snap, parked, walk))
+    if walk is None:
+        return Result(s, "refused", snap, v, None, None, stack, program.target.entry)
     outcome = "crash" if walk.outcome is unwind.Outcome.CRASH else "clean"
-    stack = describe_stack(m, snap, parked, walk)
     return Result(s, outcome, snap, v, parked, walk, stack, program.target.entry)
 
 
-def describe_stack(m: Machine, snap: Snapshot, parked: Parked | None,
-                   walk: unwind.Walk | None = None) -> tuple[StackSlot, ...]:
-    """The words the lab's stack view shows (folds left out), its marks written into the meaning."""
-    v = stackview.view(m.program, m.bounds.stktopsp, m.read_u64, m.read_bytes, snap.sp, snap.reg("R29"),
-                       parked, walk)
-    return stack_slots(v)
+def stack_view(m: Machine, snap: Snapshot, parked: Parked | None,
+               walk: unwind.Walk | None = None) -> stackview.StackView:
+    """The lab's stack view of ``m`` stopped at ``snap`` (after pushCall and asyncPreempt if ``parked``)."""
+    return stackview.view(m.program, m.bounds.stktopsp, m.read_u64, m.read_bytes, snap.sp, snap.reg("R29"),
+                          parked, walk)
 
 
 def stack_slots(v: stackview.StackView) -> tuple[StackSlot, ...]:

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 from .asm import Instruction
 from .errors import ExplainerError
-from .experiment import anchors, effective_stack, preempt_and_unwind, program_for
+from .experiment import anchors, effective_stack, preempt_and_unwind, program_for, stack_view
 from .machine import Machine, Snapshot
 from .preempt import Parked, Verdict, verdict
 from .program import Program
 from .scenario import Scenario
-from .stackview import StackView, view
+from .stackview import StackView
 from .unwind import Trigger, Walk
 
 #: Safety net for "run to": a frame's body never needs more (1 MiB byte loop: ~6 M).
@@ -160,9 +160,7 @@ class Session:
         m = self._fresh(preempt_stop=trigger in (None, Trigger.GC))
         m.advance(snap.step)
         v, parked, walk = preempt_and_unwind(m, snap, trigger)
-        stack = view(self.program, self.bounds.stktopsp, m.read_u64, m.read_bytes, snap.sp,
-                     snap.reg("R29"), parked, walk)
-        return Preemption(at, v, parked, stack, trigger, walk)
+        return Preemption(at, v, parked, stack_view(m, snap, parked, walk), trigger, walk)
 
     # --- internals ---
 
@@ -189,5 +187,4 @@ class Session:
         m = self._machine
         snap = m.snapshot(previous)
         f = self.program.findfunc(snap.pc)
-        stack = view(self.program, self.bounds.stktopsp, m.read_u64, m.read_bytes, snap.sp, snap.reg("R29"))
-        return Moment(snap, stack, f.name if f else "?", self.function.at(snap.pc))
+        return Moment(snap, stack_view(m, snap, None), f.name if f else "?", self.function.at(snap.pc))
