@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import time
 
-# explainer.ui first: it sets Textual's frame rate, which Textual reads once, when first imported.
+# explainer.ui before any textual import: it sets TEXTUAL_FPS, which Textual reads once, when first imported.
 from explainer.engine.scenario import parse
 from explainer.ui.app import ExplainerApp
 from explainer.ui.widgets.disassembly import DisassemblyPanel
