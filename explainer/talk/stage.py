@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from ..course import facts, play
 from ..engine.errors import ExplainerError
+from ..engine.fix import release, split_pair
 from ..engine.program import Function
 from ..engine.scenario import Scenario
 from ..engine.scenario import parse as parse_scenario
 from ..engine.session import Preemption, Session
 from ..engine.unwind import Trigger
 from . import beatfacts
-from .fix import release, split_pair
 from .script import RELEASE, Beat, Talk, TalkError
 
 #: The largest instruction count a beat may stop at (main.main calls big_stack forever: any count runs).

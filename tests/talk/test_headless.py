@@ -7,7 +7,7 @@ import sys
 
 
 def test_talk_imports_no_ui() -> None:
-    names = ("script", "locate", "stage", "beatfacts", "cue", "live", "fix")
+    names = ("script", "locate", "stage", "beatfacts", "cue", "live")
     modules = ", ".join(f"explainer.talk.{m}" for m in names)
     code = (f"import sys, explainer.present, {modules}; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')]; print(bad); "

@@ -16,8 +16,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...engine import asm
+from ...engine.fix import release
 from ...engine.program import Function
-from ...talk.fix import release
 from ..format import offset
 
 _ROLE_TITLES = {

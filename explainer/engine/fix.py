@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..engine.asm import Instruction
-from ..engine.program import Function
-from ..engine.scenario import Scenario
-from ..engine.versions import DEFAULT_VERSION, FIXED_VERSION
+from .asm import Instruction
+from .program import Function
+from .scenario import Scenario
+from .versions import DEFAULT_VERSION, FIXED_VERSION
 
 
 def split_pair(s: Scenario) -> tuple[Scenario, Scenario]:
