@@ -132,7 +132,8 @@ def test_the_installed_command_prints_no_traceback(tmp_path: Path) -> None:
 def test_binary_package_is_headless_and_the_command_module_is_light() -> None:
     """explainer.binary never imports textual or rich; importing the CLI module loads no LIEF, numpy or
     unicorn (the parser is built on every start of explainer)."""
-    code = ("import sys, explainer.binary.command; light = sorted({m.split('.')[0] for m in sys.modules} & "
+    code = ("import sys, explainer.cli, explainer.commands.scan; "
+            "light = sorted({m.split('.')[0] for m in sys.modules} & "
             "{'lief', 'numpy', 'unicorn', 'capstone', 'textual', 'rich'}); "
             "import explainer.binary as b; b.scan(sys.argv[1]); "
             "ui = sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'rich'}); print(light, ui)")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -143,11 +141,3 @@ def test_unsafe_points_equal_real_pcdata(go: str) -> None:
     assert real, "no PCDATA parsed"
     assert {k: ours.get(k) for k in real} == real
 
-
-def test_engine_imports_no_ui() -> None:
-    code = ("import sys, explainer.engine.experiment, explainer.engine.sweep, explainer.engine.report; "
-            "import explainer.realgo.command, explainer.realgo.guest, explainer.realgo.crashlog; "
-            "import explainer.binary, explainer.binary.command, explainer.binary.container; "
-            "bad=[m for m in sys.modules if m.split('.')[0] in ('textual','rich')]; print(bad); "
-            "sys.exit(1 if bad else 0)")
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from explainer.realgo import command, guest
+from explainer.realgo import guest, tries
 from explainer.realgo.qemu import SingleStep
 
 CRASHES = Path(__file__).resolve().parents[3] / "shared" / "reference" / "crashes"
@@ -88,7 +88,7 @@ def test_tries_count_crashes_and_place_the_pc(tmp_path: Path, capsys: pytest.Cap
         function, pcs, frame_size, status, preemptible = "main.big_stack", (0x77C9C, 0x77CA0), 65584, \
             "nonleaf-split", True
 
-    status = command._tries(fake, SingleStep(env={"QEMU_SINGLESTEP": "1"}), tmp_path / "fast_nonleaf",
+    status = tries.run_tries(fake, SingleStep(env={"QEMU_SINGLESTEP": "1"}), tmp_path / "fast_nonleaf",
                             "go1.23.4", "nonleaf", 20.0, 2, [Finding()])
     out = capsys.readouterr().out
     assert status == 1
@@ -99,7 +99,7 @@ def test_tries_count_crashes_and_place_the_pc(tmp_path: Path, capsys: pytest.Cap
     assert "the crash is at the second half of the split release in main.big_stack" in out
     assert "crashes: 2/2 (go1.23.4, nonleaf" in out
 
-    status = command._tries(fake, SingleStep(), tmp_path / "fast_nonleaf", "go1.23.4", "nonleaf",
+    status = tries.run_tries(fake, SingleStep(), tmp_path / "fast_nonleaf", "go1.23.4", "nonleaf",
                             0.5, 2, "not scanned")
     out = capsys.readouterr().out
     assert status == 0
@@ -115,9 +115,9 @@ def test_stopping_repro_kills_the_guest(sig: str, status: int, word: str, tmp_pa
 
     pid_file = tmp_path / "guest.pid"
     fake = _fake_qemu(tmp_path, f"echo $$ > {pid_file}\nexec sleep 60\n")
-    code = ("import sys; from pathlib import Path; from explainer.realgo import command; "
+    code = ("import sys; from pathlib import Path; from explainer.realgo import tries; "
             "from explainer.realgo.qemu import SingleStep; "
-            f"sys.exit(command._tries(Path({str(fake)!r}), SingleStep(), Path({str(tmp_path / 'b')!r}), "
+            f"sys.exit(tries.run_tries(Path({str(fake)!r}), SingleStep(), Path({str(tmp_path / 'b')!r}), "
             "'go1.23.4', 'nonleaf', 60.0, 3, 'not scanned'))")
     repro = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 20

@@ -53,7 +53,6 @@ def test_bad_shape() -> None:
 
 
 def test_repro_imports_no_ui() -> None:
-    code = ("import sys, explainer.cli, explainer.realgo.command, explainer.realgo.guest, "
-            "explainer.realgo.crashlog, explainer.realgo.program, explainer.realgo.placement; "
+    code = ("import sys, explainer.cli, explainer.commands.repro; "
             "sys.exit(1 if [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')] else 0)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0

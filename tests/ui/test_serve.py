@@ -20,7 +20,7 @@ from pathlib import Path
 
 import aiohttp
 
-from explainer.serve import app_command, is_loopback, port_number
+from explainer.commands.serve import app_command, is_loopback, port_number
 
 
 def free_port() -> int:
@@ -85,7 +85,7 @@ def test_serve_answers_on_loopback_and_stops(tmp_path: Path) -> None:
 def test_serve_listens_on_loopback_by_default() -> None:
     import argparse
 
-    from explainer.serve import DEFAULT_HOST, add_parser
+    from explainer.commands.serve import DEFAULT_HOST, add_parser
 
     parser = argparse.ArgumentParser()
     add_parser(parser.add_subparsers())

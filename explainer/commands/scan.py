@@ -13,6 +13,7 @@ from typing import Any
 
 
 def add_parser(subparsers: Any) -> None:
+    """Add ``scan`` to the ``explainer`` command."""
     sp = subparsers.add_parser(
         "scan", help="find split stack-pointer adjustments in a Go arm64 binary (ELF or Mach-O)",
         description="List every pair of instructions that moves SP in two steps, whether the runtime "
@@ -24,7 +25,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from . import scan
+    from ..binary import scan
 
     report = scan(args.binary)
     if args.json:

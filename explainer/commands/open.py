@@ -10,6 +10,7 @@ import sys
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``open`` to the ``explainer`` command."""
     p = sub.add_parser("open", help="step, preempt and unwind a real function of a Go arm64 binary",
                        description="Load FUNC's own bytes, pcsp and UnsafePoint tables from BINARY into the "
                                    "lab, inside the engine's goroutine stack and stand-in callers.")
@@ -29,10 +30,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
+    from ..binary import load
+    from ..binary.opened import opened_program, opened_scenario
     from ..engine import experiment
     from ..engine.scenario import parse
-    from . import load
-    from .opened import opened_program, opened_scenario
 
     binary = load(args.binary)
     program = opened_program(binary, args.function)

@@ -27,7 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def run(args: argparse.Namespace) -> int:
     """Check the talk, then present it (or follow it, or only report)."""
-    from .talk import cue, script, stage
+    from ..talk import cue, script, stage
 
     path = Path(args.talk)
     talk = script.load(path)  # a TalkError is an ExplainerError: the CLI prints it, exit 2
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(talk.beats)} beats checked: " + (f"{n} mistake{'s' if n != 1 else ''}" if n else
                                                        "no mistakes"), file=sys.stderr)
         return (1 if args.check else 2) if errors else 0
-    from .ui.presenter import NotesApp, PresenterApp
+    from ..ui.presenter import NotesApp, PresenterApp
 
     if args.notes:
         NotesApp(talk, cue.cue_path(path)).run()

@@ -1,0 +1,16 @@
+"""``explainer [--scenario S]``: the lab, the one thing ``explainer`` does with no subcommand."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the lab on ``--scenario`` (or the published reproducer)."""
+    from ..engine.scenario import parse
+
+    scenario = parse(args.scenario) if args.scenario else None  # a bad scenario: one line, no screen
+    from ..ui.app import ExplainerApp
+
+    ExplainerApp(scenario).run()
+    return 0

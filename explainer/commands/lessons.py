@@ -1,0 +1,77 @@
+"""``explainer lessons [--check] [--dir DIR] [--handout N [-o FILE] [--no-answers]]``: the course.
+
+With no option, one lesson a line; ``--check`` loads, renders and plays every lesson and prints
+each mistake as ``file:line: message`` (exit 1); ``--handout`` prints one lesson as Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..engine.errors import ExplainerError
+
+
+def add_parser(subparsers: Any) -> None:
+    """Add ``lessons`` to the ``explainer`` command."""
+    p = subparsers.add_parser("lessons", help="list the course's lessons, or check them (--check)")
+    p.set_defaults(run=run)
+    p.add_argument("--check", action="store_true",
+                   help="load, render and play every lesson; print each mistake as file:line: message")
+    p.add_argument("--dir", help="the lessons folder (default: the repository's lessons/)")
+    p.add_argument("--handout", metavar="N", help="print lesson N (6, 06 or 06-race) as a Markdown handout")
+    p.add_argument("-o", "--output", metavar="FILE", help="with --handout: write it to FILE")
+    p.add_argument("--no-answers", action="store_true", help="with --handout: leave the answers out")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..course import check, lesson
+
+    folder = Path(args.dir) if args.dir else lesson.lessons_dir()
+    if not folder.is_dir():
+        raise ExplainerError(f"no lessons folder {str(folder)!r}")
+    files = lesson.lesson_files(folder)
+    if args.handout:
+        return _handout(args, files)
+    if args.check:
+        errors = check.check_all(folder)
+        for err in errors:
+            print(err)
+        broken = len({e.file for e in errors})
+        print(f"{len(files)} lesson{'s' if len(files) != 1 else ''} checked: " + (
+            f"{len(errors)} mistake{'s' if len(errors) != 1 else ''} in {broken} "
+            f"file{'s' if broken != 1 else ''}" if errors else "no mistakes"), file=sys.stderr)
+        return 1 if errors else 0
+    status = 0
+    for path in files:
+        try:
+            one = lesson.load(path)
+        except lesson.LessonError as err:
+            print(err, file=sys.stderr)
+            status = 1
+            continue
+        print(f"{path.name[:2]}  {one.title:<48} {one.scenario}")
+    return status
+
+
+def _handout(args: argparse.Namespace, files: list[Path]) -> int:
+    """``lessons --handout N``: the lesson as Markdown, on stdout or in ``-o FILE``."""
+    from ..course import handout, lesson
+
+    want = args.handout.removesuffix(".md")
+    key = f"{int(want):02d}" if want.isdigit() else want
+    found = [p for p in files if p.stem == key or p.stem.split("-")[0] == key]
+    if not found:
+        raise ExplainerError(f"no lesson {args.handout!r}: give its number (6 or 06) or name (06-race)")
+    text = handout.handout(lesson.load(found[0]), answers=not args.no_answers)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise ExplainerError(f"cannot write {args.output!r}: {err.strerror or err}") from None
+        print(args.output, file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,38 @@
+"""``explainer sweep --go V --size N [--leaf] [--unwind T] [--json]``: preempt at every instruction."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from .frame_options import add_frame_arguments, frame_size
+
+
+def add_parser(subparsers: Any) -> None:
+    """Add ``sweep`` to the ``explainer`` command."""
+    p = subparsers.add_parser("sweep", help="preempt at every instruction and unwind")
+    p.set_defaults(run=run)
+    add_frame_arguments(p)
+    p.add_argument("--unwind", default="gc", help="gc, traceback, profile, panic or copy")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..engine.scenario import parse
+    from ..engine.sweep import sweep
+    from ..engine.versions import GoVersion
+
+    leaf = "/leaf" if args.leaf else ""
+    s = parse(f"go{GoVersion.parse(args.go)}/{frame_size(args.size)}{leaf}/unwind={args.unwind}")
+    points = sweep(s)
+    unsafe = sum(p.outcome == "unsafe" for p in points)
+    if args.json:
+        print(json.dumps({"go": str(s.version), "size": s.size, "leaf": s.leaf,
+                          "points": [{"pc": p.offset, "go": p.go, "outcome": p.outcome, "reason": p.reason,
+                                      "message": p.message} for p in points], "unsafe": unsafe}))
+        return 0
+    for p in points:
+        extra = f"  -> {p.message.splitlines()[-1]}" if p.message else ""
+        print(f"+{p.offset:#06x}  {p.go:<36} {p.outcome:<16} {p.reason}{extra}")
+    print(f"{unsafe} unsafe instruction{'s' if unsafe != 1 else ''} out of {len(points)}")
+    return 0
