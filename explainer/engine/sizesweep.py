@@ -41,7 +41,7 @@ _EDGES = (
     65536,      # 0x10000: imm12=0x10 shifted by 12
     65552,      # 0x10010: the published leaf frame, two ADDs
     65568,
-    65584,      # 0x10030: the published non-leaf frame, two ADDs
+    65584,      # 0x10030: fast_nonleaf.go's frame, two ADDs
     69632,      # 0x11000: a multiple of 4 KiB, one shifted ADD
     129024,     # 0x1f800: bits 11..16 set, a bitmask -> ORR into R27
     131056,     # 0x1fff0: bits 4..16 set, a bitmask -> ORR into R27

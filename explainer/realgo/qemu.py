@@ -4,8 +4,10 @@ Why one instruction per block: qemu-user translates a run of guest instructions 
 delivers a pending signal only between blocks. The whole split epilogue (``ADD $lo, RSP, RSP ; ADD
 $(hi<<12), RSP, RSP ; RET``) sits in one block, so the runtime's SIGURG can never land between the two
 ADDs and the race never opens (../shared/reference: 0 crashes in 16 runs of 240 s without it). With one
-instruction per block a signal can land between any two instructions, as on real hardware, and as when
-the bug was found upstream by stopping between the two ADDs in a debugger and sending SIGURG.
+instruction per block a signal can land between any two instructions, as on real hardware. (The bug
+itself was found in a production core dump loaded into Delve, a goroutine's PC between the two ADDs;
+breaking there in a debugger and sending SIGURG was later noted in golang/go#73259, comment of
+2025-07-21, as the way to reproduce it reliably.)
 
 The switch changed name in qemu 8.1: before it, the environment variable ``QEMU_SINGLESTEP=1`` (the
 ``-singlestep`` option); from 8.1 on, the option ``-one-insn-per-tb``.

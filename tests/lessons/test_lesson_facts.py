@@ -13,6 +13,7 @@ in a lesson without a check fails, and so does a check nobody needs.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from functools import cache
@@ -24,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 LESSONS_DIR = ROOT / "lessons"
 LOGS_DIR = ROOT / "assets" / "logs"
 REF = ROOT.parent / "shared" / "reference"
-REALGO_OBJDUMP = ROOT / "tests" / "data" / "realgo" / "objdump"
+REALGO = ROOT / "tests" / "data" / "realgo"
+REALGO_OBJDUMP = REALGO / "objdump"
 LESSONS = sorted(LESSONS_DIR.glob("[0-9][0-9]-*.md"))
 
 FACT = re.compile(r"\{\{\s*(\w+)([^}]*)\}\}")
@@ -121,6 +123,13 @@ def epilogue(file: str, fn: str = "main.big_stack") -> list[tuple[str, str]]:
     return [(w, go) for _, w, go in insns[start:ret + 1]]
 
 
+def epilogue_of(file: str, fn: str) -> list[tuple[str, str]]:
+    """(word, Go text) of ``fn`` up to its first RET, in one of tests/data/realgo/objdump."""
+    insns = objdump(REALGO_OBJDUMP / file)[fn]
+    ret = next(i for i, (_, _, go) in enumerate(insns) if go == "RET")
+    return [(w, go) for _, w, go in insns[:ret + 1]]
+
+
 def rsp_writes(epi: list[tuple[str, str]]) -> int:
     return sum(1 for _, go in epi if re.search(r", RSP$|^MOVD\.P .*R30$", go))
 
@@ -139,7 +148,31 @@ def any_ref_text() -> str:
     texts = [ref_text("RUNTIME.md"), ref_text("STORY.md"), ref_text("README.md")]
     texts += [p.read_text() for p in sorted((REF / "crashes").glob("*.log"))]
     texts += [p.read_text() for p in objdump_files()]
+    texts += [p.read_text() for p in sorted((REALGO / "gcflags-S").glob("*.txt"))]  # real -gcflags=-S
+    texts += [f"{fact['at']} {fact['text']}" for fact in _go_source_lines()]        # real Go sources
     return "\n".join(texts)
+
+
+@cache
+def go_sources() -> dict[str, dict]:  # type: ignore[type-arg]
+    """go version -> fact -> {"at", "text"}: lines of Go's sources per release (record_sources.py)."""
+    return json.loads((REALGO / "go_sources.json").read_text())["versions"]  # type: ignore[no-any-return]
+
+
+def _go_source_lines() -> list[dict[str, str]]:
+    out = []
+    for facts in go_sources().values():
+        for fact in facts.values():
+            out += fact if isinstance(fact, list) else [fact] if fact else []
+    return out
+
+
+def go_line(version: str, fact: str, at: str, *words: str) -> Callable[[], None]:
+    """A claim pinned to one line of Go's source at a release (tests/data/realgo/go_sources.json)."""
+    def check() -> None:
+        got = go_sources()[version][fact]
+        assert got and got["at"] == at and all(w in got["text"] for w in words), (version, fact, got)
+    return check
 
 
 def log_lines(name: str) -> list[str]:
@@ -320,9 +353,16 @@ CLAIMS: dict[str, dict[str, Callable[[], None]]] = {
         "64": kib64_is_one_movz_chunk,
         "65,584": nonleaf_frame_65584,
         "go1.23.4": in_text("README.md", "1.23.4"),
+        "131056": lambda: _assert(epilogue_of("sizes-go1.27.3.txt", "main.leaf_131040")[-3:-1] == [
+            ("b27c33fb", "MOVD $131056, R27"), ("8b3b63ff", "ADD R27, RSP, RSP")] and 131056 == 0x1FFF0),
     },
     "03-frame": {
-        "64": buffer_is_64_kib,
+        "64": both(buffer_is_64_kib, lambda: _assert(epilogue_of("sizes-go1.23.4.txt", "main.nonleaf_8")[-3:] == [
+            ("a97ffbfd", "LDP -8(RSP), (R29, R30)"), ("910103ff", "ADD $64, RSP, RSP"), ("d65f03c0", "RET")])),
+        # obj7.go's MOVD.P path for small non-leaf frames: in go1.24.3 (obj7.go:876), in no go1.23.x
+        "go1.24": go_line("go1.24.3", "small_nonleaf_movdp", "obj7.go:876", "MOVD.P"),
+        "go1.23": lambda: _assert(all(go_sources()[v]["small_nonleaf_movdp"] is None
+                                      for v in go_sources() if v.startswith("go1.23."))),
         "48": small_frame_of_48,
         "go1.23.4": in_text("README.md", "1.23.4"),
         "go1.25.0": in_text("README.md", "1.25.0"),
@@ -333,9 +373,15 @@ CLAIMS: dict[str, dict[str, Callable[[], None]]] = {
         "16": in_text("RUNTIME.md", "SP -= 16"),
         "go1.23.4": in_text("RUNTIME.md", "go1.25 and earlier: a 496-byte frame"),
         "go1.26": in_text("RUNTIME.md", "go1.26 and later: a 240-byte frame"),
+        "35470": go_line("go1.23.4", "stacksplit_issue_35470", "obj7.go:169", "See issue #35470"),
+        "306": go_line("go1.23.4", "asyncPreempt2_park", "runtime/preempt.go:306", "mcall(preemptPark)"),
+        "308": go_line("go1.23.4", "asyncPreempt2_gopreempt", "runtime/preempt.go:308", "mcall(gopreempt_m)"),
+        "1": lambda: _assert("goroutine 1 " in log_lines("cloudflare_shape-go1.23.4-singlestep.log")[33]),
     },
     "05-unwinding": {
         "0": in_text("RUNTIME.md", "`frame.lr == 0` → `finishInternal()`"),
+        "go1.23.4": go_line("go1.23.4", "finish_condition", "runtime/traceback.go:563",
+                            "u.flags&(unwindPrintErrors|unwindSilentErrors) == 0"),
     },
     "06-race": {
         "12": lambda: _assert(65584 & 0xFFF == 48 and add_imm("9100c3ff")[1:3] == (0, 48)),
@@ -367,6 +413,10 @@ CLAIMS: dict[str, dict[str, Callable[[], None]]] = {
         "go1.23.11": in_text("RUNTIME.md", "go1.23.12"),
         "go1.24.5": in_text("RUNTIME.md", "go1.24.6"),
         "go1.24": in_text("RUNTIME.md", "go1.24.6"),
+        # the "See issue 73259" branch of obj7.go: present in go1.24.11, absent in go1.23.9 and go1.24.3
+        "go1.24.11": go_line("go1.24.11", "fix_comment", "obj7.go:927", "See issue 73259"),
+        "go1.23.9": lambda: _assert(go_sources()["go1.23.9"]["fix_comment"] is None),
+        "go1.24.3": lambda: _assert(go_sources()["go1.24.3"]["fix_comment"] is None),
     },
     "08-hunting": {
         "30": in_text("STORY.md", "up to 30 fatal panics a day"),
@@ -415,6 +465,11 @@ CLAIMS: dict[str, dict[str, Callable[[], None]]] = {
         "2": in_text("README.md", "leaf go1.27.3 with `GODEBUG=asyncpreemptoff=1` ran 2×240 s"),
         "240": in_text("README.md", "ran 2×240 s without a crash"),
         "70,000": lambda: _assert(rsp_writes(epilogue("leafsizes-go1.27.3.txt", "main.tleaf_70000")) == 2),
+        # a real go1.27.3 build of a leaf with [4104]byte (gcflags-S/leaf_4104-go1.27.3.txt): frame 4128
+        "4,104": lambda: _assert("main.leaf_4104(SB), LEAF|ABIInternal, $4128-8" in
+                                 (REALGO / "gcflags-S" / "leaf_4104-go1.27.3.txt").read_text()),
+        "4,128": lambda: _assert("main.leaf_4104(SB), LEAF|ABIInternal, $4128-8" in
+                                 (REALGO / "gcflags-S" / "leaf_4104-go1.27.3.txt").read_text()),
     },
 }
 
@@ -594,7 +649,7 @@ def test_quoted_log_lines_say_what_the_lessons_say() -> None:
 def test_fix_boundaries_match_the_reference_and_the_engine() -> None:
     """Lesson 7: go1.23.12, go1.24.6 and go1.25.0 are the first fixed releases (RUNTIME.md, STORY.md)."""
     text = " ".join((LESSONS_DIR / "07-fix.md").read_text().split())
-    assert "The fix shipped in go1.23.12, go1.24.6 and go1.25.0." in text
+    assert "The fix shipped in go1.23.12, go1.24.6 and go1.25.0 (the write-up says so)." in text
     in_text("RUNTIME.md", "(go1.23.12, go1.24.6 and later")()
     in_text("STORY.md", "Released in go1.23.12, go1.24.6 and go1.25.0")()
     from explainer.engine.experiment import run

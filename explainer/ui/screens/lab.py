@@ -53,8 +53,8 @@ class LabScreen(Screen[None]):
                 tooltip="Preempt here, then a traceback of all goroutines walks the stack"),
         Binding("n", "unwind('panic')", "panic", show=False, tooltip="Preempt here, then a panic walks "
                 "its own goroutine's stack"),
-        Binding("f", "unwind('profile')", "profiler", show=False, tooltip="Preempt here, then the CPU "
-                "profiler walks the stack"),
+        Binding("f", "unwind('profile')", "goroutine profile", show=False, tooltip="Preempt here, then "
+                "a goroutine profile (pprof) walks the stack, errors silenced"),
         Binding("c", "unwind('copy')", "stack copy", show=False, tooltip="Preempt here, then the GC tries "
                 "to shrink (copy) the stack"),
         Binding("v", "split", "split view",
@@ -272,7 +272,7 @@ class LabScreen(Screen[None]):
                         "this is the residual the fix missed.", style="bold red")
         elif left == "crash":
             text = Text(f"Before the fix: crash. After: {right}. The fix releases the frame in one "
-                        "write to RSP, and the runtime never preempts an instruction that uses R27.",
+                        "write to RSP, and the runtime refuses to preempt the instructions that name R27.",
                         style="bold green")
         else:
             text = Text(f"Before the fix: {left}. After: {right}. Step to the last write to RSP (w) "

@@ -31,7 +31,7 @@ class UnwindPanel(VerticalScroll):
 
     HELP = ("Press p to send SIGURG at the current instruction: the panel shows whether the runtime "
             "preempts there (isAsyncSafePoint) and why. g, t, n, f and c then preempt and walk the stack "
-            "as a GC stack scan, a traceback of all goroutines, a panic, the profiler or a stack copy "
+            "as a GC stack scan, a traceback of all goroutines, a panic, a goroutine profile or a stack copy "
             "would: each line is one frame, the slot read as the return address, its value and the "
             "runtime's verdict, ending in the runtime's own text for the chosen Go release.")
     DEFAULT_CSS = """
