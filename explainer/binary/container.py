@@ -55,6 +55,13 @@ class Container:
     raw: bytes
     """The file (or, for a universal binary, its arm64 slice)."""
 
+    def read(self, address: int, size: int) -> bytes | None:
+        """size bytes at a virtual address, from the section holding them; None outside every section."""
+        for s in self.sections:
+            if s.address <= address and address + size <= s.address + len(s.data):
+                return bytes(s.data[address - s.address : address - s.address + size])
+        return None
+
     def section(self, *suffixes: str) -> Section | None:
         """The first section whose name ends with one of suffixes (``.data.rel.ro.gopclntab`` in PIE)."""
         for s in self.sections:

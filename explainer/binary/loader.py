@@ -60,13 +60,15 @@ def parse(data: bytes, where: str = "<bytes>") -> GoBinary:
     code = tuple((s.address, s.data) for s in box.sections if s.executable)
     if not code:
         raise BinaryError(f"not an executable: {where} has no code section")
-    table = FuncTable(tab.data, where)
-    text = _text_start(box.sections, tab.address, table, code)
-    module = Module(table, code, where)
+    table = FuncTable(tab.data, where, tab.address)
+    text = 0 if table.layout.absolute_entries else _text_start(box.sections, tab.address, table, code)
+    version, version_source = go_version(box)
+    module = Module(table, code, where, asm_flag=table.layout.asm_flag)
     functions = tuple(GoFunc(name, entry, end, fid, flag, module, off)
                       for off, entry, end, name, fid, flag in table.records(text))
     module.attach(functions)
-    return GoBinary(where, box.format, box.arch, go_version(box), box.stripped, functions, module)
+    return GoBinary(where, box.format, box.arch, version, box.stripped, functions, module,
+                    go_version_source=version_source, table_releases=table.layout.releases)
 
 
 def _text_start(sections: tuple[Section, ...], table_address: int, table: FuncTable,

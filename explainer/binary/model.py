@@ -40,8 +40,11 @@ def bl_target(word: int, pc: int) -> int | None:
 class Module:
     """What the GoFuncs of one binary share: its function table and its code, by address."""
 
-    def __init__(self, table: FuncTable, code: tuple[tuple[int, bytes], ...], where: str) -> None:
+    def __init__(self, table: FuncTable, code: tuple[tuple[int, bytes], ...], where: str,
+                 asm_flag: bool = True) -> None:
         self.table, self.code_sections, self.where = table, code, where
+        self.asm_flag = asm_flag
+        """The table's flag byte says FuncFlagAsm (go1.17 and later)."""
         self.functions: tuple[GoFunc, ...] = ()
         self._entries: list[int] = []
 
@@ -82,8 +85,19 @@ class GoFunc:
 
     @property
     def asm(self) -> bool:
-        """Written in assembly (FuncFlagAsm): the runtime never async-preempts it."""
-        return bool(self.flag & FUNC_FLAG_ASM)
+        """Written in assembly: the runtime never async-preempts it. FuncFlagAsm where the table records
+        it (go1.17 and later); before, the function's source file is a ``.s`` file, which is what the
+        assembler sets the flag for (go1.19.8 cmd/internal/obj/plist.go: ``if ctxt.IsAsm``)."""
+        if self._module.asm_flag:
+            return bool(self.flag & FUNC_FLAG_ASM)
+        return (self.file or "").endswith(".s")
+
+    @cached_property
+    def file(self) -> str | None:
+        """The source file at the entry, as the pcfile table names it (``runtime/asm_arm64.s``)."""
+        t = self._module.table
+        value, _ = value_at(t.runs(t.pcfile_offset(self._offset), self.entry, self.end), self.entry)
+        return t.file(self._offset, value)
 
     @property
     def topframe(self) -> bool:
@@ -160,10 +174,14 @@ class GoBinary:
     """``"elf"`` or ``"macho"``."""
     arch: str
     go_version: str | None
-    """``"1.23.4"``, from the build info; None when the binary has none."""
+    """``"1.23.4"``, from the build info or the runtime's version string; None when neither is there."""
     stripped: bool
     functions: tuple[GoFunc, ...]
     _module: Module = field(repr=False, compare=False)
+    go_version_source: str | None = None
+    """Where go_version came from: ``"build info"`` or ``"runtime.buildVersion"``."""
+    table_releases: str = "go1.20-go1.27"
+    """The releases that write this function table format (``"go1.2-go1.15"``)."""
 
     def code(self, start: int, end: int) -> bytes:
         """The code bytes at absolute addresses [start, end). BinaryError outside the code."""

@@ -14,8 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .model import GoBinary
+from .safepoint import PreemptionRule
 
 NOT_PREEMPTIBLE, LEAF_SPLIT, NONLEAF_SPLIT = "not-preemptible", "leaf-split", "nonleaf-split"
+#: Finding.why for a binary without runtime.asyncPreempt (built before go1.14).
+NO_ASYNC_PREEMPTION = "no async preemption before go1.14"
 
 ADVICE = {
     NONLEAF_SPLIT: "non-leaf frames: rebuild with go1.23.12, go1.24.6, go1.25.0 or later; they release "
@@ -63,16 +66,48 @@ class ScanReport:
     findings: tuple[Finding, ...]
     exposed: int
     """Findings the runtime can preempt at: the ones that can crash."""
+    go_source: str | None = None
+    """Where ``go`` came from: ``"build info"`` or ``"runtime.buildVersion"`` (None with ``go``)."""
+    table: str = "go1.20-go1.27"
+    """The releases whose function table format this binary has."""
+    rule: PreemptionRule | None = None
+    """Whose isAsyncSafePoint judged the findings; None when the binary has no async preemption."""
 
     @classmethod
-    def of(cls, binary: GoBinary, findings: tuple[Finding, ...]) -> ScanReport:
+    def of(cls, binary: GoBinary, findings: tuple[Finding, ...],
+           rule: PreemptionRule | None = None) -> ScanReport:
         return cls(binary.path, binary.format, binary.go_version, binary.stripped, len(binary.functions),
-                   findings, sum(f.preemptible for f in findings))
+                   findings, sum(f.preemptible for f in findings), binary.go_version_source,
+                   binary.table_releases, rule)
 
     def to_json(self) -> dict[str, object]:
-        return {"binary": self.binary, "format": self.format, "go": self.go, "stripped": self.stripped,
+        return {"binary": self.binary, "format": self.format, "go": self.go, "go_source": self.go_source,
+                "stripped": self.stripped, "table": self.table, "async_preemption": self.rule is not None,
+                "preemption_rule": None if self.rule is None else
+                {"source": self.rule.source, "own": self.rule.own},
                 "functions_scanned": self.functions_scanned,
                 "findings": [f.to_json() for f in self.findings], "exposed": self.exposed}
+
+    def release_lines(self) -> list[str]:
+        """Where the release came from and whose preemption rule applied, when that is not plain."""
+        out = []
+        if self.go is None:
+            out.append(f"release: unknown (no build info, no runtime.buildVersion string); the function "
+                       f"table is the format of {self.table}")
+        elif self.go_source != "build info":
+            out.append(f"release: go{self.go} read from the runtime's version string (runtime.buildVersion); "
+                       "the binary has no build info")
+        if self.rule is None:
+            out.append("no async preemption: this binary has no runtime.asyncPreempt (Go before go1.14), so "
+                       "nothing stops a goroutine between the two halves of a split and none of these can "
+                       "crash. Rebuilt with go1.14 or later, the leaf ones would be exposed, and so would "
+                       "the non-leaf ones up to go1.23.11 and go1.24.5")
+        elif not self.rule.own:
+            release = f"go{self.go}" if self.go else "this release"
+            out.append(f"preemption judged by the rule in {self.rule.source}: {release}'s own runtime "
+                       "source is not at hand, and the binary's own unsafe-point marks, flags and pointer "
+                       "maps are what that rule reads")
+        return out
 
     def lines(self) -> list[str]:
         """One line per finding, the summary, then what to do about what is exposed."""
@@ -84,11 +119,12 @@ class ScanReport:
             out.append(f"{f.function:<{width}}  entry {f.entry:<#{entry}x}  "
                        f"{f.pcs[0]:#x} {f.instructions[0]} ; {f.pcs[1]:#x} {f.instructions[1]}  "
                        f"frame {f.frame_size:,} B {'leaf' if f.leaf else 'non-leaf'}  {verdict}  {f.status}")
-        go = f"go{self.go}" if self.go else "Go (version unknown)"
+        go = f"go{self.go}" if self.go else f"Go (release unknown, {self.table} table)"
         kind = "stripped" if self.stripped else "with symbols"
         out.append(f"{self.binary}: {go}, {self.format}, {kind}: {self.functions_scanned:,} functions "
                    f"scanned, {len(self.findings)} finding{'s' * (len(self.findings) != 1)}, "
                    f"{self.exposed} exposed")
+        out += self.release_lines()
         exposed = {f.status for f in self.findings if f.preemptible}
         for status in (NONLEAF_SPLIT, LEAF_SPLIT):
             if status in exposed:

@@ -19,8 +19,8 @@ import os
 from .errors import BinaryError
 from .loader import load
 from .model import GoBinary
-from .report import LEAF_SPLIT, NONLEAF_SPLIT, NOT_PREEMPTIBLE, Finding, ScanReport
-from .safepoint import async_safe_point
+from .report import LEAF_SPLIT, NO_ASYNC_PREEMPTION, NONLEAF_SPLIT, NOT_PREEMPTIBLE, Finding, ScanReport
+from .safepoint import ASYNC_PREEMPT, async_safe_point, rule_for
 
 #: ADD/SUB (immediate), sf=1, S=0 (ARM DDI 0487, C4.1.92.1 / C6.2.5): bits 31, 29, 28..23 fixed,
 #: op (bit 30) and sh (bit 22) free; Rn = Rd = 31 (SP).
@@ -59,6 +59,8 @@ def scan(source: str | os.PathLike[str] | GoBinary) -> ScanReport:
     from ..engine.gosyntax import go_syntax
 
     cs = cpu.disassembler()
+    rule = rule_for(binary.go_version)
+    preempts = any(f.name == ASYNC_PREEMPT for f in binary.functions)
     findings = []
     for base, code in binary._module.code_sections:
         for pc in candidate_pairs(base, code):
@@ -70,12 +72,13 @@ def scan(source: str | os.PathLike[str] | GoBinary) -> ScanReport:
                 raise BinaryError(f"{binary.path}: capstone disagrees with the SP-adjustment pattern at "
                                   f"{pc:#x}")  # a bug in the mask, not in the binary
             second = pc + 4
-            preemptible, why = async_safe_point(func, second)
+            preemptible, why = (async_safe_point(func, second, rule) if preempts
+                                else (False, NO_ASYNC_PREEMPTION))
             status = NOT_PREEMPTIBLE if not preemptible else LEAF_SPLIT if func.leaf else NONLEAF_SPLIT
             text = (go_syntax(insns[0]), go_syntax(insns[1]))
             findings.append(Finding(func.name, func.entry, (pc, second), func.frame_size, func.leaf,
                                     preemptible, status, why, text, func.spdelta(second)))
-    return ScanReport.of(binary, tuple(findings))
+    return ScanReport.of(binary, tuple(findings), rule if preempts else None)
 
 
 def _is_sp_immediate(insn: object) -> bool:

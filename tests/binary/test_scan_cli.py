@@ -61,9 +61,13 @@ def test_json_has_exactly_the_issues_shape(capsys: Cap) -> None:
     status, out, _ = _scan(capsys, str(DARWIN), "--json")
     doc = json.loads(out)
     assert status == 1
-    assert list(doc) == ["binary", "format", "go", "stripped", "functions_scanned", "findings", "exposed"]
-    head = (doc["binary"], doc["format"], doc["go"], doc["stripped"])
-    assert head == (str(DARWIN), "macho", "1.25.0", True)
+    assert list(doc) == ["binary", "format", "go", "go_source", "stripped", "table", "async_preemption",
+                         "preemption_rule", "functions_scanned", "findings", "exposed"]
+    head = (doc["binary"], doc["format"], doc["go"], doc["go_source"], doc["stripped"], doc["table"])
+    assert head == (str(DARWIN), "macho", "1.25.0", "build info", True, "go1.20-go1.27")
+    # go1.25.0's own isAsyncSafePoint judged it (go1.25.0 src/runtime/preempt.go:363)
+    assert doc["async_preemption"] and doc["preemption_rule"]["own"]
+    assert doc["preemption_rule"]["source"].startswith("go1.25.0 src/runtime/preempt.go:363")
     assert doc["exposed"] == 1 and doc["functions_scanned"] == 1355
     big = doc["findings"][1]
     assert list(big) == ["function", "entry", "pcs", "frame_size", "leaf", "preemptible", "status"]
