@@ -46,3 +46,26 @@ def test_fixtures_rebuild_byte_for_byte() -> None:
                          capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "every fixture rebuilt byte for byte" in run.stdout
+
+
+def test_every_old_fixture_has_its_checksum_and_its_truth() -> None:
+    old = FIXTURES / "old"
+    sums = dict(reversed(line.split()) for line in (old / "SHA256SUMS").read_text().splitlines())
+    assert {p.name.removesuffix(".xz") for p in old.glob("*.xz")} == set(sums)
+    assert {p.name.removesuffix(".txt.gz") for p in (old / "truth").glob("*.txt.gz")
+            if not p.name.endswith(".objdump.txt.gz")} == set(sums)
+
+
+@pytest.mark.realgo
+def test_old_fixtures_and_truth_are_made_again_byte_for_byte() -> None:
+    """Fetch the esbuild releases again (npm, checked against the registry's integrity), rebuild the
+    reproducers with Debian's go1.19.8, and record the truth again (about a minute)."""
+    from explainer.realgo import toolchains
+
+    env = dict(os.environ)
+    rel = toolchains.release("1.27.3")
+    env["GO"] = str((toolchains.find(rel) or toolchains.install(rel)).go)
+    run = subprocess.run([sys.executable, str(FIXTURES / "old" / "record.py"), "--check"], env=env,
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "byte for byte" in run.stdout

@@ -8,7 +8,10 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
+import hashlib
+import lzma
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,12 +86,14 @@ class SplitPair:
                      if i.go.startswith("CALL ") and not i.go.startswith("CALL runtime.morestack"))
 
 
-def read_objdump(excerpt: str) -> list[Block]:
+def read_objdump(excerpt: str | Path) -> list[Block]:
+    """An excerpt by name (tests/fixtures/objdump/<excerpt>.txt.gz) or by path."""
     blocks: list[Block] = []
-    macho = "-darwin-" in excerpt
+    path = excerpt if isinstance(excerpt, Path) else FIXTURES / "objdump" / f"{excerpt}.txt.gz"
+    macho = "-darwin-" in path.name
     name = source = ""
     insns: list[Insn] = []
-    for line in gzip.open(FIXTURES / "objdump" / f"{excerpt}.txt.gz", "rt"):
+    for line in gzip.open(path, "rt"):
         line = line.rstrip("\n")
         if line.startswith("#"):
             continue
@@ -143,8 +148,8 @@ class CompiledFunc:
     """PC offset → PCDATA $0 value, for every instruction."""
 
 
-def read_gcflags_s(program: str, go: str) -> CompiledFunc:
-    text = (GCFLAGS_S / f"{program}-go{go}.txt").read_text()
+def read_gcflags_s(program: str, go: str, folder: Path = GCFLAGS_S) -> CompiledFunc:
+    text = (folder / f"{program}-go{go}.txt").read_text()
     head = re.search(r"STEXT size=(\d+) .*", text)
     frame = re.search(r"TEXT\s+main\.big_stack\(SB\), \S+, \$(\d+)-\d+", text)
     assert head and frame
@@ -159,3 +164,81 @@ def read_gcflags_s(program: str, go: str) -> CompiledFunc:
         if m and not any(z in line for z in ("PCDATA", "FUNCDATA", "\tNOP", "TEXT\t")):
             values.setdefault(int(m.group(1), 16), current)
     return CompiledFunc(int(head.group(1)), int(frame.group(1)), head.group(0).endswith(" leaf"), values)
+
+
+# ---- tests/fixtures/old: binaries of go1.15 to go1.19 and their truth (made by old/record.py) ----------
+
+OLD = FIXTURES / "old"
+_GNU = re.compile(r"^\s*([0-9a-f]+):\t([0-9a-f]{8}) \t(\S+)(?:\t(.*))?$")
+_GNU_SP = re.compile(r"^sp, sp, #0x([0-9a-f]+)(, lsl #12)?$")
+
+
+@functools.cache
+def old_binary(name: str) -> bytes:
+    """A fixture of tests/fixtures/old, decompressed (the checksum in its SHA256SUMS is checked)."""
+    data = lzma.decompress((OLD / f"{name}.xz").read_bytes())
+    sums = dict(reversed(line.split()) for line in (OLD / "SHA256SUMS").read_text().splitlines())
+    assert hashlib.sha256(data).hexdigest() == sums[name], name
+    return data
+
+
+@dataclass(frozen=True)
+class GnuInsn:
+    pc: int
+    word: int
+    op: str
+    args: str
+
+
+@dataclass(frozen=True)
+class OldTruth:
+    """truth/<name>.txt.gz: ``go version``, debug/gosym's functions, GNU objdump of functions with pairs."""
+
+    go: str | None
+    functions: tuple[tuple[int, int, str, str], ...]
+    """(entry, end, source file at the entry, name), as debug/gosym reads the table."""
+    blocks: dict[str, tuple[GnuInsn, ...]]
+
+    def pairs(self) -> list[tuple[str, GnuInsn, GnuInsn]]:
+        """(function, first, second) for two adjacent immediate add (or sub) of sp in one function."""
+        out = []
+        for name, insns in self.blocks.items():
+            for x, y in zip(insns, insns[1:], strict=False):
+                if x.op == y.op and x.op in ("add", "sub") and _GNU_SP.match(x.args) and _GNU_SP.match(y.args):
+                    out.append((name, x, y))
+        return out
+
+    def function(self, name: str) -> tuple[int, int, str, str]:
+        return next(f for f in self.functions if f[3] == name)
+
+    def calls_other_than_morestack(self, name: str) -> list[GnuInsn]:
+        """BL to anything but runtime.morestack*, and every BLR: what makes a function non-leaf."""
+        starts = {f[0]: f[3] for f in self.functions}
+        return [i for i in self.blocks[name] if i.op == "blr" or
+                i.op == "bl" and not starts.get(int(i.args, 16), "").startswith("runtime.morestack")]
+
+
+def gnu_immediate(insn: GnuInsn) -> int:
+    m = _GNU_SP.match(insn.args)
+    assert m, insn
+    return int(m.group(1), 16) << (12 if m.group(2) else 0)
+
+
+@functools.cache
+def read_old_truth(name: str) -> OldTruth:
+    go = None
+    functions = []
+    blocks: dict[str, list[GnuInsn]] = {}
+    current: list[GnuInsn] | None = None
+    for line in gzip.open(OLD / "truth" / f"{name}.txt.gz", "rt"):
+        line = line.rstrip("\n")
+        if line.startswith("V "):
+            go = None if line == "V none" else line[2:].removeprefix("go")
+        elif line.startswith("F "):
+            _, entry, end, file, fname = line.split(" ", 4)
+            functions.append((int(entry, 16), int(end, 16), file, fname))
+        elif line.startswith("TEXT "):
+            current = blocks.setdefault(line[5:], [])
+        elif current is not None and (m := _GNU.match(line)):
+            current.append(GnuInsn(int(m.group(1), 16), int(m.group(2), 16), m.group(3), m.group(4) or ""))
+    return OldTruth(go, tuple(functions), {k: tuple(v) for k, v in blocks.items()})
