@@ -20,7 +20,7 @@ import subprocess
 import time
 
 # explainer.ui before any textual import: it sets TEXTUAL_FPS, which Textual reads once, when first imported.
-from explainer.engine.scenario import parse
+from explainer.engine.experiments.scenario import parse
 from explainer.ui.app import ExplainerApp
 from explainer.ui.widgets.disassembly import DisassemblyPanel
 

@@ -1,4 +1,4 @@
-"""How fast ``explainer.engine.sweep.sweep`` analyses preemption points, against a naive baseline.
+"""How fast ``explainer.engine.experiments.sweep.sweep`` analyses preemption points, against a naive baseline.
 
 Run: ``python bench/sweep_bench.py`` (``--quick`` for a smaller baseline). Prints
 figures; asserts nothing. Targets: 50,000 points/s on one core over frames from
@@ -30,13 +30,14 @@ from collections.abc import Callable, Iterable
 
 import unicorn
 
-from explainer.engine import experiment, unwind
-from explainer.engine import sweep as sweep_module
-from explainer.engine.preempt import verdict
-from explainer.engine.reproducer import min_frame
-from explainer.engine.scenario import Scenario
-from explainer.engine.sweep import sweep
-from explainer.engine.versions import GoVersion
+from explainer.engine.experiments import experiment
+from explainer.engine.experiments import sweep as sweep_module
+from explainer.engine.experiments.scenario import Scenario
+from explainer.engine.experiments.sweep import sweep
+from explainer.engine.releases.versions import GoVersion
+from explainer.engine.runtime import unwind
+from explainer.engine.runtime.preempt import verdict
+from explainer.engine.toolchain.bigstack import min_frame
 
 VERSION = GoVersion(23, 4)
 MiB = 1 << 20

@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ..engine import asm
-from ..engine.asm import Instruction
+from ..engine.arm64 import asm
+from ..engine.arm64.asm import Instruction
 from ..engine.errors import ExplainerError
-from ..engine.program import Function, Program, build_around
-from ..engine.reproducer import min_frame
-from ..engine.scenario import Scenario
-from ..engine.versions import GoVersion
+from ..engine.experiments.scenario import Scenario
+from ..engine.releases.versions import GoVersion
+from ..engine.toolchain.bigstack import min_frame
+from ..engine.toolchain.program import Function, Program, build_around
 from .errors import BinaryError
 from .model import GoBinary, GoFunc, bl_target
 

@@ -55,8 +55,8 @@ def scan(source: str | os.PathLike[str] | GoBinary) -> ScanReport:
         BinaryError: the file is not a readable Go arm64 binary.
     """
     binary = source if isinstance(source, GoBinary) else load(source)
-    from ..engine import cpu
-    from ..engine.gosyntax import go_syntax
+    from ..engine.arm64 import cpu
+    from ..engine.arm64.gosyntax import go_syntax
 
     cs = cpu.disassembler()
     rule = rule_for(binary.go_version)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .frame_options import add_frame_arguments, frame_size
 
 if TYPE_CHECKING:
-    from ..engine.asm import Instruction
+    from ..engine.arm64.asm import Instruction
 
 
 def add_parser(subparsers: Any) -> None:
@@ -24,11 +24,11 @@ def _insn(i: Instruction) -> dict[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engine.asm import assemble
-    from ..engine.frames import epilogue, morestack_tail, needs_stack_check, prologue, stack_check
-    from ..engine.runtime_data import facts_for
-    from ..engine.standins import label_first
-    from ..engine.versions import GoVersion
+    from ..engine.arm64.asm import assemble
+    from ..engine.releases.runtime_data import facts_for
+    from ..engine.releases.versions import GoVersion
+    from ..engine.toolchain.frames import epilogue, morestack_tail, needs_stack_check, prologue, stack_check
+    from ..engine.toolchain.standins import label_first
 
     version, size = GoVersion.parse(args.go), frame_size(args.size)
     # The function's skeleton as Go lays it out, minus the body: stack check, prologue, epilogue, and

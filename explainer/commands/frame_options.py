@@ -21,7 +21,7 @@ def frame_size(text: str) -> int:
     Raises:
         ExplainerError: anything else, in one line.
     """
-    from ..engine.frames import check_frame_size
+    from ..engine.toolchain.frames import check_frame_size
 
     if not text.strip().isdigit():
         raise ExplainerError(f"bad frame size {text!r}: must be a positive multiple of 16")

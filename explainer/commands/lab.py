@@ -7,7 +7,7 @@ import argparse
 
 def run(args: argparse.Namespace) -> int:
     """Open the lab on ``--scenario`` (or the published reproducer)."""
-    from ..engine.scenario import parse
+    from ..engine.experiments.scenario import parse
 
     scenario = parse(args.scenario) if args.scenario else None  # a bad scenario: one line, no screen
     from ..ui.app import ExplainerApp

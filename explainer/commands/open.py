@@ -32,8 +32,8 @@ def run(args: argparse.Namespace) -> int:
 
     from ..binary import load
     from ..binary.opened import opened_program, opened_scenario
-    from ..engine import experiment
-    from ..engine.scenario import parse
+    from ..engine.experiments import experiment
+    from ..engine.experiments.scenario import parse
 
     binary = load(args.binary)
     program = opened_program(binary, args.function)

@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if args.prune:
         return prune(args.go)
     from ..realgo import toolchains
-    from ..realgo.program import Shape, build
+    from ..realgo.build import Shape, build
     from ..realgo.qemu import find_qemu
     from ..realgo.tries import describe_scan, run_tries, scan_findings
 

@@ -19,8 +19,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engine import experiment, report
-    from ..engine.scenario import parse
+    from ..engine.experiments import experiment, report
+    from ..engine.experiments.scenario import parse
 
     s = parse(args.scenario)
     if args.stack:

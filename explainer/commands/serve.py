@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     """Serve until interrupted (ctrl+c or SIGTERM)."""
     port = port_number(args.port)
     if args.scenario:
-        from ..engine.scenario import parse
+        from ..engine.experiments.scenario import parse
 
         parse(args.scenario)  # a bad scenario is one line here, not a blank page in the browser
     if not is_loopback(args.host):

@@ -18,9 +18,9 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engine.scenario import parse
-    from ..engine.sweep import sweep
-    from ..engine.versions import GoVersion
+    from ..engine.experiments.scenario import parse
+    from ..engine.experiments.sweep import sweep
+    from ..engine.releases.versions import GoVersion
 
     leaf = "/leaf" if args.leaf else ""
     s = parse(f"go{GoVersion.parse(args.go)}/{frame_size(args.size)}{leaf}/unwind={args.unwind}")

@@ -12,7 +12,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engine.versions import known_versions
+    from ..engine.releases.versions import known_versions
 
     for v in known_versions():
         print(v.name)

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..engine.errors import ExplainerError
-from ..engine.scenario import parse as parse_scenario
-from ..engine.session import Preemption, Session
+from ..engine.experiments.scenario import parse as parse_scenario
+from ..engine.experiments.session import Preemption, Session
 from . import facts, play
 from .lesson import FILE_NAME, Checkpoint, Lesson, LessonError, Prose, Step, lesson_files, load
 

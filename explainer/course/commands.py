@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 
 from ..engine.errors import ExplainerError
-from ..engine.scenario import ANCHORS
-from ..engine.unwind import Outcome, Trigger
+from ..engine.experiments.scenario import ANCHORS
+from ..engine.runtime.unwind import Outcome, Trigger
 
 #: The most instructions one ``step N`` / ``back N`` may take (use ``run_to`` for more).
 MAX_COUNT = 10_000

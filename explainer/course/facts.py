@@ -14,14 +14,14 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from ..engine import experiment, sweep
-from ..engine.asm import Prog, assemble
+from ..engine.arm64.asm import Prog, assemble
+from ..engine.arm64.immediates import AddPlan, add_const, add_imm_fields, add_plan
 from ..engine.errors import ExplainerError
-from ..engine.frames import add_const, epilogue
-from ..engine.immediates import AddPlan, add_imm_fields, add_plan
-from ..engine.runtime_data import facts_for
-from ..engine.scenario import parse as parse_scenario
-from ..engine.versions import GoVersion
+from ..engine.experiments import experiment, sweep
+from ..engine.experiments.scenario import parse as parse_scenario
+from ..engine.releases.runtime_data import facts_for
+from ..engine.releases.versions import GoVersion
+from ..engine.toolchain.frames import epilogue
 
 #: ``{{NAME ARGS}}``: the name, then its arguments separated by spaces.
 FACT = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)

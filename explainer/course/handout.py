@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 
 from ..engine.errors import ExplainerError
-from ..engine.program import Function
-from ..engine.scenario import parse as parse_scenario
-from ..engine.session import Preemption, Session
+from ..engine.experiments.scenario import parse as parse_scenario
+from ..engine.experiments.session import Preemption, Session
+from ..engine.toolchain.program import Function
 from .facts import FACT, evaluate, render
 from .lesson import Checkpoint, Lesson, Prose, Step
 from .play import do, expect

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..engine import experiment, sweep
 from ..engine.errors import ExplainerError
-from ..engine.scenario import Scenario
-from ..engine.session import Preemption, Session
-from ..engine.unwind import Trigger
+from ..engine.experiments import experiment, sweep
+from ..engine.experiments.scenario import Scenario
+from ..engine.experiments.session import Preemption, Session
+from ..engine.runtime.unwind import Trigger
 from .commands import parse_do, parse_expect
 from .facts import render
 

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from ..course import facts
-from ..engine.session import Preemption, Session
-from ..engine.unwind import UnwindStep
+from ..engine.experiments.session import Preemption, Session
+from ..engine.runtime.unwind import UnwindStep
 
 
 class _Side(Protocol):

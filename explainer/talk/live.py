@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 
 from ..engine.errors import ExplainerError
-from ..engine.scenario import Scenario
+from ..engine.experiments.scenario import Scenario
 
 #: Seconds one live try may run (the recorded go1.27.3 leaf crashes came after 56 to 74 s).
 TIMEOUT = 180

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..course.commands import OUTCOMES, CommandError, parse_do  # actions: the lessons' - do: grammar
 from ..engine.errors import SourceError
-from ..engine.scenario import ANCHORS
+from ..engine.experiments.scenario import ANCHORS
 from .locate import Layout, layout
 
 FORMAT_VERSION = 1

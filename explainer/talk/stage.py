@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 from ..course import facts, play
 from ..engine.errors import ExplainerError
-from ..engine.fix import release, split_pair
-from ..engine.program import Function
-from ..engine.scenario import Scenario
-from ..engine.scenario import parse as parse_scenario
-from ..engine.session import Preemption, Session
-from ..engine.unwind import Trigger
+from ..engine.experiments.fix import release, split_pair
+from ..engine.experiments.scenario import Scenario
+from ..engine.experiments.scenario import parse as parse_scenario
+from ..engine.experiments.session import Preemption, Session
+from ..engine.runtime.unwind import Trigger
+from ..engine.toolchain.program import Function
 from . import beatfacts
 from .script import RELEASE, Beat, Talk, TalkError
 

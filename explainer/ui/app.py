@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from ..engine.errors import ExplainerError
-from ..engine.scenario import Scenario, parse
+from ..engine.experiments.scenario import Scenario, parse
 from .screens.help import HelpScreen
 from .screens.lab import LabScreen, OpenedFunction
 from .screens.options import PRESETS

@@ -17,8 +17,8 @@ import pytest
 from explainer.binary import BinaryError, load
 from explainer.binary.opened import opened_program, opened_scenario
 from explainer.cli import main
-from explainer.engine.session import Session
-from explainer.engine.unwind import Trigger
+from explainer.engine.experiments.session import Session
+from explainer.engine.runtime.unwind import Trigger
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CRASHES = Path(__file__).resolve().parents[3] / "shared" / "reference" / "crashes"

@@ -8,8 +8,8 @@ import pytest
 
 from explainer.course import play
 from explainer.engine.errors import ExplainerError
-from explainer.engine.scenario import parse
-from explainer.engine.session import Session
+from explainer.engine.experiments.scenario import parse
+from explainer.engine.experiments.session import Session
 
 
 @pytest.fixture

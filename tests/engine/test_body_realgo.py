@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from explainer.engine import experiment
-from explainer.engine.asm import assemble
+from explainer.engine.arm64.asm import assemble
 from explainer.engine.errors import ExplainerError
-from explainer.engine.program import build_program, target_progs
-from explainer.engine.reproducer import Buffer, Zeroing, body, zeroing
-from explainer.engine.scenario import parse
-from explainer.engine.versions import GoVersion
+from explainer.engine.experiments import experiment
+from explainer.engine.experiments.scenario import parse
+from explainer.engine.releases.versions import GoVersion
+from explainer.engine.toolchain.bigstack import Buffer, Zeroing, body, zeroing
+from explainer.engine.toolchain.program import build_program, target_progs
 
 ROOT = Path(__file__).resolve().parents[2]
 REALGO = ROOT / "tests" / "data" / "realgo" / "objdump"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from explainer.engine.encoder import encode_add_sp
+from explainer.engine.arm64.encoder import encode_add_sp
+from explainer.engine.arm64.immediates import AddPlan
 from explainer.engine.errors import ExplainerError
-from explainer.engine.immediates import AddPlan
 
 
 def _add_imm(imm12: int, shifted: bool, rn: int = 31, rd: int = 31) -> str:

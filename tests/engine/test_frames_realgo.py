@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 from explainer.cli import main
-from explainer.engine.asm import assemble
-from explainer.engine.frames import epilogue, needs_stack_check, prologue, stack_check
-from explainer.engine.versions import GoVersion
+from explainer.engine.arm64.asm import assemble
+from explainer.engine.releases.versions import GoVersion
+from explainer.engine.toolchain.frames import epilogue, needs_stack_check, prologue, stack_check
 
 REALGO = Path(__file__).resolve().parents[1] / "data" / "realgo"
 SUMMARY: dict[str, Any] = json.loads((REALGO / "sizes_summary.json").read_text())

@@ -22,9 +22,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from explainer.engine import cpu
-from explainer.engine.gosyntax import UnsupportedForm, disassemble, go_syntax
-from explainer.engine.versions import GoVersion
+from explainer.engine.arm64 import cpu
+from explainer.engine.arm64.gosyntax import UnsupportedForm, disassemble, go_syntax
+from explainer.engine.releases.versions import GoVersion
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT.parent / "shared" / "reference" / "objdump"

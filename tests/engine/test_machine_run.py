@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from explainer.engine import experiment
-from explainer.engine.machine import Machine
-from explainer.engine.scenario import parse
+from explainer.engine.emulator.machine import Machine
+from explainer.engine.experiments import experiment
+from explainer.engine.experiments.scenario import parse
 
 
 def _stepped_to(m: Machine, pc: int, limit: int) -> None:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import pytest
 
-from explainer.engine import experiment, unwind
-from explainer.engine.preempt import inject, park_at, verdict
-from explainer.engine.runtime_data import facts_for
-from explainer.engine.scenario import parse
+from explainer.engine.experiments import experiment
+from explainer.engine.experiments.scenario import parse
+from explainer.engine.releases.runtime_data import facts_for
+from explainer.engine.runtime import unwind
+from explainer.engine.runtime.preempt import inject, park_at, verdict
 
 
 def _reader(overlay: dict[int, int], memory: unwind.ReadWord) -> unwind.ReadWord:

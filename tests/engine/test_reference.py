@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from explainer.engine import experiment
-from explainer.engine.program import build_program
-from explainer.engine.reproducer import Buffer
-from explainer.engine.scenario import parse
-from explainer.engine.sweep import sweep
-from explainer.engine.versions import GoVersion
+from explainer.engine.experiments import experiment
+from explainer.engine.experiments.scenario import parse
+from explainer.engine.experiments.sweep import sweep
+from explainer.engine.releases.versions import GoVersion
+from explainer.engine.toolchain.bigstack import Buffer
+from explainer.engine.toolchain.program import build_program
 
 ROOT = Path(__file__).resolve().parents[2]
 REF = ROOT.parent / "shared" / "reference"

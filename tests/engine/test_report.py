@@ -8,9 +8,9 @@ import re
 import pytest
 
 from explainer import cli
-from explainer.engine import experiment, report
-from explainer.engine.scenario import parse
-from explainer.engine.session import Session
+from explainer.engine.experiments import experiment, report
+from explainer.engine.experiments.scenario import parse
+from explainer.engine.experiments.session import Session
 
 from ..ui.truth import REF
 

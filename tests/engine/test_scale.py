@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from explainer.engine.scale import Assumptions, crashes_per_day, measured
-from explainer.engine.scenario import parse
+from explainer.engine.experiments.scale import Assumptions, crashes_per_day, measured
+from explainer.engine.experiments.scenario import parse
 
 
 def test_formula_by_hand() -> None:

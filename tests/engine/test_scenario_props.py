@@ -12,12 +12,12 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from explainer.engine.emulator.machine import StackBounds
 from explainer.engine.errors import ExplainerError
-from explainer.engine.machine import StackBounds
-from explainer.engine.reproducer import Buffer, min_frame
-from explainer.engine.scenario import ANCHORS, DEFAULT_STACK, Scenario, parse
-from explainer.engine.unwind import Trigger
-from explainer.engine.versions import known_versions
+from explainer.engine.experiments.scenario import ANCHORS, DEFAULT_STACK, Scenario, parse
+from explainer.engine.releases.versions import known_versions
+from explainer.engine.runtime.unwind import Trigger
+from explainer.engine.toolchain.bigstack import Buffer, min_frame
 
 #: Go frames are below 2 GiB (frames.check_frame_size).
 _FRAME_LIMIT = 1 << 31

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from explainer.engine.experiment import anchors, program_for, start
-from explainer.engine.scenario import parse
-from explainer.engine.session import Session
-from explainer.engine.unwind import Trigger
+from explainer.engine.experiments.experiment import anchors, program_for, start
+from explainer.engine.experiments.scenario import parse
+from explainer.engine.experiments.session import Session
+from explainer.engine.runtime.unwind import Trigger
 
 
 def test_step_back_then_forward_shows_the_same_moment() -> None:

@@ -21,9 +21,8 @@ import sys
 import pytest
 
 from explainer.engine.errors import ExplainerError
-from explainer.engine.reproducer import min_frame
-from explainer.engine.scenario import DEFAULT_STACK, parse
-from explainer.engine.sizesweep import (
+from explainer.engine.experiments.scenario import DEFAULT_STACK, parse
+from explainer.engine.experiments.sizesweep import (
     SizePoint,
     buildable,
     default_sizes,
@@ -32,8 +31,9 @@ from explainer.engine.sizesweep import (
     sweep_stack,
     unsafe_by_size,
 )
-from explainer.engine.sweep import sweep
-from explainer.engine.versions import GoVersion
+from explainer.engine.experiments.sweep import sweep
+from explainer.engine.releases.versions import GoVersion
+from explainer.engine.toolchain.bigstack import min_frame
 
 GO1_23_4 = GoVersion(23, 4)
 GO1_25_0 = GoVersion(25, 0)
@@ -138,6 +138,6 @@ def test_size_ranges_group_runs_of_equal_unsafe_counts() -> None:
 
 
 def test_imports_no_ui() -> None:
-    code = ("import sys, explainer.engine.sizesweep; "
+    code = ("import sys, explainer.engine.experiments.sizesweep; "
             "sys.exit(1 if [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')] else 0)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0

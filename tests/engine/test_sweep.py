@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from explainer.engine import experiment, unwind
-from explainer.engine import sweep as sweep_module
-from explainer.engine.preempt import inject, verdict
-from explainer.engine.runtime_data import facts_for
-from explainer.engine.scenario import Scenario, parse
-from explainer.engine.sweep import Point, sweep
+from explainer.engine.experiments import experiment
+from explainer.engine.experiments import sweep as sweep_module
+from explainer.engine.experiments.scenario import Scenario, parse
+from explainer.engine.experiments.sweep import Point, sweep
+from explainer.engine.releases.runtime_data import facts_for
+from explainer.engine.runtime import unwind
+from explainer.engine.runtime.preempt import inject, verdict
 
 REF = Path(__file__).resolve().parents[3] / "shared" / "reference"
 SCENARIOS = [

@@ -487,7 +487,7 @@ def _keystone_ok(asm: str) -> bool:
 
 
 def _assumptions():  # type: ignore[no-untyped-def]
-    from explainer.engine.scale import Assumptions
+    from explainer.engine.experiments.scale import Assumptions
 
     return Assumptions()
 
@@ -495,8 +495,8 @@ def _assumptions():  # type: ignore[no-untyped-def]
 def _per_day() -> float:
     from dataclasses import replace
 
-    from explainer.engine.scale import crashes_per_day, measured
-    from explainer.engine.scenario import parse
+    from explainer.engine.experiments.scale import crashes_per_day, measured
+    from explainer.engine.experiments.scenario import parse
 
     meta, _ = split_lesson(LESSONS_DIR / "09-scale.md")
     window, calls = measured(parse(meta["scenario"]))
@@ -652,8 +652,8 @@ def test_fix_boundaries_match_the_reference_and_the_engine() -> None:
     assert "The fix shipped in go1.23.12, go1.24.6 and go1.25.0 (the write-up says so)." in text
     in_text("RUNTIME.md", "(go1.23.12, go1.24.6 and later")()
     in_text("STORY.md", "Released in go1.23.12, go1.24.6 and go1.25.0")()
-    from explainer.engine.experiment import run
-    from explainer.engine.scenario import parse
+    from explainer.engine.experiments.experiment import run
+    from explainer.engine.experiments.scenario import parse
 
     for before in ("1.23.4", "1.23.11", "1.24.3", "1.24.5"):
         assert run(parse(f"go{before}/65584")).outcome == "crash", before
@@ -696,9 +696,9 @@ def _steps(path: Path) -> list[tuple[str, list[str], list[str]]]:
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_steps_replay(path: Path) -> None:
     """Each lesson's steps, played on an engine Session in order, meet their expects."""
-    from explainer.engine.scenario import parse
-    from explainer.engine.session import Session
-    from explainer.engine.unwind import Trigger
+    from explainer.engine.experiments.scenario import parse
+    from explainer.engine.experiments.session import Session
+    from explainer.engine.runtime.unwind import Trigger
 
     meta, _ = split_lesson(path)
     s = Session(parse(meta["scenario"]))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from explainer import cli
-from explainer.realgo import crashlog, program, qemu, toolchains
+from explainer.realgo import build, crashlog, qemu, toolchains
 from explainer.realgo.placement import place
 
 pytestmark = pytest.mark.realgo
@@ -37,11 +37,11 @@ def _code(objdump: str) -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize(("go", "shape"), [("1.23.4", "nonleaf"), ("1.27.3", "leaf")])
 def test_build_is_the_recorded_binary_and_the_crash_lands_on_its_split(go: str, shape: str) -> None:
     tc = _toolchain(go)
-    s = program.Shape.parse(shape)
-    binary = program.build(tc, s)
+    s = build.Shape.parse(shape)
+    binary = build.build(tc, s)
     dump = subprocess.run([str(tc.go), "tool", "objdump", "-s", r"^main\.", str(binary)],
                           capture_output=True, text=True, check=True,
-                          env=program.go_env(tc)).stdout
+                          env=build.go_env(tc)).stdout
     assert _code(dump) == _code((OBJDUMP / f"{s.program}-go{go}.txt").read_text())
 
     from explainer.binary import load, scan

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from explainer.engine.scenario import parse
+from explainer.engine.experiments.scenario import parse
 from explainer.ui.app import ExplainerApp
 from explainer.ui.screens.export import FolderScreen
 

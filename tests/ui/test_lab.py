@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from explainer.engine.scenario import parse
+from explainer.engine.experiments.scenario import parse
 from explainer.ui.app import ExplainerApp
 from explainer.ui.widgets.disassembly import DisassemblyPanel
 from explainer.ui.widgets.lab_pane import LabPane

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from explainer.engine.scenario import parse
+from explainer.engine.experiments.scenario import parse
 from explainer.ui.app import ExplainerApp
 
 SIZES = [(100, 30), (160, 45)]

@@ -6,7 +6,7 @@ from textual.app import App
 from textual.widgets import DataTable, Static, TabbedContent
 from textual_plotext import PlotextPlot
 
-from explainer.engine.scenario import Scenario, parse
+from explainer.engine.experiments.scenario import Scenario, parse
 from explainer.ui.screens.sweep import SweepScreen
 
 from .truth import objdump_line, rsp_writes

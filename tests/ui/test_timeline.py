@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from explainer.engine import timeline
-from explainer.engine.scenario import parse
-from explainer.engine.session import Session
-from explainer.engine.unwind import Trigger
+from explainer.engine.experiments import timeline
+from explainer.engine.experiments.scenario import parse
+from explainer.engine.experiments.session import Session
+from explainer.engine.runtime.unwind import Trigger
 from explainer.ui.app import ExplainerApp
 from explainer.ui.widgets.disassembly import DisassemblyPanel
 from explainer.ui.widgets.lab_pane import LabPane

@@ -16,10 +16,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...engine.errors import ExplainerError
-from ...engine.fix import split_pair
-from ...engine.program import Program
-from ...engine.scenario import Scenario
-from ...engine.unwind import Trigger
+from ...engine.experiments.fix import split_pair
+from ...engine.experiments.scenario import Scenario
+from ...engine.runtime.unwind import Trigger
+from ...engine.toolchain.program import Program
 from ..format import size
 from ..widgets.lab_pane import LabPane
 

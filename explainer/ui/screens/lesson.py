@@ -16,7 +16,7 @@ from textual.widgets import Footer, Markdown, RadioButton, RadioSet, Static
 from ...course.facts import render
 from ...course.lesson import Checkpoint, Lesson, Prose, Step
 from ...engine.errors import ExplainerError
-from ...engine.scenario import parse
+from ...engine.experiments.scenario import parse
 from ..widgets.encoder import EncoderPanel
 from ..widgets.lab_pane import LabPane
 from ..widgets.scale import ScalePanel

@@ -10,9 +10,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, Switch
 
 from ...engine.errors import ExplainerError
-from ...engine.reproducer import Buffer
-from ...engine.scenario import DEFAULT_STACK, Scenario, parse_stack
-from ...engine.versions import GoVersion, known_versions
+from ...engine.experiments.scenario import DEFAULT_STACK, Scenario, parse_stack
+from ...engine.releases.versions import GoVersion, known_versions
+from ...engine.toolchain.bigstack import Buffer
 
 #: Frame sizes that each show one class of the assembler's choice.
 PRESETS = (

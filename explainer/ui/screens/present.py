@@ -22,7 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ...engine.errors import ExplainerError
-from ...engine.unwind import Trigger
+from ...engine.runtime.unwind import Trigger
 from ...talk import cue, live
 from ...talk.script import Talk
 from ...talk.stage import Stage, printed, stage

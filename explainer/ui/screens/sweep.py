@@ -24,11 +24,19 @@ from textual.widgets import DataTable, Footer, ProgressBar, Static, TabbedConten
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
-from ...engine.experiment import program_for
-from ...engine.scenario import DEFAULT_STACK, Scenario
-from ...engine.sizesweep import KiB, MiB, SizePoint, default_sizes, size_point, size_ranges, sweep_stack
-from ...engine.sweep import Point, sweep
-from ...engine.versions import GoVersion
+from ...engine.experiments.experiment import program_for
+from ...engine.experiments.scenario import DEFAULT_STACK, Scenario
+from ...engine.experiments.sizesweep import (
+    KiB,
+    MiB,
+    SizePoint,
+    default_sizes,
+    size_point,
+    size_ranges,
+    sweep_stack,
+)
+from ...engine.experiments.sweep import Point, sweep
+from ...engine.releases.versions import GoVersion
 from ..format import offset
 
 UNSAFE_STYLE = "bold red"

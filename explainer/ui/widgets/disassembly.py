@@ -15,9 +15,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...engine import asm
-from ...engine.fix import release
-from ...engine.program import Function
+from ...engine.arm64 import asm
+from ...engine.experiments.fix import release
+from ...engine.toolchain.program import Function
 from ..format import offset
 
 _ROLE_TITLES = {

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 
-from ...engine.encoder import Encoding, encode_add_sp
+from ...engine.arm64.encoder import Encoding, encode_add_sp
 from ...engine.errors import ExplainerError
 from ..format import plain
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from ...engine.encoder import encode_add_sp
+from ...engine.arm64.encoder import encode_add_sp
 from ..format import plain
 from .encoder import EncoderPanel, describe
 

@@ -15,12 +15,12 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
 
-from ...engine import report, timeline
 from ...engine.errors import ExplainerError
-from ...engine.program import Program
-from ...engine.scenario import Scenario
-from ...engine.session import Preemption, Session
-from ...engine.unwind import Trigger
+from ...engine.experiments import report, timeline
+from ...engine.experiments.scenario import Scenario
+from ...engine.experiments.session import Preemption, Session
+from ...engine.runtime.unwind import Trigger
+from ...engine.toolchain.program import Program
 from .disassembly import DisassemblyPanel
 from .registers import RegistersPanel
 from .stack import StackPanel

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from ...engine.machine import REG_NAMES, Snapshot
+from ...engine.emulator.machine import REG_NAMES, Snapshot
 from ..format import reg_label
 
 #: The registers the story turns on come first; the rest follow in order.

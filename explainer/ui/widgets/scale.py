@@ -9,8 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 from textual_plotext import PlotextPlot
 
-from ...engine.scale import OBSERVED_PEAK_PER_DAY, Assumptions, crashes_per_day, measured
-from ...engine.scenario import Scenario
+from ...engine.experiments.scale import OBSERVED_PEAK_PER_DAY, Assumptions, crashes_per_day, measured
+from ...engine.experiments.scenario import Scenario
 from ..format import plain
 
 _FIELDS = (

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ...engine.stackview import StackRow, StackView
+from ...engine.experiments.stackview import StackRow, StackView
 from ..format import addr, plain, size, word
 
 _MARKS = {

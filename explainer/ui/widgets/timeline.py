@@ -2,7 +2,7 @@
 
 Two lines tall: the track (stops spread over the width, marks drawn over them,
 the cursor in reverse video) and a caption saying where the cursor is and what
-happened there. Marks come from :mod:`explainer.engine.timeline`; this widget
+happened there. Marks come from :mod:`explainer.engine.experiments.timeline`; this widget
 only draws them and turns a click into a :class:`Timeline.Selected` message, so
 the pane moves the session (``Session.goto``) as it does for any key. The marks
 are recomputed only when the trace or the preemptions changed, never when the
@@ -18,8 +18,8 @@ from textual import events
 from textual.message import Message
 from textual.widget import Widget
 
-from ...engine.session import Preemption, Session, Trace
-from ...engine.timeline import Mark, marks, return_of
+from ...engine.experiments.session import Preemption, Session, Trace
+from ...engine.experiments.timeline import Mark, marks, return_of
 
 #: Glyph and style per mark, most telling first (a column shows the first that applies).
 GLYPHS: tuple[tuple[Mark, str, str], ...] = (

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ...engine.session import Preemption
+from ...engine.experiments.session import Preemption
 from ..format import addr, offset, plain, word
 
 _OUTCOME = {

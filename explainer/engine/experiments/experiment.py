@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from . import stackview, unwind
-from .errors import ExplainerError
-from .machine import RUNTIME_PAGES_END, Machine, Snapshot, StackBounds
-from .preempt import Parked, Verdict, inject, verdict
-from .program import Function, Program, build_program
-from .runtime_data import facts_for
+from ..emulator.machine import RUNTIME_PAGES_END, Machine, Snapshot, StackBounds
+from ..errors import ExplainerError
+from ..releases.runtime_data import facts_for
+from ..runtime import unwind
+from ..runtime.preempt import Parked, Verdict, inject, verdict
+from ..toolchain.program import Function, Program, build_program
+from . import stackview
 from .scenario import DEFAULT_STACK, Scenario
 
 #: Headroom a frame needs below it: asyncPreempt's frames and the stack guard.

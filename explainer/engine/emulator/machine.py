@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import cpu
-from .program import Program
+from ..arm64 import cpu
+from ..toolchain.program import Program
 
 #: goroutine 1's g in the reference logs (``gp=0x40000021c0``).
 G_ADDR = 0x40000021C0

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .preempt import Parked
-from .program import Program
-from .reproducer import buffer_offset, buffer_size
-from .unwind import Walk
+from ..runtime.preempt import Parked
+from ..runtime.unwind import Walk
+from ..toolchain.bigstack import buffer_offset, buffer_size
+from ..toolchain.program import Program
 
 #: Folds larger than this are not summarised (reading 16 MiB every step would cost frames).
 _SUMMARY_LIMIT = 1 << 20

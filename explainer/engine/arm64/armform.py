@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from explainer.engine import cpu
-from explainer.engine.errors import ExplainerError
+from ..errors import ExplainerError
+from . import cpu
 
 
 class UnsupportedForm(ExplainerError):

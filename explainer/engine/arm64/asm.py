@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ..errors import ExplainerError
 from . import cpu
-from .errors import ExplainerError
 from .gosyntax import go_syntax
 
 #: abi.UnsafePoint* values of the PCDATA_UnsafePoint table.

@@ -9,10 +9,10 @@ which mirrors the assembler, so the split appears exactly where asm7.go puts it.
 
 from __future__ import annotations
 
-from .asm import Prog
-from .errors import ExplainerError
-from .immediates import AddPlan, ConstClass, add_plan, conclass, movcon, movk_chunks
-from .versions import GoVersion
+from ..arm64.asm import Prog
+from ..arm64.immediates import add_const, movd_const
+from ..errors import ExplainerError
+from ..releases.versions import GoVersion
 
 #: abi.StackSmall and abi.StackBig (internal/abi/stack.go): the stack-check thresholds.
 STACK_SMALL = 128
@@ -20,60 +20,12 @@ STACK_BIG = 4096
 #: The largest frame MOVD.W can allocate in one instruction (obj7.go: "aoffset > 0xf0").
 MOVDW_MAX = 0xF0
 
-_REG = {"RSP": "sp", "R29": "x29", "R20": "x20", "R17": "x17", "R27": "x27", "ZR": "xzr"}
-
-
-def _arm_reg(name: str) -> str:
-    """Go register name to ARM: R1 -> x1, RSP -> sp (ARM names pass through)."""
-    if name in _REG:
-        return _REG[name]
-    return "x" + name[1:] if name[:1] == "R" and name[1:].isdigit() else name
-
-
 def check_frame_size(size: int) -> None:
     """Reject sizes no Go frame can have: a frame is a positive multiple of 16."""
     if size <= 0 or size % 16:
         raise ExplainerError(f"bad frame size {size}: must be a positive multiple of 16")
     if size >= 1 << 31:
         raise ExplainerError(f"bad frame size {size}: Go frames are below 2 GiB")
-
-
-def movd_const(c: int, rd: str) -> tuple[str, ...]:
-    """``MOVD $c, Rd`` as asm7.go builds it: one MOVZ/MOVN, an ORR bitmask, or MOVZ+MOVKs."""
-    if conclass(c) in (ConstClass.ABCON0, ConstClass.ABCON, ConstClass.BITCON):
-        return (f"orr {rd}, xzr, #{c:#x}",)  # omovconst: a bitmask class goes through ORR
-    if movcon(c) >= 0:
-        v, s = movk_chunks(c)[0]
-        return (f"movz {rd}, #{v:#x}, lsl #{s}",)
-    if movcon(~c) >= 0:
-        n = ~c & ((1 << 64) - 1)
-        s = 16 * movcon(n)
-        return (f"movn {rd}, #{(n >> s) & 0xFFFF:#x}, lsl #{s}",)
-    first, *rest = movk_chunks(c)
-    return (f"movz {rd}, #{first[0]:#x}, lsl #{first[1]}",) + tuple(
-        f"movk {rd}, #{v:#x}, lsl #{s}" for v, s in rest
-    )
-
-
-def add_const(op: str, c: int, rn: str, rd: str, *, sets_flags: bool = False) -> tuple[tuple[str, ...], bool]:
-    """``ADD/SUB $c, Rn, Rd`` expanded as the optab does.
-
-    Returns:
-        The ARM lines, and whether the assembler inserted R27 (a restartable sequence).
-    """
-    mnem = op.lower() + ("s" if sets_flags else "")
-    arn, ard = _arm_reg(rn), _arm_reg(rd)
-    plan = add_plan(c, sets_flags)
-    if plan is AddPlan.IMM12:
-        return (f"{mnem} {ard}, {arn}, #{c:#x}",), False
-    if plan is AddPlan.IMM12_SHIFTED:
-        return (f"{mnem} {ard}, {arn}, #{c >> 12:#x}, lsl #12",), False
-    if plan is AddPlan.SPLIT:  # case 48: low part first, then the high part into Rd
-        return (
-            f"{mnem} {ard}, {arn}, #{c & 0xFFF:#x}",
-            f"{mnem} {ard}, {ard}, #{(c >> 12) & 0xFFF:#x}, lsl #12",
-        ), False
-    return movd_const(c, "x27") + (f"{mnem} {ard}, {arn}, x27",), True
 
 
 def _add_prog(op: str, c: int, rn: str, rd: str, role: str, *, spadj: int = 0,

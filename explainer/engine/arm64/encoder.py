@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import ExplainerError
 from .asm import Instruction, Prog, assemble
-from .errors import ExplainerError
-from .frames import add_const
 from .immediates import (
     AddPlan,
     ConstClass,
     Fields,
+    add_const,
     add_imm_fields,
     add_plan,
     conclass,

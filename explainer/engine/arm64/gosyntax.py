@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from explainer.engine import cpu
-from explainer.engine.armform import FP_COMPARE, Arg, UnsupportedForm, manual_form, opset
-from explainer.engine.versions import GoVersion
+from ..releases.versions import GoVersion
+from . import cpu
+from .armform import FP_COMPARE, Arg, UnsupportedForm, manual_form, opset
 
 __all__ = ["Decoded", "SymbolFor", "UnsupportedForm", "disassemble", "go_syntax"]
 

@@ -15,13 +15,13 @@ import bisect
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from . import asm
-from .asm import Instruction, Prog
+from ..arm64 import asm
+from ..arm64.asm import Instruction, Prog
+from ..releases.runtime_data import facts_for
+from ..releases.versions import GoVersion
+from .bigstack import DUFFZERO, VAL, Buffer, body, calls_duffzero, duffzero, frame_leaf
 from .frames import check_frame_size, epilogue, morestack_tail, needs_stack_check, prologue, stack_check
-from .reproducer import DUFFZERO, VAL, Buffer, body, calls_duffzero, duffzero, frame_leaf
-from .runtime_data import facts_for
 from .standins import async_preempt, async_preempt2, goexit, label_first, main_main, runtime_main, sink
-from .versions import GoVersion
 
 TARGET = "main.big_stack"
 

@@ -22,11 +22,11 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from ..emulator.machine import REG_NAMES, Snapshot
+from ..runtime.unwind import Outcome, Walk
 from .experiment import Result, StackSlot, resolve_point, stack_slots, start
-from .machine import REG_NAMES, Snapshot
 from .scenario import ANCHORS
 from .session import Preemption, Session
-from .unwind import Outcome, Walk
 
 #: Anchor names in the order a PC is named by: sp2 first, the default a printed scenario leaves out.
 _NAMING_ORDER = ("sp2", "sp1", "ret", "epilogue", "body", "entry")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .asm import Instruction
-from .program import Function
+from ..arm64.asm import Instruction
+from ..releases.versions import DEFAULT_VERSION, FIXED_VERSION
+from ..toolchain.program import Function
 from .scenario import Scenario
-from .versions import DEFAULT_VERSION, FIXED_VERSION
 
 
 def split_pair(s: Scenario) -> tuple[Scenario, Scenario]:

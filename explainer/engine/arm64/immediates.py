@@ -192,3 +192,51 @@ def movk_chunks(c: int) -> list[tuple[int, int]]:
     """
     chunks = [((c >> s) & 0xFFFF, s) for s in range(0, 64, 16)]
     return [(v, s) for v, s in chunks if v != 0] or [(0, 0)]
+
+
+_REG = {"RSP": "sp", "R29": "x29", "R20": "x20", "R17": "x17", "R27": "x27", "ZR": "xzr"}
+
+
+def _arm_reg(name: str) -> str:
+    """Go register name to ARM: R1 -> x1, RSP -> sp (ARM names pass through)."""
+    if name in _REG:
+        return _REG[name]
+    return "x" + name[1:] if name[:1] == "R" and name[1:].isdigit() else name
+
+
+def movd_const(c: int, rd: str) -> tuple[str, ...]:
+    """``MOVD $c, Rd`` as asm7.go builds it: one MOVZ/MOVN, an ORR bitmask, or MOVZ+MOVKs."""
+    if conclass(c) in (ConstClass.ABCON0, ConstClass.ABCON, ConstClass.BITCON):
+        return (f"orr {rd}, xzr, #{c:#x}",)  # omovconst: a bitmask class goes through ORR
+    if movcon(c) >= 0:
+        v, s = movk_chunks(c)[0]
+        return (f"movz {rd}, #{v:#x}, lsl #{s}",)
+    if movcon(~c) >= 0:
+        n = ~c & ((1 << 64) - 1)
+        s = 16 * movcon(n)
+        return (f"movn {rd}, #{(n >> s) & 0xFFFF:#x}, lsl #{s}",)
+    first, *rest = movk_chunks(c)
+    return (f"movz {rd}, #{first[0]:#x}, lsl #{first[1]}",) + tuple(
+        f"movk {rd}, #{v:#x}, lsl #{s}" for v, s in rest
+    )
+
+
+def add_const(op: str, c: int, rn: str, rd: str, *, sets_flags: bool = False) -> tuple[tuple[str, ...], bool]:
+    """``ADD/SUB $c, Rn, Rd`` expanded as the optab does.
+
+    Returns:
+        The ARM lines, and whether the assembler inserted R27 (a restartable sequence).
+    """
+    mnem = op.lower() + ("s" if sets_flags else "")
+    arn, ard = _arm_reg(rn), _arm_reg(rd)
+    plan = add_plan(c, sets_flags)
+    if plan is AddPlan.IMM12:
+        return (f"{mnem} {ard}, {arn}, #{c:#x}",), False
+    if plan is AddPlan.IMM12_SHIFTED:
+        return (f"{mnem} {ard}, {arn}, #{c >> 12:#x}, lsl #12",), False
+    if plan is AddPlan.SPLIT:  # case 48: low part first, then the high part into Rd
+        return (
+            f"{mnem} {ard}, {arn}, #{c & 0xFFF:#x}",
+            f"{mnem} {ard}, {ard}, #{(c >> 12) & 0xFFF:#x}, lsl #12",
+        ), False
+    return movd_const(c, "x27") + (f"{mnem} {ard}, {arn}, x27",), True

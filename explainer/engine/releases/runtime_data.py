@@ -39,7 +39,7 @@ class ReleaseFacts:
 
 @lru_cache(maxsize=1)
 def _raw() -> dict:  # type: ignore[type-arg]
-    text = resources.files("explainer.engine").joinpath("data/runtime.json").read_text()
+    text = resources.files("explainer.engine.releases").joinpath("data/runtime.json").read_text()
     return json.loads(text)  # type: ignore[no-any-return]
 
 

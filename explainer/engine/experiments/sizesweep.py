@@ -17,15 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from .errors import ExplainerError
+from ..arm64.immediates import AddPlan, add_plan, movd_const
+from ..emulator.machine import StackBounds
+from ..errors import ExplainerError
+from ..releases.versions import DEFAULT_VERSION, GoVersion
+from ..toolchain.bigstack import Buffer, body, min_frame
 from .experiment import effective_stack
-from .frames import movd_const
-from .immediates import AddPlan, add_plan
-from .machine import StackBounds
-from .reproducer import Buffer, body, min_frame
 from .scenario import Scenario
 from .sweep import sweep
-from .versions import DEFAULT_VERSION, GoVersion
 
 KiB = 1 << 10
 MiB = 1 << 20

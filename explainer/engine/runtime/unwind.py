@@ -16,8 +16,8 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .program import Function, Program
-from .versions import GoVersion
+from ..releases.versions import GoVersion
+from ..toolchain.program import Function, Program
 
 
 class Trigger(enum.Enum):

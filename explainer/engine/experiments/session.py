@@ -16,15 +16,15 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from .asm import Instruction
-from .errors import ExplainerError
+from ..arm64.asm import Instruction
+from ..emulator.machine import Machine, Snapshot
+from ..errors import ExplainerError
+from ..runtime.preempt import Parked, Verdict, verdict
+from ..runtime.unwind import Trigger, Walk
+from ..toolchain.program import Program
 from .experiment import anchors, effective_stack, preempt_and_unwind, program_for, stack_view
-from .machine import Machine, Snapshot
-from .preempt import Parked, Verdict, verdict
-from .program import Program
 from .scenario import Scenario
 from .stackview import StackView
-from .unwind import Trigger, Walk
 
 #: Safety net for "run to": a frame's body never needs more (1 MiB byte loop: ~6 M).
 RUN_LIMIT = 200_000_000

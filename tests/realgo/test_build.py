@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from explainer.engine.errors import ExplainerError
-from explainer.realgo.program import Shape, source
+from explainer.realgo.build import Shape, source
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_SRC = ROOT.parent / "shared" / "reference" / "src"

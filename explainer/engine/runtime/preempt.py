@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import asm
-from .machine import G_ADDR, G_M, Machine
-from .program import Program
+from ..arm64 import asm
+from ..emulator.machine import G_ADDR, G_M, Machine
+from ..toolchain.program import Program
 from .unwind import Goroutine
 
 

@@ -25,11 +25,10 @@ from __future__ import annotations
 
 import enum
 
-from .asm import Prog
-from .errors import ExplainerError
-from .frames import add_const, movd_const
-from .immediates import isaddcon
-from .versions import GoVersion
+from ..arm64.asm import Prog
+from ..arm64.immediates import add_const, isaddcon, movd_const
+from ..errors import ExplainerError
+from ..releases.versions import GoVersion
 
 #: The argument main.main passes: ``big_stack(1000)``, so every written byte is 0xe8.
 VAL = 1000

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .errors import ExplainerError
-from .frames import check_frame_size
-from .machine import StackBounds
-from .reproducer import Buffer, min_frame
-from .unwind import Trigger
-from .versions import GoVersion
+from ..emulator.machine import StackBounds
+from ..errors import ExplainerError
+from ..releases.versions import GoVersion
+from ..runtime.unwind import Trigger
+from ..toolchain.bigstack import Buffer, min_frame
+from ..toolchain.frames import check_frame_size
 
 #: The stack of goroutine 1 in fast_leaf-go1.23.4.log.
 DEFAULT_STACK = StackBounds(0x40000AE000, 0x40000CE000)

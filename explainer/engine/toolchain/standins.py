@@ -8,9 +8,9 @@ sequences up to the call that parks the goroutine.
 
 from __future__ import annotations
 
-from .asm import Prog
+from ..arm64.asm import Prog
+from ..releases.versions import GoVersion
 from .frames import epilogue, morestack_tail, prologue, stack_check
-from .versions import GoVersion
 
 
 def label_first(progs: list[Prog], label: str) -> list[Prog]:

@@ -29,15 +29,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from . import cpu, unwind
+from ..arm64 import cpu
+from ..emulator.machine import G_ADDR, Machine, StackBounds
+from ..releases.runtime_data import facts_for
+from ..releases.versions import GoVersion
+from ..runtime import unwind
+from ..runtime.preempt import Verdict, async_preempt_stack, park_at, verdict
+from ..toolchain.bigstack import Buffer
+from ..toolchain.program import Function, Program, build_program
 from .experiment import effective_stack, fault_pc, program_for
-from .machine import G_ADDR, Machine, StackBounds
-from .preempt import Verdict, async_preempt_stack, park_at, verdict
-from .program import Function, Program, build_program
-from .reproducer import Buffer
-from .runtime_data import facts_for
 from .scenario import Scenario
-from .versions import GoVersion
 
 _PAGE = 0x1000
 #: Instructions one run may execute (as Machine.run_until): a sweep ends even if the code loops.
