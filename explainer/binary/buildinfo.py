@@ -42,8 +42,8 @@ def _from_build_info(container: Container) -> str | None:
     sect = container.section(".go.buildinfo", "__go_buildinfo")
     blob = bytes(sect.data[:4096]) if sect is not None and sect.data[:14] == MAGIC else None
     if blob is None:
-        at = container.raw.find(MAGIC)
-        blob = bytes(container.raw[at : at + 4096]) if at >= 0 else None
+        at = container.whole.find(MAGIC)
+        blob = bytes(container.whole.data[at : at + 4096]) if at >= 0 else None
     if blob is None or len(blob) < 32:  # go1.13-go1.17 write just the header: two pointers in it
         return None
     if blob[15] & _FLAG_INLINE_STRINGS:
@@ -79,7 +79,7 @@ def _from_runtime_string(container: Container) -> str | None:
         for m in _VERSION.finditer(s.data):
             text = m.group(0)
             needle = struct.pack("<QQ", s.address + m.start(), len(text))
-            if any(d.data.find(needle) >= 0 for d in data):
+            if any(d.find(needle) >= 0 for d in data):
                 found.add(m.group(1).decode())
     found = {v for v in found if _STRICT.match(v)}
     return max(found, key=lambda v: tuple(int(x) for x in v.split("."))) if found else None

@@ -14,6 +14,8 @@ import struct
 
 from .errors import BinaryError
 
+Buffer = bytes | memoryview
+
 EM_AARCH64 = 183
 ELF_MACHINES = {3: "x86 (32-bit)", 8: "mips", 20: "ppc (32-bit)", 21: "ppc64", 22: "s390x",
                 40: "arm (32-bit)", 62: "x86-64", 243: "riscv64", 258: "loong64"}
@@ -26,7 +28,7 @@ _LC_SEGMENT_64, _LC_SYMTAB = 0x19, 0x2
 _ZEROFILL = (0x1, 0xC, 0x12)  # S_ZEROFILL, S_GB_ZEROFILL, S_THREAD_LOCAL_ZEROFILL: no file contents
 
 
-def check_elf(data: bytes, where: str) -> None:
+def check_elf(data: Buffer, where: str) -> None:
     """An arm64 ELF64 whose program headers, section headers and their contents lie in the file."""
     if len(data) < 64:
         raise BinaryError(f"truncated: {where} ends inside its ELF header")
@@ -57,7 +59,7 @@ def check_elf(data: bytes, where: str) -> None:
             _inside(data, where, f"section {i}", sh_off, sh_size)
 
 
-def check_macho(data: bytes, where: str) -> None:
+def check_macho(data: Buffer, where: str) -> None:
     """A 64-bit little-endian arm64 Mach-O whose load commands, segments, sections and symbol table
     lie in the file, each segment command holding the sections it claims."""
     if len(data) < 32:
@@ -84,11 +86,11 @@ def check_macho(data: bytes, where: str) -> None:
         at += cmdsize
 
 
-def _segment(data: bytes, where: str, at: int, cmdsize: int) -> None:
+def _segment(data: Buffer, where: str, at: int, cmdsize: int) -> None:
     """segment_command_64 (72 bytes) then nsects section_64 (80 bytes each)."""
     if cmdsize < 72:
         raise BinaryError(f"corrupt Mach-O file {where}: a segment command of {cmdsize} bytes")
-    name = data[at + 8 : at + 24].split(b"\0", 1)[0].decode("ascii", "replace")
+    name = bytes(data[at + 8 : at + 24]).split(b"\0", 1)[0].decode("ascii", "replace")
     fileoff, filesize = struct.unpack_from("<QQ", data, at + 40)
     (nsects,) = struct.unpack_from("<I", data, at + 64)
     if 72 + 80 * nsects > cmdsize:
@@ -100,14 +102,14 @@ def _segment(data: bytes, where: str, at: int, cmdsize: int) -> None:
         size, offset = struct.unpack_from("<QI", data, s + 40)
         (flags,) = struct.unpack_from("<I", data, s + 64)
         if flags & 0xFF not in _ZEROFILL:
-            sect = data[s : s + 16].split(b"\0", 1)[0].decode("ascii", "replace")
+            sect = bytes(data[s : s + 16]).split(b"\0", 1)[0].decode("ascii", "replace")
             _inside(data, where, f"section {sect}", offset, size)
 
 
-def _inside(data: bytes, where: str, what: str, offset: int, size: int) -> None:
+def _inside(data: Buffer, where: str, what: str, offset: int, size: int) -> None:
     if size and offset + size > len(data):
         raise _truncated(data, where, what, offset + size)
 
 
-def _truncated(data: bytes, where: str, what: str, end: int) -> BinaryError:
+def _truncated(data: Buffer, where: str, what: str, end: int) -> BinaryError:
     return BinaryError(f"truncated: {where} is {len(data):,} bytes but {what} ends at {end:,}")

@@ -40,7 +40,7 @@ def bl_target(word: int, pc: int) -> int | None:
 class Module:
     """What the GoFuncs of one binary share: its function table and its code, by address."""
 
-    def __init__(self, table: FuncTable, code: tuple[tuple[int, bytes], ...], where: str,
+    def __init__(self, table: FuncTable, code: tuple[tuple[int, memoryview], ...], where: str,
                  asm_flag: bool = True) -> None:
         self.table, self.code_sections, self.where = table, code, where
         self.asm_flag = asm_flag
@@ -55,7 +55,7 @@ class Module:
     def code(self, start: int, end: int) -> bytes:
         for base, data in self.code_sections:
             if base <= start <= end <= base + len(data):
-                return data[start - base : end - base]
+                return bytes(data[start - base : end - base])
         raise BinaryError(f"{self.where}: no code at {start:#x}-{end:#x}")
 
     def func_at(self, pc: int) -> GoFunc | None:

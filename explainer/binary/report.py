@@ -22,7 +22,8 @@ NO_ASYNC_PREEMPTION = "no async preemption before go1.14"
 
 ADVICE = {
     NONLEAF_SPLIT: "non-leaf frames: rebuild with go1.23.12, go1.24.6, go1.25.0 or later; they release "
-                   "the frame with one write to SP (through R27, named explicitly: the runtime refuses to preempt there)",
+                   "the frame with one write to SP (through R27, named explicitly: the runtime refuses to "
+                   "preempt there)",
     LEAF_SPLIT: "leaf frames: no Go release fixes these; move the buffer off the stack (a heap slice) "
                 "or run with GODEBUG=asyncpreemptoff=1",
 }

@@ -29,7 +29,11 @@ _IMM12 = 0x003FFC00
 _OP_SUB = 0x40000000
 
 
-def candidate_pairs(base: int, code: bytes) -> list[int]:
+#: Words tested at once: numpy's temporaries stay at a few tens of MB however large the text.
+_CHUNK_WORDS = 1 << 22
+
+
+def candidate_pairs(base: int, code: bytes | memoryview) -> list[int]:
     """Addresses of the first word of each pair of adjacent immediate SP adjustments in one direction.
 
     Args:
@@ -39,13 +43,15 @@ def candidate_pairs(base: int, code: bytes) -> list[int]:
     import numpy as np  # deferred: importing explainer.binary must stay cheap for the CLI
 
     n = len(code) // 4
-    if n < 2:
-        return []
-    words = np.frombuffer(code, dtype="<u4", count=n)
-    sp_imm = ((words & _SP_IMM_MASK) == _SP_IMM_BITS) & ((words & _IMM12) != 0)
-    same_op = ((words[:-1] ^ words[1:]) & _OP_SUB) == 0
-    hits = np.flatnonzero(sp_imm[:-1] & sp_imm[1:] & same_op)
-    return [base + 4 * int(i) for i in hits]
+    out: list[int] = []
+    for start in range(0, max(n - 1, 0), _CHUNK_WORDS):
+        count = min(_CHUNK_WORDS + 1, n - start)  # one word of overlap: a pair may straddle chunks
+        words = np.frombuffer(code, dtype="<u4", count=count, offset=4 * start)
+        sp_imm = ((words & _SP_IMM_MASK) == _SP_IMM_BITS) & ((words & _IMM12) != 0)
+        same_op = ((words[:-1] ^ words[1:]) & _OP_SUB) == 0
+        hits = np.flatnonzero(sp_imm[:-1] & sp_imm[1:] & same_op)
+        out += [base + 4 * (start + int(i)) for i in hits]
+    return out
 
 
 def scan(source: str | os.PathLike[str] | GoBinary) -> ScanReport:

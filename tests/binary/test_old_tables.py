@@ -40,7 +40,8 @@ def _load(name: str) -> GoBinary:
 def test_function_table_is_what_debug_gosym_reads(name: str, table: str, fmt: str, stripped: bool) -> None:
     binary, truth = _load(name), read_old_truth(name)
     assert (binary.table_releases, binary.format, binary.stripped) == (table, fmt, stripped)
-    assert [(f.entry, f.end, f.name) for f in binary.functions] == [(e, n, f) for e, n, _, f in truth.functions]
+    want = [(entry, end, name) for entry, end, _, name in truth.functions]
+    assert [(f.entry, f.end, f.name) for f in binary.functions] == want
     for entry, _end, file, fname in truth.functions[:: max(1, len(truth.functions) // 200)]:
         f = binary.func_at(entry)  # by entry: ABI wrappers share their function's name
         assert f is not None and (f.file or "") == file, fname  # pcfile, every format's file table

@@ -204,7 +204,8 @@ class OldTruth:
         out = []
         for name, insns in self.blocks.items():
             for x, y in zip(insns, insns[1:], strict=False):
-                if x.op == y.op and x.op in ("add", "sub") and _GNU_SP.match(x.args) and _GNU_SP.match(y.args):
+                same = x.op == y.op and x.op in ("add", "sub")
+                if same and _GNU_SP.match(x.args) and _GNU_SP.match(y.args):
                     out.append((name, x, y))
         return out
 
