@@ -35,7 +35,6 @@ from explainer.engine.experiments import sweep as sweep_module
 from explainer.engine.experiments.scenario import Scenario
 from explainer.engine.experiments.sweep import sweep
 from explainer.engine.releases.versions import GoVersion
-from explainer.engine.runtime import unwind
 from explainer.engine.runtime.preempt import verdict
 from explainer.engine.toolchain.bigstack import min_frame
 
@@ -97,13 +96,13 @@ def baseline(s: Scenario) -> list[Verdict]:
             pass
         if m.pc != insn.pc:  # never executed (the morestack tail): judged statically, as sweep does
             v = verdict(program, insn.pc, m.bounds.hi, m.bounds.lo)
-            out.append((insn.pc, "safe" if v.preemptible else "not-preemptible", None))
+            out.append((insn.pc, "not-reached" if v.preemptible else "refused", None))
             continue
         _, _, w = experiment.preempt_and_unwind(m, m.snapshot(), s.unwind)
         if w is None:
-            out.append((insn.pc, "not-preemptible", None))
+            out.append((insn.pc, "refused", None))
             continue
-        out.append((insn.pc, "unsafe" if w.outcome is unwind.Outcome.CRASH else "safe", w.message))
+        out.append((insn.pc, w.outcome.value, w.message))
     return out
 
 
@@ -164,7 +163,7 @@ def main() -> None:
     slow = {s: baseline(s) for s in chosen}
     slow_rate = sum(len(v) for v in slow.values()) / (time.perf_counter() - start)
     sub_cold, sub_warm = rate(figures, chosen)
-    same = all(slow[s] == [(p.pc, p.outcome, p.message) for p in sweep(s)] for s in chosen)
+    same = all(slow[s] == [(p.pc, p.outcome.value, p.message) for p in sweep(s)] for s in chosen)
     print(f"\nbaseline on {', '.join(str(s) for s in chosen)}: {sum(figures[s][0] for s in chosen)} points")
     print(f"  baseline (new machine, single steps, inject, walk): {slow_rate:10,.1f} points/s")
     print(f"  sweep on the same scenarios, cold:                  {sub_cold:10,.0f} points/s "

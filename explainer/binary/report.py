@@ -14,11 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .model import GoBinary
-from .safepoint import PreemptionRule
+from .safepoint import PreemptionRule, Reason
 
 NOT_PREEMPTIBLE, LEAF_SPLIT, NONLEAF_SPLIT = "not-preemptible", "leaf-split", "nonleaf-split"
-#: Finding.why for a binary without runtime.asyncPreempt (built before go1.14).
-NO_ASYNC_PREEMPTION = "no async preemption before go1.14"
 
 ADVICE = {
     NONLEAF_SPLIT: "non-leaf frames: rebuild with go1.23.12, go1.24.6, go1.25.0 or later; they release "
@@ -48,11 +46,13 @@ class Finding:
     """The two halves in Go syntax, as ``go tool objdump`` prints them."""
     spdelta: int = 0
     """funcspdelta at pcs[1]: the frame the unwinder assumes there."""
+    reason: Reason = Reason.SAFE_POINT
+    """isAsyncSafePoint's rule at pcs[1] (``why`` is it in the report's words)."""
 
     def to_json(self) -> dict[str, object]:
         return {"function": self.function, "entry": self.entry, "pcs": list(self.pcs),
                 "frame_size": self.frame_size, "leaf": self.leaf, "preemptible": self.preemptible,
-                "status": self.status}
+                "reason": self.reason.value, "status": self.status}
 
 
 @dataclass(frozen=True)

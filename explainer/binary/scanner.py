@@ -19,8 +19,8 @@ import os
 from .errors import BinaryError
 from .loader import load
 from .model import GoBinary
-from .report import LEAF_SPLIT, NO_ASYNC_PREEMPTION, NONLEAF_SPLIT, NOT_PREEMPTIBLE, Finding, ScanReport
-from .safepoint import ASYNC_PREEMPT, async_safe_point, rule_for
+from .report import LEAF_SPLIT, NONLEAF_SPLIT, NOT_PREEMPTIBLE, Finding, ScanReport
+from .safepoint import ASYNC_PREEMPT, Reason, async_safe_point, rule_for, words
 
 #: ADD/SUB (immediate), sf=1, S=0 (ARM DDI 0487, C4.1.92.1 / C6.2.5): bits 31, 29, 28..23 fixed,
 #: op (bit 30) and sh (bit 22) free; Rn = Rd = 31 (SP).
@@ -78,12 +78,13 @@ def scan(source: str | os.PathLike[str] | GoBinary) -> ScanReport:
                 raise BinaryError(f"{binary.path}: capstone disagrees with the SP-adjustment pattern at "
                                   f"{pc:#x}")  # a bug in the mask, not in the binary
             second = pc + 4
-            preemptible, why = (async_safe_point(func, second, rule) if preempts
-                                else (False, NO_ASYNC_PREEMPTION))
+            reason = async_safe_point(func, second, rule) if preempts else Reason.NO_ASYNC_PREEMPTION
+            preemptible = reason.preemptible
             status = NOT_PREEMPTIBLE if not preemptible else LEAF_SPLIT if func.leaf else NONLEAF_SPLIT
             text = (go_syntax(insns[0]), go_syntax(insns[1]))
             findings.append(Finding(func.name, func.entry, (pc, second), func.frame_size, func.leaf,
-                                    preemptible, status, why, text, func.spdelta(second)))
+                                    preemptible, status, words(reason, func), text, func.spdelta(second),
+                                    reason))
     return ScanReport.of(binary, tuple(findings), rule if preempts else None)
 
 

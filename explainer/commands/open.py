@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from ..binary.opened import opened_program, opened_scenario
     from ..engine.experiments import experiment
     from ..engine.experiments.scenario import parse
+    from ..engine.runtime.outcome import Outcome
 
     binary = load(args.binary)
     program = opened_program(binary, args.function)
@@ -46,11 +47,11 @@ def run(args: argparse.Namespace) -> int:
         result = experiment.run(scenario, program)
         kind = "leaf" if program.leaf else "non-leaf"
         print(f"{program.target_name} in {binary.path} (go{scenario.version}, frame {program.size:,} B, "
-              f"{kind}): preempted at +{result.snapshot.pc - result.entry:#x}, {result.verdict.reason}; "
-              f"{result.outcome}", file=sys.stderr)
+              f"{kind}): preempted at +{result.snapshot.pc - result.entry:#x}, {result.verdict.why}; "
+              f"{result.outcome.value}", file=sys.stderr)
         for line in result.output:
             print(line)
-        return 1 if result.outcome == "crash" else 0
+        return 1 if result.outcome is Outcome.CRASH else 0
     import shlex
 
     from ..ui.app import ExplainerApp

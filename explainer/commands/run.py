@@ -21,6 +21,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..engine.experiments import experiment, report
     from ..engine.experiments.scenario import parse
+    from ..engine.runtime.outcome import Outcome
 
     s = parse(args.scenario)
     if args.stack:
@@ -31,4 +32,4 @@ def run(args: argparse.Namespace) -> int:
     else:
         for line in r.output:
             print(line)
-    return 1 if r.outcome == "crash" else 0
+    return 1 if r.outcome is Outcome.CRASH else 0

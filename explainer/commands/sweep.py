@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .frame_options import add_frame_arguments, frame_size
+
+if TYPE_CHECKING:
+    from ..engine.experiments.sweep import Point
 
 
 def add_parser(subparsers: Any) -> None:
@@ -17,22 +20,33 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--unwind", default="gc", help="gc, traceback, profile, panic or copy")
 
 
+#: The sweep's own words for an outcome, as ``sweep --json`` has always printed them.
+WORDS = {"clean": "safe", "cannot-see": "safe", "crash": "unsafe", "refused": "not-preemptible",
+         "not-reached": "not-reached"}
+
+
+def _point(p: Point) -> dict[str, object]:
+    return {"pc": p.offset, "go": p.go, "outcome": WORDS[p.outcome.value], "reason": p.why,
+            "message": p.message,
+            "preemption": {"preemptible": p.reason.preemptible, "reason": p.reason.value}}
+
+
 def run(args: argparse.Namespace) -> int:
     from ..engine.experiments.scenario import parse
     from ..engine.experiments.sweep import sweep
     from ..engine.releases.versions import GoVersion
+    from ..engine.runtime.outcome import Outcome
 
     leaf = "/leaf" if args.leaf else ""
     s = parse(f"go{GoVersion.parse(args.go)}/{frame_size(args.size)}{leaf}/unwind={args.unwind}")
     points = sweep(s)
-    unsafe = sum(p.outcome == "unsafe" for p in points)
+    unsafe = sum(p.outcome is Outcome.CRASH for p in points)
     if args.json:
         print(json.dumps({"go": str(s.version), "size": s.size, "leaf": s.leaf,
-                          "points": [{"pc": p.offset, "go": p.go, "outcome": p.outcome, "reason": p.reason,
-                                      "message": p.message} for p in points], "unsafe": unsafe}))
+                          "points": [_point(p) for p in points], "unsafe": unsafe}))
         return 0
     for p in points:
         extra = f"  -> {p.message.splitlines()[-1]}" if p.message else ""
-        print(f"+{p.offset:#06x}  {p.go:<36} {p.outcome:<16} {p.reason}{extra}")
+        print(f"+{p.offset:#06x}  {p.go:<36} {WORDS[p.outcome.value]:<16} {p.why}{extra}")
     print(f"{unsafe} unsafe instruction{'s' if unsafe != 1 else ''} out of {len(points)}")
     return 0

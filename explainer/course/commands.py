@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 from ..engine.errors import ExplainerError
 from ..engine.experiments.scenario import ANCHORS
-from ..engine.runtime.unwind import Outcome, Trigger
+from ..engine.runtime.outcome import Outcome
+from ..engine.runtime.unwind import Trigger
 
 #: The most instructions one ``step N`` / ``back N`` may take (use ``run_to`` for more).
 MAX_COUNT = 10_000
 #: What ``Preemption.outcome`` can be: the runtime refused, parked with no walk yet, or a walk's end.
-OUTCOMES = ("refused", "parked") + tuple(o.value for o in Outcome)
+OUTCOMES = tuple(o.value for o in Outcome if o is not Outcome.NOT_REACHED)
 TRIGGERS = tuple(t.value for t in Trigger)
 DO_VERBS = ("step", "back", "reset", "run_to", "preempt", "unwind", "split")
 EXPECT_VERBS = ("pc", "outcome", "output")

@@ -21,6 +21,7 @@ from ..engine.experiments import experiment, sweep
 from ..engine.experiments.scenario import parse as parse_scenario
 from ..engine.releases.runtime_data import facts_for
 from ..engine.releases.versions import GoVersion
+from ..engine.runtime.outcome import Outcome
 from ..engine.toolchain.frames import epilogue
 
 #: ``{{NAME ARGS}}``: the name, then its arguments separated by spaces.
@@ -143,15 +144,15 @@ def epilogue_text(version: str, n: str, kind: str) -> str:
 def outcome(scenario: str) -> str:
     """The runtime's last line, or why it refused, or that the walk was clean."""
     r = experiment.run(parse_scenario(scenario))
-    if r.outcome == "refused":
-        return f"preemption refused: {r.verdict.reason}"
+    if r.outcome is Outcome.REFUSED:
+        return f"preemption refused: {r.verdict.why}"
     return r.output[-1] if r.output else "clean walk"
 
 
 @lru_cache(maxsize=128)
 def unsafe(scenario: str) -> str:
     """How many instructions of main.big_stack crash the walk when preempted there."""
-    return str(sum(p.outcome == "unsafe" for p in sweep.sweep(parse_scenario(scenario))))
+    return str(sum(p.outcome is Outcome.CRASH for p in sweep.sweep(parse_scenario(scenario))))
 
 
 def frame(function: str, version: str, kind: str = "") -> str:

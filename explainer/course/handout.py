@@ -104,8 +104,8 @@ def _step(n: int, step: Step, session: Session) -> list[str]:
     where = f"`+{insn.offset:#06x}  {insn.go}`" if insn else f"`{session.current.function}`"
     lines.append(f"The lab then stands at {where}, step {session.current.snapshot.step:,}.")
     if preemption is not None:
-        lines.append(f"Outcome: **{preemption.outcome}**"
-                     + (f" ({preemption.verdict.reason})." if not preemption.verdict.preemptible else "."))
+        lines.append(f"Outcome: **{preemption.outcome.value}**"
+                     + (f" ({preemption.verdict.why})." if not preemption.verdict.preemptible else "."))
         if preemption.walk is not None and preemption.walk.output:
             lines += ["The runtime prints:", "", "```", *preemption.walk.output, "```"]
     if failures:

@@ -70,10 +70,10 @@ def expect(session: Session, preemption: Preemption | None, expectation: str) ->
     if preemption is None:
         return f"expected {expectation}, but the step neither preempted nor unwound"
     if c.verb == "outcome":
-        if preemption.outcome == c.arg:
+        if preemption.outcome.value == c.arg:
             return None
-        why = preemption.walk.reason if preemption.walk else preemption.verdict.reason
-        return f"expected outcome {c.arg}, but it was {preemption.outcome} ({why})"
+        why = preemption.walk.reason if preemption.walk else preemption.verdict.why
+        return f"expected outcome {c.arg}, but it was {preemption.outcome.value} ({why})"
     text = render(str(c.arg))
     lines = preemption.walk.output if preemption.walk else ()
     if any(text in line for line in lines):

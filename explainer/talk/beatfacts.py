@@ -50,7 +50,7 @@ def _said(side: _Side) -> str:
     p = _need(side)
     if p.walk is not None and p.walk.output:
         return p.walk.output[-1]
-    return p.verdict.reason if not p.verdict.preemptible else "nothing: the walk was clean"
+    return p.verdict.why if not p.verdict.preemptible else "nothing: the walk was clean"
 
 
 def _distance(side: _Side) -> str:
@@ -74,14 +74,14 @@ FACTS: dict[str, Callable[[_Side], str]] = {
     "step": lambda s: f"{s.session.current.snapshot.step:,}",
     "sp": lambda s: f"{s.session.current.snapshot.sp:#x}",
     "held": lambda s: f"{s.session.trace[0].snapshot.sp - s.session.current.snapshot.sp:,}",
-    "verdict": lambda s: _need(s).verdict.reason,
-    "outcome": lambda s: _need(s).outcome,
+    "verdict": lambda s: _need(s).verdict.why,
+    "outcome": lambda s: _need(s).outcome.value,
     "said": _said,
     "slot": lambda s: _hex(_big_stack_step(s).slot),
     "value": lambda s: _hex(_big_stack_step(s).value),
     "spdelta": lambda s: f"{_big_stack_step(s).spdelta:,}",
     "distance": _distance,
-    "why": lambda s: (_need(s).walk.reason if _need(s).walk else _need(s).verdict.reason),  # type: ignore[union-attr]
+    "why": lambda s: (_need(s).walk.reason if _need(s).walk else _need(s).verdict.why),  # type: ignore[union-attr]
 }
 
 

@@ -225,9 +225,9 @@ def _play(talk: Talk, beat: Beat) -> tuple[list[TalkError], tuple[Side, ...]]:
             except ExplainerError as err:
                 return errors + [error("action", f"{s}: {err}")], ()
         # In a split beat, expect speaks of the left side (before the fix); the right side is the contrast.
-        if beat.expect and s is labelled[0][0] and preemption and preemption.outcome != beat.expect:
-            why = preemption.walk.reason if preemption.walk else preemption.verdict.reason
-            errors.append(error("expect", f"{s}: expected {beat.expect}, but it was {preemption.outcome} "
-                                          f"({why})"))
+        if beat.expect and s is labelled[0][0] and preemption and preemption.outcome.value != beat.expect:
+            why = preemption.walk.reason if preemption.walk else preemption.verdict.why
+            errors.append(error("expect", f"{s}: expected {beat.expect}, but it was "
+                                          f"{preemption.outcome.value} ({why})"))
         sides.append(Side(session, highlight, preemption, label))
     return errors, tuple(sides)

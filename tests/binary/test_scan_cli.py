@@ -70,10 +70,14 @@ def test_json_has_exactly_the_issues_shape(capsys: Cap) -> None:
     assert doc["preemption_rule"]["source"].startswith("go1.25.0 src/runtime/preempt.go:363")
     assert doc["exposed"] == 1 and doc["functions_scanned"] == 1355
     big = doc["findings"][1]
-    assert list(big) == ["function", "entry", "pcs", "frame_size", "leaf", "preemptible", "status"]
+    assert list(big) == ["function", "entry", "pcs", "frame_size", "leaf", "preemptible", "reason", "status"]
     # objdump of the darwin build: TEXT main.big_stack at 0x100069930, the pair at 0x1000699d0/0x1000699d4
     assert big == {"function": "main.big_stack", "entry": 0x100069930, "pcs": [0x1000699D0, 0x1000699D4],
-                   "frame_size": 65552, "leaf": True, "preemptible": True, "status": "leaf-split"}
+                   "frame_size": 65552, "leaf": True, "preemptible": True, "reason": "safe-point",
+                   "status": "leaf-split"}
+    # debugCall65536 is assembly (runtime/asm_arm64.s): isAsyncSafePoint's "This is assembly code" rule
+    assert doc["findings"][0]["function"] == "debugCall65536"
+    assert doc["findings"][0]["reason"] == "assembly-function"
 
 
 def test_a_universal_binary_is_read_through_its_arm64_slice(tmp_path: Path,

@@ -42,9 +42,9 @@ def test_back_is_one_instruction_even_after_run_to(session: Session) -> None:
 def test_unwind_at_sp2_crashes_and_preempt_parks(session: Session) -> None:
     play.do(session, "run_to sp2")
     parked = play.do(session, "preempt")
-    assert parked is not None and parked.outcome == "parked"
+    assert parked is not None and parked.outcome.value == "parked"
     crash = play.do(session, "unwind gc")
-    assert crash is not None and crash.outcome == "crash"
+    assert crash is not None and crash.outcome.value == "crash"
     assert play.expect(session, crash, "outcome crash") is None
     assert play.expect(session, crash, "output traceback did not unwind completely") is None
     assert "but it was crash" in (play.expect(session, crash, "outcome clean") or "")

@@ -216,4 +216,4 @@ def test_the_engine_stops_where_the_real_crash_was(log: str) -> None:
     offset, pc = _log_frame(log)
     r = experiment.run(parse(f"go{version}/{shape}"))
     assert (r.snapshot.pc - r.entry, r.snapshot.pc) == (offset, pc)
-    assert r.outcome == "crash"
+    assert r.outcome.value == "crash"

@@ -81,7 +81,7 @@ def test_run_prints_the_logs_frame_sp_and_stack_lines(log: str, scenario: str) -
     lo, hi, first = _log_bounds(log)
     text = (REF / "crashes" / log).read_text().splitlines()
     r = experiment.run(parse(f"{scenario}/stack={lo}-{hi}"))
-    assert r.outcome == "crash"
+    assert r.outcome.value == "crash"
     assert list(r.output) == text[:3]
     assert first.startswith("runtime: g1: frame.sp=")
 
@@ -109,7 +109,7 @@ def test_incgo_offset_is_0x110_on_go1_25_and_unknown_caller_on_go1_27() -> None:
 ])
 def test_sweep_counts(go: str, size: int, leaf: bool, unsafe: int) -> None:
     points = sweep(parse(f"go{go}/{size}{'/leaf' if leaf else ''}"))
-    bad = [p for p in points if p.outcome == "unsafe"]
+    bad = [p for p in points if p.outcome.value == "crash"]
     assert len(bad) == unsafe
     if bad:
         assert bad[0].go == "ADD $(16<<12), RSP, RSP"

@@ -81,7 +81,7 @@ def test_the_fix_is_for_non_leaf_frames() -> None:
 
 def test_agrees_with_the_instruction_sweep_on_the_default_stack() -> None:
     points = sweep(parse("go1.23.4/65552/leaf"))
-    assert size_point(GO1_23_4, True, 65552).unsafe == sum(p.outcome == "unsafe" for p in points)
+    assert size_point(GO1_23_4, True, 65552).unsafe == sum(p.outcome.value == "crash" for p in points)
     assert sweep_stack(65552) == DEFAULT_STACK
 
 

@@ -53,18 +53,18 @@ def _slowly(s: Scenario) -> list[tuple[int, str, str, str | None]]:
         snap = m.snapshot()
         v = verdict(program, snap.pc, snap.sp, m.bounds.lo)
         if not v.preemptible:
-            out.append((insn.pc, "not-preemptible", v.reason, None))
+            out.append((insn.pc, "refused", v.why, None))
             continue
         parked = inject(m, v.resume_pc)
         w = unwind.walk(program, parked.goroutine, m.read_u64, s.unwind, facts.incgo_offset, s.version,
                         experiment.fault_pc(program))
-        out.append((insn.pc, "unsafe" if w.outcome is unwind.Outcome.CRASH else "safe", w.reason, w.message))
+        out.append((insn.pc, w.outcome.value, w.reason, w.message))
     return out
 
 
 def _reached(points: list[Point]) -> list[tuple[int, str, str, str | None]]:
-    return [(p.pc, p.outcome, p.reason, p.message) for p in points if p.reason != "not reached in this run"
-            and "morestack" not in p.reason]
+    return [(p.pc, p.outcome.value, p.why, p.message) for p in points
+            if p.outcome.value != "not-reached" and p.role != "morestack"]
 
 
 @pytest.mark.parametrize("line", SCENARIOS)
@@ -95,7 +95,7 @@ def test_the_only_unsafe_point_is_the_pc_of_the_real_crash_log() -> None:
     m = re.search(r"^main\.big_stack\(.*\)\n\t\S+ \+(0x[0-9a-f]+) ", log, re.M)
     assert m
     points = sweep(parse("go1.23.4/65552/leaf"))
-    unsafe = [p for p in points if p.outcome == "unsafe"]
+    unsafe = [p for p in points if p.outcome.value == "crash"]
     assert [(p.offset, p.go) for p in unsafe] == [(int(m[1], 16), "ADD $(16<<12), RSP, RSP")]
     assert unsafe[0].message and unsafe[0].message.splitlines() == log.splitlines()[:3]
 

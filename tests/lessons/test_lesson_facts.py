@@ -656,9 +656,9 @@ def test_fix_boundaries_match_the_reference_and_the_engine() -> None:
     from explainer.engine.experiments.scenario import parse
 
     for before in ("1.23.4", "1.23.11", "1.24.3", "1.24.5"):
-        assert run(parse(f"go{before}/65584")).outcome == "crash", before
+        assert run(parse(f"go{before}/65584")).outcome.value == "crash", before
     for after in ("1.23.12", "1.24.6", "1.24.11", "1.25.0", "1.27.3"):
-        assert run(parse(f"go{after}/65584")).outcome == "refused", after
+        assert run(parse(f"go{after}/65584")).outcome.value == "refused", after
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
@@ -733,7 +733,7 @@ def test_steps_replay(path: Path) -> None:
             if kind == "pc":
                 assert s.current.snapshot.pc == anchor(want), f"{path.name}: {title}: {exp}"
             elif kind == "outcome":
-                assert last is not None and last.outcome == want, \
+                assert last is not None and last.outcome.value == want, \
                     f"{path.name}: {title}: {exp}, got {last.outcome if last else None}"
             else:
                 assert kind == "output", exp

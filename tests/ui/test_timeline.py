@@ -89,7 +89,7 @@ def test_a_clean_unwind_marks_preempted_but_no_bad_read() -> None:
     s = Session(parse("go1.23.4/65584"))
     s.run_to("body")
     p = s.preempt(Trigger.GC)
-    assert p.outcome == "clean"
+    assert p.outcome.value == "clean"
     found = timeline.marks(s.trace, {s.current.snapshot.step: p}, *timeline.return_of(s))
     assert found[s.index] == {timeline.Mark.PREEMPTED, timeline.Mark.RSP}
 

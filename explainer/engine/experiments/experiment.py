@@ -11,6 +11,7 @@ from ..emulator.machine import RUNTIME_PAGES_END, Machine, Snapshot, StackBounds
 from ..errors import ExplainerError
 from ..releases.runtime_data import facts_for
 from ..runtime import unwind
+from ..runtime.outcome import Outcome
 from ..runtime.preempt import Parked, Verdict, inject, verdict
 from ..toolchain.program import Function, Program, build_program
 from . import stackview
@@ -36,8 +37,8 @@ class Result:
     """What happened: the state at the preemption point, the runtime's verdict, the walk."""
 
     scenario: Scenario
-    outcome: str
-    """clean, refused or crash."""
+    outcome: Outcome
+    """REFUSED, or how the walk ended: CLEAN, CRASH or CANNOT_SEE."""
     snapshot: Snapshot
     verdict: Verdict
     parked: Parked | None
@@ -152,9 +153,8 @@ def run(s: Scenario, program: Program | None = None) -> Result:
     v, parked, walk = preempt_and_unwind(m, snap, s.unwind)
     stack = stack_slots(stack_view(m, snap, parked, walk))
     if walk is None:
-        return Result(s, "refused", snap, v, None, None, stack, program.target.entry)
-    outcome = "crash" if walk.outcome is unwind.Outcome.CRASH else "clean"
-    return Result(s, outcome, snap, v, parked, walk, stack, program.target.entry)
+        return Result(s, Outcome.REFUSED, snap, v, None, None, stack, program.target.entry)
+    return Result(s, walk.outcome, snap, v, parked, walk, stack, program.target.entry)
 
 
 def stack_view(m: Machine, snap: Snapshot, parked: Parked | None,

@@ -5,14 +5,16 @@ both build the report here, from engine values only. The shape::
 
     {"scenario", "outcome", "output",
      "snapshot": {"pc", "regs", "stack": [{"addr", "value", "meaning"}]},
-     "unwind": [{"function", "pc", "sp", "fp", "slot", "value", "verdict"}]}
+     "unwind": [{"function", "pc", "sp", "fp", "slot", "value", "verdict"}],
+     "preemption": {"preemptible", "reason"} or null}
 
 ``pc`` is an offset from main.big_stack's entry; every other number is absolute.
-``outcome`` is ``crash`` or ``clean`` after an unwind (a walker that cannot see
-the goroutine is ``clean``: it printed nothing), ``refused`` when the runtime
-would not preempt, ``parked`` when it preempted and nothing unwound yet, and,
-for a lab step where no SIGURG was sent, ``running`` (or the kind of event that
-stopped the CPU there: ``returned``, ``fault``, ``stub``, ``limit``).
+``outcome`` is an :class:`Outcome`'s value when SIGURG was sent: ``crash``,
+``clean`` or ``cannot-see`` after an unwind, ``refused`` when the runtime would
+not preempt, ``parked`` when it preempted and nothing unwound yet; for a lab step
+where no SIGURG was sent, ``running`` (or the kind of event that stopped the CPU
+there: ``returned``, ``fault``, ``stub``, ``limit``). ``preemption`` is
+isAsyncSafePoint's verdict (``reason`` a :class:`Reason` value), null with no SIGURG.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from dataclasses import replace
 from typing import Any
 
 from ..emulator.machine import REG_NAMES, Snapshot
-from ..runtime.unwind import Outcome, Walk
+from ..runtime.preempt import Verdict
+from ..runtime.unwind import Walk
 from .experiment import Result, StackSlot, resolve_point, stack_slots, start
 from .scenario import ANCHORS
 from .session import Preemption, Session
@@ -33,7 +36,7 @@ _NAMING_ORDER = ("sp2", "sp1", "ret", "epilogue", "body", "entry")
 
 
 def step_report(scenario: str, outcome: str, snapshot: Snapshot, entry: int,
-                stack: Iterable[StackSlot], walk: Walk | None) -> dict[str, Any]:
+                stack: Iterable[StackSlot], walk: Walk | None, verdict: Verdict | None) -> dict[str, Any]:
     """The report of one step, as a dict ready for :func:`dumps`."""
     return {
         "scenario": scenario, "outcome": outcome, "output": list(walk.output if walk else ()),
@@ -42,17 +45,14 @@ def step_report(scenario: str, outcome: str, snapshot: Snapshot, entry: int,
                      "stack": [{"addr": x.addr, "value": x.value, "meaning": x.meaning} for x in stack]},
         "unwind": [{"function": u.function, "pc": u.pc, "sp": u.sp, "fp": u.fp, "slot": u.slot,
                     "value": u.value, "verdict": u.verdict} for u in (walk.steps if walk else ())],
+        "preemption": None if verdict is None else {"preemptible": verdict.preemptible,
+                                                    "reason": verdict.reason.value},
     }
-
-
-def walk_outcome(walk: Walk) -> str:
-    """``crash`` or ``clean``, as ``explainer run`` has always said it."""
-    return "crash" if walk.outcome is Outcome.CRASH else "clean"
 
 
 def of_result(r: Result) -> dict[str, Any]:
     """The report of ``explainer run``: the scenario at its preemption point."""
-    return step_report(str(r.scenario), r.outcome, r.snapshot, r.entry, r.stack, r.walk)
+    return step_report(str(r.scenario), r.outcome.value, r.snapshot, r.entry, r.stack, r.walk, r.verdict)
 
 
 def of_session(session: Session, preemption: Preemption | None) -> dict[str, Any]:
@@ -79,7 +79,8 @@ def of_session(session: Session, preemption: Preemption | None) -> dict[str, Any
             s = replace(s, step=snap.step)
     stack = stack_slots(preemption.stack if preemption is not None else moment.stack)
     walk = preemption.walk if preemption is not None else None
-    return step_report(str(s), _outcome(snap, preemption), snap, session.function.entry, stack, walk)
+    verdict = preemption.verdict if preemption is not None else None
+    return step_report(str(s), _outcome(snap, preemption), snap, session.function.entry, stack, walk, verdict)
 
 
 def dumps(report: dict[str, Any]) -> str:
@@ -90,9 +91,7 @@ def dumps(report: dict[str, Any]) -> str:
 def _outcome(snap: Snapshot, preemption: Preemption | None) -> str:
     if preemption is None:
         return snap.event.kind if snap.event else "running"
-    if preemption.walk is not None:
-        return walk_outcome(preemption.walk)
-    return preemption.outcome  # refused or parked
+    return preemption.outcome.value
 
 
 def _point_name(session: Session, pc: int) -> str | None:

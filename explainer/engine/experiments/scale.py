@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..runtime.outcome import Outcome
 from .scenario import Scenario
 from .session import Session
 from .sweep import sweep
@@ -46,7 +47,7 @@ def crashes_per_day(a: Assumptions) -> float:
 
 def measured(s: Scenario) -> tuple[int, int]:
     """(unsafe window in instructions, instructions per call) for a scenario, by emulation."""
-    window = sum(1 for p in sweep(s) if p.outcome == "unsafe")
+    window = sum(1 for p in sweep(s) if p.outcome is Outcome.CRASH)
     session = Session(s)
     calls = session.run_to("ret").snapshot.step + 1  # RET itself runs too
     return window, calls

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from ..arm64.asm import Instruction
 from ..emulator.machine import Machine, Snapshot
 from ..errors import ExplainerError
+from ..runtime.outcome import Outcome
 from ..runtime.preempt import Parked, Verdict, verdict
 from ..runtime.unwind import Trigger, Walk
 from ..toolchain.program import Program
@@ -73,13 +74,13 @@ class Preemption:
     walk: Walk | None
 
     @property
-    def outcome(self) -> str:
-        """refused, parked (no unwind yet), clean, crash or cannot-see."""
+    def outcome(self) -> Outcome:
+        """REFUSED, PARKED (no unwind yet), or how the walk ended: CLEAN, CRASH, CANNOT_SEE."""
         if not self.verdict.preemptible:
-            return "refused"
+            return Outcome.REFUSED
         if self.walk is None:
-            return "parked"
-        return self.walk.outcome.value
+            return Outcome.PARKED
+        return self.walk.outcome
 
 
 class Session:

@@ -21,6 +21,7 @@ from ..arm64.immediates import AddPlan, add_plan, movd_const
 from ..emulator.machine import StackBounds
 from ..errors import ExplainerError
 from ..releases.versions import DEFAULT_VERSION, GoVersion
+from ..runtime.outcome import Outcome
 from ..toolchain.bigstack import Buffer, body, min_frame
 from .experiment import effective_stack
 from .scenario import Scenario
@@ -120,7 +121,7 @@ def buildable(size: int, leaf: bool) -> bool:
 def size_point(version: GoVersion, leaf: bool, size: int) -> SizePoint:
     """Sweep one frame size and count its unsafe instructions."""
     points = sweep(Scenario(version, size, leaf, stack=sweep_stack(size)))
-    unsafe = sum(1 for p in points if p.outcome == "unsafe")
+    unsafe = sum(1 for p in points if p.outcome is Outcome.CRASH)
     return SizePoint(size, unsafe, len(points), release_plan(version, size, leaf).name)
 
 

@@ -34,7 +34,9 @@ from ..emulator.machine import G_ADDR, Machine, StackBounds
 from ..releases.runtime_data import facts_for
 from ..releases.versions import GoVersion
 from ..runtime import unwind
+from ..runtime.outcome import Outcome
 from ..runtime.preempt import Verdict, async_preempt_stack, park_at, verdict
+from ..runtime.safepoint import Reason
 from ..toolchain.bigstack import Buffer
 from ..toolchain.program import Function, Program, build_program
 from .experiment import effective_stack, fault_pc, program_for
@@ -50,15 +52,23 @@ _RIG_STACK_LIMIT = 4 << 20
 
 @dataclass(frozen=True)
 class Point:
-    """The verdict at one PC."""
+    """What preempting at one PC, and then unwinding, comes to."""
 
     pc: int
     offset: int
     go: str
-    outcome: str
-    """safe, unsafe or not-preemptible."""
-    reason: str
+    role: str
+    """The instruction's part of the function (``asm.Instruction.role``): prologue, body, epilogue ..."""
+    outcome: Outcome
+    """REFUSED, CLEAN, CRASH, CANNOT_SEE, or NOT_REACHED for an instruction the run never executed."""
+    reason: Reason
+    """isAsyncSafePoint's rule at this PC (judged statically where it was not reached)."""
+    why: str
+    """In a sentence: the verdict's, or the walk's, or that the run never got here."""
     message: str | None
+    """What the runtime printed, lines joined; None when it printed nothing."""
+    error: str | None = None
+    """What the runtime died of, short (``Walk.error``); None unless CRASH."""
 
 
 def sweep(s: Scenario) -> list[Point]:
@@ -103,13 +113,14 @@ def _sweep_on(m: Machine, s: Scenario, verdicts: dict[int, Verdict]) -> list[Poi
             if sp >= room:
                 verdicts[address] = v
         if not v.preemptible:
-            results[address] = Point(address, insn.offset, insn.go, "not-preemptible", v.reason, None)
+            results[address] = Point(address, insn.offset, insn.go, insn.role, Outcome.REFUSED, v.reason,
+                                     v.why, None)
             return
         lr, fp = uc.reg_read(cpu.UC_X[30]), uc.reg_read(cpu.UC_X[29])
         key = _walk_key(program, sp, lr, fp, v.resume_pc)
         known = walks.recall(key, m.read_u64)
         if known is not None:
-            outcome, reason, message = known
+            outcome, why, message, error = known
         else:
             overlay: dict[int, int] = {}
             reads: list[tuple[int, int]] = []
@@ -123,23 +134,23 @@ def _sweep_on(m: Machine, s: Scenario, verdicts: dict[int, Verdict]) -> list[Poi
 
             gp = park_at(program, sp, lr, fp, v.resume_pc, stack, overlay)
             w = unwind.walk(program, gp, read, s.unwind, facts.incgo_offset, s.version, fpc)
-            outcome = "unsafe" if w.outcome is unwind.Outcome.CRASH else "safe"
-            reason, message = w.reason, w.message
-            walks.remember(key, reads, (outcome, reason, message))
-        results[address] = Point(address, insn.offset, insn.go, outcome, reason, message)
+            outcome, why, message, error = w.outcome, w.reason, w.message, w.error
+            walks.remember(key, reads, (outcome, why, message, error))
+        results[address] = Point(address, insn.offset, insn.go, insn.role, outcome, v.reason, why, message,
+                                 error)
 
     first_visits(m, fn, program.return_address_after("main.main", fn.name), visit)
     for insn in fn.instructions:  # never executed (the morestack tail): judged statically
         if insn.pc not in results:
             v = verdict(program, insn.pc, b.hi, b.lo)
-            results[insn.pc] = Point(insn.pc, insn.offset, insn.go,
-                                     "safe" if v.preemptible else "not-preemptible",
-                                     "not reached in this run" if v.preemptible else v.reason, None)
+            results[insn.pc] = Point(insn.pc, insn.offset, insn.go, insn.role,
+                                     Outcome.NOT_REACHED if v.preemptible else Outcome.REFUSED, v.reason,
+                                     "not reached in this run" if v.preemptible else v.why, None)
     return [results[i.pc] for i in fn.instructions]
 
 
-Judgement = tuple[str, str, str | None]
-"""(outcome, reason, message) of one point."""
+Judgement = tuple[Outcome, str, str | None, str | None]
+"""(outcome, why, message, error) of one walk."""
 
 
 class WalkMemo:

@@ -1,6 +1,6 @@
 """Async preemption: the runtime's verdict at a PC, and the call it injects.
 
-``verdict`` mirrors ``isAsyncSafePoint`` (runtime/preempt.go); ``inject``
+``verdict`` asks ``isAsyncSafePoint`` (``safepoint``, runtime/preempt.go); ``inject``
 mirrors ``sigctxt.pushCall`` (runtime/signal_arm64.go) and then really runs
 runtime.asyncPreempt and asyncPreempt2 in the emulator until ``mcall``, where
 the goroutine parks: ``sched.pc`` = the return address, ``sched.sp`` = SP, and
@@ -11,49 +11,53 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..arm64 import asm
 from ..emulator.machine import G_ADDR, G_M, Machine
-from ..toolchain.program import Program
+from ..releases.preemption import rule_for
+from ..toolchain.program import Function, Program
+from .safepoint import Reason, SafePoint, is_async_safe_point
 from .unwind import Goroutine
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """Would the runtime preempt here, and where would the goroutine resume?"""
+    """Would the runtime preempt here, by which rule, and where would the goroutine resume?"""
 
-    preemptible: bool
+    reason: Reason
+    """The rule of isAsyncSafePoint that decided."""
     resume_pc: int
     """The PC asyncPreempt returns to (backed up for a restartable sequence)."""
-    reason: str
     unsafe_point: int
     """The PCDATA_UnsafePoint value at the PC."""
+    why: str
+    """The same, in a sentence for a person (never parsed: read ``reason``)."""
+
+    @property
+    def preemptible(self) -> bool:
+        """The runtime preempts here."""
+        return self.reason.preemptible
 
 
 def verdict(program: Program, pc: int, sp: int, stack_lo: int) -> Verdict:
-    """isAsyncSafePoint(gp, pc, sp, lr): the checks in the runtime's order."""
-    if sp < stack_lo or sp - stack_lo < async_preempt_stack(program):
-        return Verdict(False, pc, "too little stack left to inject asyncPreempt", asm.SAFE)
+    """isAsyncSafePoint(gp, pc, sp, lr) for the emulated goroutine (``safepoint``), with its sentence."""
+    room = sp >= stack_lo and sp - stack_lo >= async_preempt_stack(program)
     f = program.findfunc(pc)
-    if f is None:
-        return Verdict(False, pc, "not a Go function (findfunc failed)", asm.SAFE)
-    up = f.unsafe_point(pc)
-    insn = f.at(pc)
-    if up == asm.UNSAFE:
-        why = ("uses R27, which asyncPreempt clobbers" if insn and insn.uses_r27
-               else "unsafe point: " + (insn.role if insn else "?"))
-        return Verdict(False, pc, f"not preemptible: {why}", up)
-    if f.asm:
-        return Verdict(False, pc, "not preemptible: assembly function (no locals pointer maps)", up)
-    if f.runtime:
-        return Verdict(False, pc, f"not preemptible: {f.name.split('.')[0]}. function", up)
-    if up in (asm.RESTART1, asm.RESTART2):
-        start = pc
-        while start > f.entry and f.unsafe_point(start - 4) == up:
-            start -= 4
-        return Verdict(True, start, f"restartable sequence: resumes at {start:#x}", up)
-    if up == asm.RESTART_AT_ENTRY:
-        return Verdict(True, f.entry, "restart at entry", up)
-    return Verdict(True, pc, "safe point", up)
+    answer = is_async_safe_point(f, pc, rule_for(str(program.version)), stack_room=room)
+    return Verdict(answer.reason, answer.resume_pc, answer.unsafe_point, _why(answer, f, pc))
+
+
+def _why(answer: SafePoint, f: Function | None, pc: int) -> str:
+    insn = f.at(pc) if f is not None else None
+    return {
+        Reason.NO_STACK_ROOM: "too little stack left to inject asyncPreempt",
+        Reason.NOT_GO_CODE: "not a Go function (findfunc failed)",
+        Reason.EXPLICIT_R27: "not preemptible: uses R27, which asyncPreempt clobbers",
+        Reason.UNSAFE_SEQUENCE: "not preemptible: unsafe point: " + (insn.role if insn else "?"),
+        Reason.ASSEMBLY_FUNCTION: "not preemptible: assembly function (no locals pointer maps)",
+        Reason.RUNTIME_FUNCTION: f"not preemptible: {f.name.split('.')[0] if f else '?'}. function",
+        Reason.RESTARTABLE: f"restartable sequence: resumes at {answer.resume_pc:#x}",
+        Reason.RESTART_AT_ENTRY: "restart at entry",
+        Reason.SAFE_POINT: "safe point",
+    }.get(answer.reason, answer.reason.value)
 
 
 def async_preempt_stack(program: Program) -> int:

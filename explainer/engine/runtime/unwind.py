@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ..releases.versions import GoVersion
 from ..toolchain.program import Function, Program
+from .outcome import Outcome
 
 
 class Trigger(enum.Enum):
@@ -56,17 +57,6 @@ class Trigger(enum.Enum):
         }[self]
 
 
-class Outcome(enum.Enum):
-    """How a walk ended."""
-
-    CLEAN = "clean"
-    """Reached runtime.goexit with frame.sp == stktopsp, or stopped quietly."""
-    CRASH = "crash"
-    """The runtime threw or faulted."""
-    CANNOT_SEE = "cannot-see"
-    """This trigger never walks a goroutine parked in this state."""
-
-
 @dataclass(frozen=True)
 class UnwindStep:
     """One frame of the walk, in the runtime's terms."""
@@ -100,6 +90,9 @@ class Walk:
     """The runtime's lines, exactly as printed (``fatal error: ...`` included)."""
     reason: str
     """One sentence: why it ended so."""
+    error: str | None = None
+    """What the runtime died of, short, in its own words: ``traceback did not unwind completely``,
+    ``unknown caller pc``, ``SIGSEGV addr=0x118``; None when it did not crash."""
 
     @property
     def message(self) -> str | None:
@@ -191,7 +184,7 @@ def walk(program: Program, gp: Goroutine, read: ReadWord, trigger: Trigger,
                                       ("" if lr else f"; spdelta={caller.spdelta(pc)} != 0, so the LR is "
                                        "ignored and read from *(frame.sp) instead"))
     return Walk(trigger, tuple(steps), Outcome.CRASH, ("fatal error: traceback stuck",),
-                "The walk did not end.")
+                "The walk did not end.", error="traceback stuck")
 
 
 def _with_verdict(step: UnwindStep, verdict: str) -> UnwindStep:
@@ -216,7 +209,8 @@ def _finish(steps: list[UnwindStep], gp: Goroutine, trigger: Trigger, sp: int, v
            "fatal error: traceback did not unwind completely")
     return Walk(trigger, tuple(steps), Outcome.CRASH, out,
                 f"The slot read as the return address held 0, so the walk stopped at "
-                f"frame.sp={_hex(sp)}, {gp.stktopsp - sp:,} bytes short of stktopsp.")
+                f"frame.sp={_hex(sp)}, {gp.stktopsp - sp:,} bytes short of stktopsp.",
+                error="traceback did not unwind completely")
 
 
 def _bad_pc(steps: list[UnwindStep], gp: Goroutine, trigger: Trigger, fn: Function, lr: int,
@@ -231,7 +225,8 @@ def _bad_pc(steps: list[UnwindStep], gp: Goroutine, trigger: Trigger, fn: Functi
                 f"PC={_hex(fault_pc)} m={SCANNER_M} sigcode=1 addr={_hex(incgo_offset)}")
         return Walk(trigger, tuple(steps), Outcome.CRASH, segv,
                     f"{_hex(lr)} is not a function's PC; before printing, next() reads gp.m.incgo, but the "
-                    f"parked goroutine's gp.m is nil: a load from address {_hex(incgo_offset)}.")
+                    f"parked goroutine's gp.m is nil: a load from address {_hex(incgo_offset)}.",
+                    error=f"SIGSEGV addr={_hex(incgo_offset)}")
     out: tuple[str, ...] = ()
     if do_print:
         # traceback.go prints "runtime: g " with a space here in every release (go1.22 to go1.27),
@@ -240,7 +235,8 @@ def _bad_pc(steps: list[UnwindStep], gp: Goroutine, trigger: Trigger, fn: Functi
     if fail:
         steps[-1] = _with_verdict(last, f"findfunc({_hex(lr)}) invalid: throw")
         return Walk(trigger, tuple(steps), Outcome.CRASH, out + ("fatal error: unknown caller pc",),
-                    f"{_hex(lr)} is not a function's PC and a GC scan must see every frame.")
+                    f"{_hex(lr)} is not a function's PC and a GC scan must see every frame.",
+                    error="unknown caller pc")
     steps[-1] = _with_verdict(last, f"findfunc({_hex(lr)}) invalid: stop (errors tolerated)")
     return Walk(trigger, tuple(steps), Outcome.CLEAN, out,
                 f"{_hex(lr)} is not a function's PC; the {trigger.value} walk stops there without crashing.")

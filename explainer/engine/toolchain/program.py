@@ -82,15 +82,25 @@ class Function:
             return self.instructions[-1].spdelta  # past the emulated part: the frame as it stands
         return 0
 
-    def unsafe_point(self, pc: int) -> int:
-        """The PCDATA_UnsafePoint value at ``pc`` (-1 where there is no instruction)."""
+    def unsafe_point(self, pc: int) -> tuple[int, int]:
+        """pcdatavalue2(f, PCDATA_UnsafePoint, pc): the value at ``pc`` (-1 where there is no
+        instruction) and the first PC of its run."""
         insn = self._by_pc.get(pc)
-        return insn.unsafe_point if insn else asm.SAFE
+        value = insn.unsafe_point if insn else asm.SAFE
+        start = pc
+        while start > self.entry and (prev := self._by_pc.get(start - 4)) and prev.unsafe_point == value:
+            start -= 4
+        return value, start
+
+    def names_r27(self, pc: int) -> bool:
+        """The instruction at ``pc`` names R27 itself (asm7.go marks it unsafe)."""
+        insn = self._by_pc.get(pc)
+        return insn is not None and insn.uses_r27
 
     @property
-    def runtime(self) -> bool:
-        """isAsyncSafePoint refuses functions named runtime., internal/runtime/, reflect."""
-        return self.name.startswith(("runtime.", "internal/runtime/", "reflect."))
+    def has_locals_pointer_maps(self) -> bool:
+        """Go code has them (the compiler emits FUNCDATA_LocalsPointerMaps); assembly has none."""
+        return not self.asm
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Static
 from ...engine.errors import ExplainerError
 from ...engine.experiments.fix import split_pair
 from ...engine.experiments.scenario import Scenario
+from ...engine.runtime.outcome import Outcome
 from ...engine.runtime.unwind import Trigger
 from ...engine.toolchain.program import Program
 from ..format import size
@@ -265,17 +266,18 @@ class LabScreen(Screen[None]):
             bar.remove_class("shown")
             return
         left, right = outcomes
-        if left == right == "crash" and not panes[0].scenario.leaf:
+        if left is right is Outcome.CRASH and not panes[0].scenario.leaf:
             text = Text("Both crash: the release on the right has no fix either.", style="bold red")
-        elif left == right == "crash":
+        elif left is right is Outcome.CRASH:
             text = Text("Both crash. A leaf function's epilogue is still split after the fix: "
                         "this is the residual the fix missed.", style="bold red")
-        elif left == "crash":
-            text = Text(f"Before the fix: crash. After: {right}. The fix releases the frame in one "
+        elif left is Outcome.CRASH and right is not None:
+            text = Text(f"Before the fix: crash. After: {right.value}. The fix releases the frame in one "
                         "write to RSP, and the runtime refuses to preempt the instructions that name R27.",
                         style="bold green")
         else:
-            text = Text(f"Before the fix: {left}. After: {right}. Step to the last write to RSP (w) "
+            said = [o.value if o else "" for o in (left, right)]
+            text = Text(f"Before the fix: {said[0]}. After: {said[1]}. Step to the last write to RSP (w) "
                         "and unwind (g) to see them differ.")
         bar.update(text)
         bar.add_class("shown")

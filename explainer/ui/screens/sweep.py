@@ -37,11 +37,14 @@ from ...engine.experiments.sizesweep import (
 )
 from ...engine.experiments.sweep import Point, sweep
 from ...engine.releases.versions import GoVersion
+from ...engine.runtime.outcome import Outcome
+from ...engine.runtime.safepoint import Reason
 from ..format import offset
 
 UNSAFE_STYLE = "bold red"
 SAFE_STYLE = "green"
 REFUSED_STYLE = "dim"
+STYLES = {Outcome.CRASH: UNSAFE_STYLE, Outcome.REFUSED: REFUSED_STYLE, Outcome.NOT_REACHED: REFUSED_STYLE}
 #: How each epilogue plan reads in the size table (``immediates.AddPlan`` has the long form).
 PLAN_WORDS = {"IMM12": "one ADD (imm12)", "IMM12_SHIFTED": "one ADD (imm12<<12)",
               "R27_MOVZ": "MOVZ → R27, one ADD", "R27_ORR": "ORR bitmask → R27, one ADD",
@@ -56,29 +59,29 @@ def plural(n: int, word: str) -> str:
 
 def summary_line(points: list[Point]) -> str:
     """"1 unsafe instruction out of 48 · window: 1 instruction": the window spans first to last unsafe PC."""
-    hits = [i for i, p in enumerate(points) if p.outcome == "unsafe"]
+    hits = [i for i, p in enumerate(points) if p.outcome is Outcome.CRASH]
     window = plural(hits[-1] - hits[0] + 1, "instruction") if hits else "none"
     return f"{plural(len(hits), 'unsafe instruction')} out of {len(points)} · window: {window}"
 
 
-def crash_words(message: str | None, reason: str) -> str:
-    """What the runtime died of, in its own words: the fatal error, or the signal and address."""
-    lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
-    if lines and lines[0].startswith("SIGSEGV"):
-        addr = next((w for line in lines for w in line.split() if w.startswith("addr=")), "")
-        return f"SIGSEGV {addr}".strip()
-    if lines:
-        return lines[-1].removeprefix("fatal error: ")
-    return reason
+#: Why the runtime refuses, in the verdict column's few words (``Reason`` has the rule in full).
+REFUSAL_WORDS = {Reason.EXPLICIT_R27: "uses R27", Reason.ASSEMBLY_FUNCTION: "assembly function",
+                 Reason.RUNTIME_FUNCTION: "runtime function", Reason.NO_STACK_ROOM: "no room on the stack",
+                 Reason.NOT_GO_CODE: "not Go code"}
+#: The parts of the function an unsafe sequence can be (``asm.Instruction.role``), as the column says them.
+ROLE_WORDS = {"stack-check": "stack check"}
 
 
 def verdict_text(p: Point) -> str:
     """The verdict column: ``safe``, ``UNSAFE → ...`` or ``not preemptible: ...`` (short; details below)."""
-    if p.outcome == "unsafe":
-        return f"UNSAFE → {crash_words(p.message, p.reason)}"
-    if p.outcome == "not-preemptible":
-        why = p.reason.removeprefix("not preemptible: ").split(", ")[0]
-        return f"not preemptible: {why.removeprefix('unsafe point: ').replace('stack-check', 'stack check')}"
+    if p.outcome is Outcome.CRASH:
+        return f"UNSAFE → {p.error}"
+    if p.outcome is Outcome.REFUSED:
+        if p.reason is Reason.UNSAFE_SEQUENCE:
+            return f"not preemptible: {ROLE_WORDS.get(p.role, p.role)}"
+        return f"not preemptible: {REFUSAL_WORDS.get(p.reason, p.reason.value)}"
+    if p.outcome is Outcome.NOT_REACHED:
+        return "not reached in this run"
     return "safe"
 
 
@@ -187,11 +190,11 @@ class SweepScreen(Screen[None]):
         self._points = {str(p.pc): p for p, _ in event.rows}
         for p, word in event.rows:
             verdict = verdict_text(p)
-            style = {"unsafe": UNSAFE_STYLE, "safe": SAFE_STYLE}.get(p.outcome, REFUSED_STYLE)
-            row_style = UNSAFE_STYLE if p.outcome == "unsafe" else ""
+            style = STYLES.get(p.outcome, SAFE_STYLE)
+            row_style = UNSAFE_STYLE if p.outcome is Outcome.CRASH else ""
             table.add_row(Text(offset(p.offset), style=row_style), Text(word, style=row_style),
                           Text(p.go, style=row_style), Text(verdict, style=style), key=str(p.pc))
-        first = next((i for i, (p, _) in enumerate(event.rows) if p.outcome == "unsafe"), 0)
+        first = next((i for i, (p, _) in enumerate(event.rows) if p.outcome is Outcome.CRASH), 0)
         # open on the crash, its full story in the line below (after layout, so it scrolls into view)
         self.call_after_refresh(table.move_cursor, row=first)
 
@@ -200,9 +203,8 @@ class SweepScreen(Screen[None]):
         p = self._points.get(str(event.row_key.value))
         if p is None:
             return
-        lines = (p.message or "").splitlines()
-        said = [line for line in lines if line.startswith(("fatal error", "SIGSEGV"))]
-        text = "\n".join([*said, f"{offset(p.offset)} {p.go}: {p.reason}"])
+        said = [p.message.splitlines()[-1]] if p.message else []  # the fatal error, or the signal's line
+        text = "\n".join([*said, f"{offset(p.offset)} {p.go}: {p.why}"])
         self.query_one("#detail", Static).update(Text(text))
 
     # --- frame sizes ---

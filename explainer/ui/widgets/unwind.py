@@ -12,14 +12,15 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...engine.experiments.session import Preemption
+from ...engine.runtime.outcome import Outcome
 from ..format import addr, offset, plain, word
 
 _OUTCOME = {
-    "refused": ("preemption refused: the goroutine runs on", "bold green"),
-    "parked": ("preempted and parked; choose who walks the stack (g t n f c)", "bold yellow"),
-    "clean": ("the walk reached runtime.goexit: sound", "bold green"),
-    "crash": ("the runtime crashed", "bold red"),
-    "cannot-see": ("this walker never sees the goroutine in this state", "bold green"),
+    Outcome.REFUSED: ("preemption refused: the goroutine runs on", "bold green"),
+    Outcome.PARKED: ("preempted and parked; choose who walks the stack (g t n f c)", "bold yellow"),
+    Outcome.CLEAN: ("the walk reached runtime.goexit: sound", "bold green"),
+    Outcome.CRASH: ("the runtime crashed", "bold red"),
+    Outcome.CANNOT_SEE: ("this walker never sees the goroutine in this state", "bold green"),
 }
 _TITLE = "Preemption and unwind"
 _IDLE = Text("Not preempted. p: send SIGURG here · g: preempt, then GC stack scan", style="dim")
@@ -69,12 +70,12 @@ class UnwindPanel(VerticalScroll):
         lines: list[Text] = [headline, Text(f"SIGURG at {where}")]
         v = p.verdict
         if v.preemptible:
-            lines.append(Text(f"  isAsyncSafePoint: yes ({v.reason})", style="green"))
+            lines.append(Text(f"  isAsyncSafePoint: yes ({v.why})", style="green"))
             lines.append(Text(f"  pushCall: LR {word(p.parked.saved_lr) if p.parked else '?'} saved at "
                               f"{addr(p.parked.pushed_at) if p.parked else '?'}; asyncPreempt runs, "
                               "the goroutine parks"))
         else:
-            lines.append(Text(f"  isAsyncSafePoint: no, {v.reason}", style="bold green"))
+            lines.append(Text(f"  isAsyncSafePoint: no, {v.why}", style="bold green"))
         if p.walk is not None:
             self.border_title = f"Unwind: {p.walk.trigger.where.split(' ')[0]}"
             lines.append(Text(f"{p.walk.trigger.where}", style="dim"))
@@ -83,7 +84,7 @@ class UnwindPanel(VerticalScroll):
                         else "no LR read")
                 lines.append(Text(f"{n} {st.function} pc={st.pc:#x}", style="bold"))
                 lines.append(Text(f"    sp={addr(st.sp)} + spdelta {st.spdelta:#x} = fp {addr(st.fp)}"))
-                bad = n == len(p.walk.steps) and p.outcome == "crash"
+                bad = n == len(p.walk.steps) and p.outcome is Outcome.CRASH
                 lines.append(Text(f"    {read} → {st.verdict}", style="bold red" if bad else "green"))
             for line in p.walk.output:
                 lines.append(Text(line.expandtabs(8), style="bold red"))
