@@ -52,9 +52,8 @@ _NO_W_SUFFIX = opset(
     "LDARH LDAXRB LDAXRH LDTRH LDXRB LDXRH SHA1C SHA1H SHA1M SHA1P SHA1SU0 SHA1SU1 SHA256H "
     "SHA256H2 SHA256SU0 SHA256SU1"
 )
-# x/arch 44bec3c (vendored from Go 1.27 on) gives every pre/post-indexed operand
-# its .W/.P; before it only these opcodes got one (VLD4R.P printed as VLD4R).
-_EVERY_SUFFIX_SINCE_MINOR = 27
+# Before x/arch 44bec3c (Release.objdump_suffixes_everywhere) only these opcodes got their .W/.P
+# (VLD4R.P printed as VLD4R).
 _EARLY_SUFFIX_OPS = opset("LDR LDRB LDRH LDRSB LDRSH LDRSW STR STRB STRH STUR STURB STURH LD1 ST1 STP LDP")
 _FP_ARITH = opset("FADD FSUB FMUL FNMUL FDIV FMAX FMIN FMAXNM FMINNM FCSEL FMADD FMSUB FNMADD FNMSUB")
 _FP_UNARY = opset("FABS FNEG FSQRT FRINTN FRINTP FRINTM FRINTZ FRINTA FRINTX FRINTI")
@@ -123,7 +122,7 @@ def go_syntax(
         form = manual_form(insn)
         if form is None:
             return "?"
-        every = go_version is None or go_version.minor >= _EVERY_SUFFIX_SINCE_MINOR
+        every = go_version is None or go_version.release.objdump_suffixes_everywhere
         return _plan9(*form, insn.address, symbol_for or _no_symbol, every)
     except (LookupError, ValueError, StopIteration) as err:  # UnsupportedForm is a ValueError
         if strict:

@@ -116,8 +116,9 @@ class Machine:
         self.write_u64(G_ADDR + G_STACKGUARD0, self.bounds.stackguard0)
         self.write_u64(G_ADDR + G_M, _M_ADDR)  # running: gp.m is set
         self.write_u64(_M_ADDR + 208, _P_ADDR)  # m.p (go1.26+ asyncPreempt reads it)
-        for off in (178, 186):  # g.preemptStop in the go1.22-go1.25 families
-            self.uc.mem_write(G_ADDR + off, bytes([1 if preempt_stop else 0]))
+        fields = self.program.version.release.g_preempt_fields
+        if fields is not None:  # g.preemptStop, as the release's asyncPreempt2 reads it
+            self.uc.mem_write(G_ADDR + fields[0], bytes([1 if preempt_stop else 0]))
 
     def _enter_target(self) -> None:
         """newproc's start: SP = stktopsp, LR = goexit+4, PC = runtime.main; run to big_stack."""

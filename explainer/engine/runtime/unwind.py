@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..releases.versions import GoVersion
 from ..toolchain.program import Function, Program
@@ -188,7 +188,7 @@ def walk(program: Program, gp: Goroutine, read: ReadWord, trigger: Trigger,
 
 
 def _with_verdict(step: UnwindStep, verdict: str) -> UnwindStep:
-    return UnwindStep(step.function, step.pc, step.sp, step.fp, step.spdelta, step.slot, step.value, verdict)
+    return replace(step, verdict=verdict)
 
 
 def _finish(steps: list[UnwindStep], gp: Goroutine, trigger: Trigger, sp: int, version: GoVersion) -> Walk:

@@ -24,6 +24,7 @@ non-leaf ``[0] saved LR, [8, 32) sink's slice argument, [32, 32+B) big_buffer,
 from __future__ import annotations
 
 import enum
+from dataclasses import replace
 
 from ..arm64.asm import Prog
 from ..arm64.immediates import add_const, isaddcon, movd_const
@@ -77,7 +78,7 @@ def zeroing(version: GoVersion, b: int) -> Zeroing:
     16*64, LoweredZero above) and in go1.26.6/go1.27.3 (Zero [16] one STP, LoweredZero below
     192, LoweredZeroLoop from 192), with arm64/ssa.go's ssaGenValue for the Lowered ops.
     """
-    if version.minor <= 25:
+    if version.release.zeroing == "duffzero":
         if b <= 64:
             return Zeroing.STP
         return Zeroing.DUFFZERO if b <= 16 * _DUFF_STEPS else Zeroing.LOOP
@@ -234,7 +235,7 @@ def _mask(version: GoVersion, m: int, reg: str) -> Prog:
     """``AND $m``; from go1.27 ARM64.rules turns (ANDconst [0xff|0xffff|0xffffffff]) into a zero
     extension (MOVBUreg/MOVHUreg/MOVWUreg), which assembles as UBFX."""
     x = _x(reg)
-    if version.minor >= 27 and m in (0xFF, 0xFFFF, 0xFFFFFFFF):
+    if version.release.zero_extends_masks and m in (0xFF, 0xFFFF, 0xFFFFFFFF):
         width = m.bit_length()
         op = {8: "MOVBU", 16: "MOVHU", 32: "MOVWU"}[width]
         return Prog(f"{op} {reg}, {reg}", (f"ubfx {x}, {x}, #0, #{width}",))
@@ -248,7 +249,7 @@ def _fast_registers(version: GoVersion, leaf: bool, live: str | None) -> tuple[s
     """
     if leaf:
         return ("R2", "R3", "R1", "R3", "R4", "R1") if live else ("R1", "R2", "R3", "R2", "R3", "R4")
-    if version.minor >= 27:  # go1.27 keeps sum in R1, the argument register sink's call needs next
+    if version.release.regalloc == "go1.27":  # sum in R1, the argument register sink's call needs next
         return ("R4", "R5", "R3", "R1", "R5", "R3") if live else ("R3", "R4", "R5", "R1", "R4", "R5")
     return ("R1", "R4", "R3", "R2", "R4", "R3") if live else ("R1", "R3", "R4", "R2", "R3", "R4")
 
@@ -281,7 +282,7 @@ def _fill_sixteen(version: GoVersion, off: int, b: int, leaf: bool,
         *read,
         Prog(f"MOVBU ({rp})({rt}), {rt}", (f"ldrb w{rt[1:]}, [{xrp}, {xrt}]",)),
         # go1.25 schedules the EOR of the read loop before the increment.
-        *([eor, inc] if version.minor >= 25 else [inc, eor]),
+        *([eor, inc] if version.release.eor_before_increment else [inc, eor]),
         Prog(f"CMP $16, {i}", (f"cmp {xi}, #0x10",), label="cond2"),
         Prog("BLT read", ("b.lt {read}",)),
     ], total
@@ -298,11 +299,11 @@ def _fill_every_byte(version: GoVersion, off: int, b: int, live: str | None) -> 
     """
     wide = not isaddcon(b)
     wi, total = ("R2", "R2") if live else ("R1", "R1")
-    wp = live or ("R3" if wide and version.minor >= 27 else "R2")
+    wp = live or ("R3" if wide and version.release.regalloc == "go1.27" else "R2")
     rp, rt = (live, "R3") if live else (("R3", "R4") if wide else ("R2", "R3"))
     read_inc = Prog("ADD $1, R0, R0", ("add x0, x0, #0x1",))
     read_eor = Prog(f"EOR {rt}, {total}, {total}", (f"eor {_x(total)}, {_x(total)}, {_x(rt)}",))
-    tail = [read_eor, read_inc] if version.minor >= 25 else [read_inc, read_eor]
+    tail = [read_eor, read_inc] if version.release.eor_before_increment else [read_inc, read_eor]
     store = Prog(f"MOVB R0, ({wp})({wi})", (f"strb w0, [{_x(wp)}, {_x(wi)}]",),
                  note="big_buffer[i] = byte(val)")
     load = Prog(f"MOVBU ({rp})(R0), {rt}", (f"ldrb w{rt[1:]}, [{_x(rp)}, x0]",))
@@ -341,11 +342,11 @@ def _cmp_imm(reg: str, c: int, label: str) -> Prog:
 
 
 def _with_label(p: Prog, label: str) -> Prog:
-    return Prog(p.source, p.machine, p.role, p.spadj, p.unsafe, p.restartable, label, p.note)
+    return replace(p, label=label)
 
 
 def _with_note(p: Prog, note: str) -> Prog:
-    return Prog(p.source, p.machine, p.role, p.spadj, p.unsafe, p.restartable, p.label, note)
+    return replace(p, note=note)
 
 
 def _split_imm24u_scaled(version: GoVersion, v: int, shift: int = 3) -> tuple[int, int]:
@@ -356,7 +357,7 @@ def _split_imm24u_scaled(version: GoVersion, v: int, shift: int = 3) -> tuple[in
     """
     if v > 0xFFF000 + (0xFFF << shift):
         raise ExplainerError(f"frame too large for the modelled spill slot at {v} (a constant-pool store)")
-    if version.minor >= 27 and (hi := max(v - (0xFFF << shift), 0)) <= 0xFFF:
+    if version.release.spill_split_tries_small_hi and (hi := max(v - (0xFFF << shift), 0)) <= 0xFFF:
         return hi, v - hi
     lo = (v >> shift) & 0xFFF
     hi = v - (lo << shift)

@@ -12,7 +12,7 @@ Functions sit at the addresses of the real build where the code fits there;
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
 from ..arm64 import asm
@@ -193,7 +193,7 @@ def target_progs(version: GoVersion, size: int, leaf: bool, buffer: Buffer, plan
     if check:
         tail = morestack_tail(size, "entry", "runtime.morestack_noctxt.abi0", spill_args=1)
         first = tail[0]
-        progs.append(Prog(first.source, first.machine, first.role, first.spadj, label="__spfix__"))
+        progs.append(replace(first, label="__spfix__"))
         progs += label_first(tail[1:], "morestack")
     return label_first(progs, "entry")
 

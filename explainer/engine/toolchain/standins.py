@@ -8,14 +8,15 @@ sequences up to the call that parks the goroutine.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..arm64.asm import Prog
 from ..releases.versions import GoVersion
 from .frames import epilogue, morestack_tail, prologue, stack_check
 
 
 def label_first(progs: list[Prog], label: str) -> list[Prog]:
-    p = progs[0]
-    return [Prog(p.source, p.machine, p.role, p.spadj, p.unsafe, p.restartable, label, p.note)] + progs[1:]
+    return [replace(progs[0], label=label)] + progs[1:]
 
 
 def small_go_func(frame: int, calls: list[Prog]) -> list[Prog]:
@@ -88,7 +89,7 @@ def async_preempt(version: GoVersion) -> list[Prog]:
         Prog("MOVD NZCV, R0", ("mrs x0, nzcv",)), Prog("MOVD R0, 216(RSP)", ("str x0, [sp, #216]",)),
         Prog("MOVD FPSR, R0", ("mrs x0, fpsr",)), Prog("MOVD R0, 224(RSP)", ("str x0, [sp, #224]",)),
     ]
-    if version.minor <= 25:
+    if version.release.async_preempt_saves_vectors_on_stack:
         progs += [Prog(f"FSTPD (F{2 * k}, F{2 * k + 1}), {232 + 16 * k}(RSP)",
                        (f"stp d{2 * k}, d{2 * k + 1}, [sp, #{232 + 16 * k}]",)) for k in range(16)]
     else:  # go1.26: vector registers go to p.xRegs.scratch, off this stack
@@ -103,10 +104,6 @@ def async_preempt(version: GoVersion) -> list[Prog]:
     return progs
 
 
-#: Offsets of g.preemptStop and g.asyncSafePoint, read off each family's asyncPreempt2.
-_G_PREEMPT_FIELDS = {22: (186, 188), 23: (186, 188), 24: (186, 188), 25: (178, 180)}
-
-
 def async_preempt2(version: GoVersion) -> list[Prog]:
     """runtime.asyncPreempt2 up to its ``mcall``: the goroutine parks there.
 
@@ -114,13 +111,14 @@ def async_preempt2(version: GoVersion) -> list[Prog]:
     own page: it then assembles wherever the program sits (a Mach-O's text is above 4 GiB).
     """
     progs = prologue(32)
-    if version.minor >= 26:
+    fields = version.release.g_preempt_fields
+    if fields is None:
         return progs + [
             Prog("ADRP preemptPark·f, R0", ("adrp x0, {page:park_page}",), label="park_page"),
             Prog("ADD $off, R0, R0", ("add x0, x0, #0x0",)),
             Prog("CALL runtime.mcall(SB)", ("bl {runtime.mcall}",), note="mcall(preemptPark)"),
         ]
-    stop, safe = _G_PREEMPT_FIELDS.get(version.minor, (186, 188))
+    stop, safe = fields
     return progs + [
         Prog("MOVD R28, 16(RSP)", ("str x28, [sp, #16]",)),
         Prog("ORR $1, ZR, R1", ("orr x1, xzr, #1",)),
