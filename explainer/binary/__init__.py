@@ -1,6 +1,6 @@
 """Read real Go arm64 binaries (ELF and Mach-O) and find their split stack-pointer adjustments.
 
-Headless, like the engine: no UI import. Importing this package is cheap; LIEF (container.py), numpy
+Headless, like the engine: no UI import. Importing this package is cheap; capstone
 and capstone are imported when a binary is first opened or scanned, so the CLI starts fast.
 
     binary = load("server")                 # GoBinary: format, go_version, stripped, functions

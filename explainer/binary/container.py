@@ -200,7 +200,5 @@ def _macho(data: memoryview, base: int, file: Searchable, where: str) -> Contain
 def _defines_a_symbol(data: memoryview, symoff: int, nsyms: int) -> bool:
     """Some nlist_64 (16 bytes, n_type at 4) is defined in a section: the symbol table ``-s`` removes.
     Stripped Go binaries keep only undefined (imported) symbols."""
-    import numpy as np  # deferred: importing explainer.binary must stay cheap for the CLI
-
-    table = np.frombuffer(data, dtype=np.uint8, count=16 * nsyms, offset=symoff)
-    return bool(np.any(table[4::16] & _N_SECT == _N_SECT))
+    types = bytes(data[symoff + 4 : symoff + 16 * nsyms : 16])
+    return any(t & _N_SECT == _N_SECT for t in types)

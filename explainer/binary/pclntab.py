@@ -157,41 +157,34 @@ class FuncTable:
     def records(self, text_start: int) -> list[Record]:
         """Every function of the functab, in address order (runtime.findfunc's order).
 
-        Vectorised with numpy (a binary has thousands of functions and ``explainer scan`` should take
-        milliseconds): the fixed fields of every _func are gathered at once, names are cut at the NULs.
+        Each _func's entry must be the functab's, and its name must lie in the name table (cut at its
+        NUL): a record that does not say so is a corrupt table. Plain struct reads: about a microsecond a
+        function, faster than importing an array library for it.
 
         Args:
             text_start: moduledata.text, the base of every entryOff (unused by go1.17 and older tables,
                 whose entries are absolute).
         """
-        import numpy as np  # deferred: importing explainer.binary must stay cheap for the CLI
-
-        data, n, lay = self.data, self.nfunc, self.layout
-        raw = np.frombuffer(data, dtype=np.uint8)
-        offs = self.pcln_off + np.asarray(self._func_offs[:n], dtype=np.int64)
-        bad = np.flatnonzero(offs + lay.size > len(data))
-        if bad.size:
-            raise self._corrupt(f"function {int(bad[0])} lies outside the table")
-        width = 8 if lay.absolute_entries else 4
-        entry_raw = raw[offs[:, None] + np.arange(width)].view("<u8" if width == 8 else "<u4")[:, 0]
-        name_offs = raw[offs[:, None] + (lay.name + np.arange(4))].view("<i4")[:, 0].astype(np.int64)
-        mismatch = np.flatnonzero(entry_raw != np.asarray(self._entries[:n], dtype=entry_raw.dtype))
-        if mismatch.size:
-            raise self._corrupt(f"function {int(mismatch[0])}'s entry disagrees with the functab")
-        starts = self.funcname_off + name_offs
-        nuls = np.flatnonzero(raw[self.funcname_off :] == 0) + self.funcname_off
-        at = np.searchsorted(nuls, starts)
-        bad = np.flatnonzero((name_offs < 0) | (starts >= len(data)) | (at >= len(nuls)))
-        if bad.size:
-            raise self._corrupt(f"function {int(bad[0])}'s name lies outside the table")
-        stops = nuls[at]
-        ids = raw[offs + lay.func_id].tolist()
-        flags = raw[offs + lay.flag].tolist() if lay.flag is not None else [0] * n
+        data, lay, size = self.data, self.layout, len(self.data)
+        entry_at = struct.Struct("<Q" if lay.absolute_entries else "<I").unpack_from
+        name_at = struct.Struct("<i").unpack_from
         base = 0 if lay.absolute_entries else text_start
-        ends = self._entries
-        rows = zip(offs.tolist(), starts.tolist(), stops.tolist(), ids, flags, strict=True)
-        return [(o, base + ends[i], base + ends[i + 1], data[a:b].decode("utf-8", "replace"), fid, fl)
-                for i, (o, a, b, fid, fl) in enumerate(rows)]
+        entries, names = self._entries, self.funcname_off
+        out: list[Record] = []
+        for i, func_off in enumerate(self._func_offs):
+            o = self.pcln_off + func_off
+            if o + lay.size > size:
+                raise self._corrupt(f"function {i} lies outside the table")
+            if entry_at(data, o)[0] != entries[i]:
+                raise self._corrupt(f"function {i}'s entry disagrees with the functab")
+            start = names + name_at(data, o + lay.name)[0]
+            stop = data.find(b"\0", start) if names <= start < size else -1
+            if stop < 0:
+                raise self._corrupt(f"function {i}'s name lies outside the table")
+            flag = data[o + lay.flag] if lay.flag is not None else 0
+            name = data[start:stop].decode("utf-8", "replace")
+            out.append((o, base + entries[i], base + entries[i + 1], name, data[o + lay.func_id], flag))
+        return out
 
     def _u32(self, at: int) -> int:
         if at < 0 or at + 4 > len(self.data):

@@ -6,15 +6,17 @@ is not a 12-bit immediate, shifted or not. Go's pcsp table changes only after th
 instruction, so a goroutine stopped between the halves has SP moved by the first half while the
 unwinder still assumes the full frame, and reads the return address from the wrong slot.
 
-Fast, because a binary has hundreds of thousands of words and a handful of hits: numpy tests every
-word at once for "ADD/SUB (immediate), 64-bit, Rd = Rn = SP, non-zero immediate" and pairs adjacent
-hits of the same direction; capstone decodes only those pairs. Then each pair is placed in its function
-(Go's function table) and judged: frame size, leaf, and whether the runtime preempts there.
+Fast, because a binary has hundreds of thousands of words and a handful of hits: ``bytes.find`` looks
+for the two bytes where such a pair's words meet, each hit is tested for "ADD/SUB (immediate), 64-bit,
+Rd = Rn = SP, non-zero immediate, same direction", and capstone decodes only those pairs. Then each
+pair is placed in its function (Go's function table) and judged: frame size, leaf, and whether the
+runtime preempts there.
 """
 
 from __future__ import annotations
 
 import os
+import struct
 
 from .errors import BinaryError
 from .loader import load
@@ -29,29 +31,42 @@ _IMM12 = 0x003FFC00
 _OP_SUB = 0x40000000
 
 
-#: Words tested at once: numpy's temporaries stay at a few tens of MB however large the text.
-_CHUNK_WORDS = 1 << 22
+#: Bytes searched at once (bounded copies however large the text).
+_CHUNK = 1 << 24
+#: Where two candidate words meet: the first word's top byte (0x91 ADD, 0xD1 SUB: sf=1, S=0, 100010)
+#: followed by the second word's low byte (0xFF: Rd = 31 and the low bits of Rn = 31).
+_SEAMS = (b"\x91\xff", b"\xd1\xff")
+_WORDS = struct.Struct("<II")
 
 
 def candidate_pairs(base: int, code: bytes | memoryview) -> list[int]:
     """Addresses of the first word of each pair of adjacent immediate SP adjustments in one direction.
 
+    Fast without an array library: every such pair has one of two byte pairs at its seam, which
+    ``bytes.find`` finds at memory speed; the few hits are then tested word by word.
+
     Args:
         base: the address of code[0].
         code: little-endian instruction words.
     """
-    import numpy as np  # deferred: importing explainer.binary must stay cheap for the CLI
+    n, out = len(code), []
+    for start in range(0, n, _CHUNK):
+        chunk = bytes(code[start : start + _CHUNK + 4])  # 4 more: a pair may straddle two chunks
+        for seam in _SEAMS:
+            i = chunk.find(seam, 3)
+            while i >= 0:
+                p = i - 3
+                if p & 3 == 0 and p < _CHUNK and p + 8 <= len(chunk):
+                    w1, w2 = _WORDS.unpack_from(chunk, p)
+                    if _sp_immediate(w1) and _sp_immediate(w2) and not (w1 ^ w2) & _OP_SUB:
+                        out.append(base + start + p)
+                i = chunk.find(seam, i + 1)
+    return sorted(out)
 
-    n = len(code) // 4
-    out: list[int] = []
-    for start in range(0, max(n - 1, 0), _CHUNK_WORDS):
-        count = min(_CHUNK_WORDS + 1, n - start)  # one word of overlap: a pair may straddle chunks
-        words = np.frombuffer(code, dtype="<u4", count=count, offset=4 * start)
-        sp_imm = ((words & _SP_IMM_MASK) == _SP_IMM_BITS) & ((words & _IMM12) != 0)
-        same_op = ((words[:-1] ^ words[1:]) & _OP_SUB) == 0
-        hits = np.flatnonzero(sp_imm[:-1] & sp_imm[1:] & same_op)
-        out += [base + 4 * (start + int(i)) for i in hits]
-    return out
+
+def _sp_immediate(word: int) -> bool:
+    """ADD/SUB (immediate), 64-bit, Rd = Rn = SP, non-zero immediate."""
+    return word & _SP_IMM_MASK == _SP_IMM_BITS and bool(word & _IMM12)
 
 
 def scan(source: str | os.PathLike[str] | GoBinary) -> ScanReport:

@@ -22,7 +22,7 @@ from explainer.binary.loader import MAX_BINARY
 from .truth import FIXTURES
 
 LEAF = FIXTURES / "fast_leaf-go1.25.0-linux-arm64-stripped"
-#: What a fresh interpreter with explainer.binary, numpy and capstone loaded takes, plus room.
+#: What a fresh interpreter with explainer.binary and the CPU libraries loaded takes, plus room.
 RSS_LIMIT_MB = 200
 
 _CHILD = """
@@ -80,7 +80,7 @@ def test_a_binary_inside_a_3_gib_sparse_file_is_scanned_reading_only_its_section
         fh.truncate(3 << 30)
     assert (3 << 30) < MAX_BINARY
     status, out, _, figures = _run("scan", str(path), "--json")
-    assert status == 1 and json.loads(out)["exposed"] == 1
+    assert status == 1 and json.loads(out)["binaries"][0]["exposed"] == 1
     assert figures["seconds"] < 10 and figures["rss_mb"] < RSS_LIMIT_MB
 
 
@@ -97,7 +97,7 @@ def test_pairs_straddling_two_chunks_are_found(monkeypatch: pytest.MonkeyPatch) 
     words[3:5] = [lo, hi]  # straddles the boundary after word 3 with 4-word chunks
     words[7:9] = [lo, hi]  # inside the second chunk
     code = b"".join(w.to_bytes(4, "little") for w in words)
-    monkeypatch.setattr(scanner, "_CHUNK_WORDS", 4)
+    monkeypatch.setattr(scanner, "_CHUNK", 16)
     assert scanner.candidate_pairs(0x1000, code) == [0x1000 + 12, 0x1000 + 28]
-    monkeypatch.setattr(scanner, "_CHUNK_WORDS", 1 << 22)
+    monkeypatch.setattr(scanner, "_CHUNK", 1 << 24)
     assert scanner.candidate_pairs(0x1000, code) == [0x1000 + 12, 0x1000 + 28]

@@ -59,8 +59,12 @@ def test_nothing_exposed_exits_0_without_advice(capsys: Cap) -> None:
 
 def test_json_has_exactly_the_issues_shape(capsys: Cap) -> None:
     status, out, _ = _scan(capsys, str(DARWIN), "--json")
-    doc = json.loads(out)
-    assert status == 1
+    run = json.loads(out)
+    assert status == 1 and list(run) == ["binaries", "skipped", "summary"] and run["skipped"] == []
+    assert run["summary"] == {"scanned": 1, "by_release": {"go1.25.0": 1}, "skipped": {}, "errors": 0,
+                              "exposed_binaries": 1, "exposed_functions": {"leaf-split": 1}}
+    (doc,) = run["binaries"]
+    assert (doc.pop("path"), doc.pop("status")) == (str(DARWIN), "scanned")
     assert list(doc) == ["binary", "format", "go", "go_source", "stripped", "table", "async_preemption",
                          "preemption_rule", "functions_scanned", "findings", "exposed"]
     head = (doc["binary"], doc["format"], doc["go"], doc["go_source"], doc["stripped"], doc["table"])
@@ -91,7 +95,7 @@ def test_a_universal_binary_is_read_through_its_arm64_slice(tmp_path: Path,
     path = tmp_path / "universal"
     path.write_bytes(data)
     status, out, _ = _scan(capsys, str(path), "--json")
-    assert status == 1 and json.loads(out)["findings"][1]["pcs"] == [0x1000699D0, 0x1000699D4]
+    assert status == 1 and json.loads(out)["binaries"][0]["findings"][1]["pcs"] == [0x1000699D0, 0x1000699D4]
 
 
 def _bad_inputs(tmp: Path) -> dict[str, tuple[str, str]]:
@@ -101,11 +105,13 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[str, str]]:
     (tmp / "truncated-header").write_bytes(go[:40])
     (tmp / "truncated-macho").write_bytes(DARWIN.read_bytes()[:600_000])
     (tmp / "empty").write_bytes(b"")
+    (tmp / "sources").mkdir()
+    (tmp / "sources" / "hello.c").write_bytes((FIXTURES / "src" / "hello.c").read_bytes())
     (tmp / "fat-x86").write_bytes(struct.pack(">IIIIIII", 0xCAFEBABE, 1, 0x01000007, 3, 28, 4, 0) + b"\0" * 8)
     return {
         "missing": (str(tmp / "no-such-binary"), "no such file: "),
         "non-binary": (str(FIXTURES / "src" / "hello.c"), "not an executable: "),
-        "directory": (str(tmp), "not an executable: "),
+        "folder without binaries": (str(tmp / "sources"), "no Go arm64 binary found in "),
         "empty": (str(tmp / "empty"), "not an executable: "),
         "x86-64": (str(FIXTURES / "fast_leaf-go1.25.0-linux-amd64-stripped"), "not an arm64 binary: "),
         "universal without arm64": (str(tmp / "fat-x86"), "not an arm64 binary: "),
@@ -116,7 +122,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[str, str]]:
     }
 
 
-@pytest.mark.parametrize("kind", ["missing", "non-binary", "directory", "empty", "x86-64",
+@pytest.mark.parametrize("kind", ["missing", "non-binary", "folder without binaries", "empty", "x86-64",
                                   "universal without arm64", "C arm64", "truncated",
                                   "truncated in the header", "truncated Mach-O"])
 def test_bad_input_is_one_line_and_exit_2(kind: str, tmp_path: Path, capsys: Cap) -> None:

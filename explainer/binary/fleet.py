@@ -1,0 +1,232 @@
+"""Scan many binaries at once: files, folders and container image tarballs, on every core.
+
+``targets`` walks what the user named and sorts it without parsing anything: a file that starts like
+ELF or Mach-O for arm64 is a target, a tarball with a manifest.json or index.json is an image, the
+rest is skipped and counted (other architectures, not executables, symlinks, special files) or, when
+it cannot be read, reported. ``scan_target`` runs in a worker process and turns one target into
+outcomes (an image gives one per executable of its final filesystem). ``Summary`` counts them.
+
+Named paths and found paths differ on purpose: a file the user named that is not a Go arm64 binary is
+an error (they asked about it); one found inside a folder is skipped and counted.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tarfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .errors import BinaryError
+from .extents import CPU_TYPE_ARM64, EM_AARCH64
+from .loader import MAX_BINARY
+from .report import ScanReport
+
+SCANNED, SKIPPED, ERROR = "scanned", "skipped", "error"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Something to hand a worker: a file, or an image tarball."""
+
+    path: str
+    image: bool = False
+    named: bool = False
+    """The user named it (not found in a folder)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one file."""
+
+    path: str
+    """The file; for a file of an image, ``IMAGE.tar:/path/in/image``."""
+    kind: str
+    """SCANNED, SKIPPED or ERROR."""
+    reason: str = ""
+    """Why it was skipped, or the error (one line)."""
+    report: ScanReport | None = None
+
+    def to_json(self) -> dict[str, object]:
+        if self.report is not None:
+            return {"path": self.path, "status": self.kind, **self.report.to_json()}
+        key = "error" if self.kind == ERROR else "reason"
+        return {"path": self.path, "status": self.kind, key: self.reason}
+
+
+def targets(paths: Iterable[str], skipped: list[Outcome]) -> Iterator[Target]:
+    """Targets under paths, in the order given (folders walked in sorted order, links not followed).
+
+    What is not a target is appended to skipped (kind SKIPPED, or ERROR when it could not be read).
+    """
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            skipped.append(Outcome(path, ERROR, f"no such file: {path}"))
+            continue
+        except OSError as err:
+            skipped.append(Outcome(path, ERROR, f"cannot read {path}: {err.strerror or err}"))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            yield from _walk(path, skipped)
+        else:
+            target = _classify(path, st.st_mode, named=True, skipped=skipped)
+            if target is not None:
+                yield target
+
+
+def _walk(root: str, skipped: list[Outcome]) -> Iterator[Target]:
+    def fail(err: OSError) -> None:
+        skipped.append(Outcome(err.filename or root, ERROR, f"cannot read {err.filename}: {err.strerror}"))
+
+    for folder, dirs, files in os.walk(root, onerror=fail, followlinks=False):
+        dirs.sort()
+        for name in sorted(files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]):
+            path = os.path.join(folder, name)
+            try:
+                mode = os.lstat(path).st_mode
+            except OSError as err:
+                skipped.append(Outcome(path, ERROR, f"cannot read {path}: {err.strerror or err}"))
+                continue
+            if stat.S_ISLNK(mode):  # inside the tree its target is scanned anyway; outside it is not ours
+                skipped.append(Outcome(path, SKIPPED, "symlink (not followed)"))
+                continue
+            target = _classify(path, mode, named=False, skipped=skipped)
+            if target is not None:
+                yield target
+
+
+def _classify(path: str, mode: int, named: bool, skipped: list[Outcome]) -> Target | None:
+    """A target, or None with an outcome appended. Reads at most 512 bytes, never blocks."""
+    if not stat.S_ISREG(mode):
+        if named:  # the loader says what it is, in the words `explainer scan FILE` always used
+            return Target(path, named=True)
+        skipped.append(Outcome(path, SKIPPED, "special file"))
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            head = os.read(fd, 512)
+        finally:
+            os.close(fd)
+    except OSError as err:
+        skipped.append(Outcome(path, ERROR, f"cannot read {path}: {err.strerror or err}"))
+        return None
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return Target(path, image=True, named=named)
+    why = _not_arm64(head)
+    if why and not named:
+        skipped.append(Outcome(path, SKIPPED, why))
+        return None
+    return Target(path, named=named)
+
+
+def _not_arm64(head: bytes) -> str:
+    """Why a file's first bytes say it is no arm64 executable ("" when they could be one)."""
+    if head[:4] == b"\x7fELF":
+        machine = int.from_bytes(head[0x12:0x14], "little") if len(head) >= 0x14 else -1
+        return "" if machine == EM_AARCH64 else "other architecture"
+    if head[:4] == b"\xcf\xfa\xed\xfe":
+        cpu = int.from_bytes(head[4:8], "little") if len(head) >= 8 else -1
+        return "" if cpu == CPU_TYPE_ARM64 else "other architecture"
+    if head[:4] == b"\xca\xfe\xba\xbe":
+        return ""  # a universal binary, or a Java class file: the loader tells them apart
+    return "not an executable"
+
+
+#: BinaryError messages that mean "not a Go arm64 binary" rather than "broken".
+_NOT_GO = ("not a Go binary", "not an arm64 binary", "not an executable")
+
+
+def scan_target(target: Target) -> list[Outcome]:
+    """Scan one target (in a worker process): one outcome, or one per executable of an image."""
+    from .loader import load
+    from .scanner import scan
+
+    if target.image:
+        return _scan_image(target)
+    try:
+        return [Outcome(target.path, SCANNED, report=scan(load(target.path)))]
+    except BinaryError as err:
+        kind = SKIPPED if str(err).startswith(_NOT_GO) and not target.named else ERROR
+        return [Outcome(target.path, kind, str(err) if kind == ERROR else _reason(str(err)))]
+
+
+def _reason(message: str) -> str:
+    return next((prefix for prefix in _NOT_GO if message.startswith(prefix)), message)
+
+
+def _scan_image(target: Target) -> list[Outcome]:
+    from .images import executables, images, is_image
+    from .loader import parse
+    from .scanner import scan
+
+    out: list[Outcome] = []
+    try:
+        with tarfile.open(target.path) as tar:
+            if not is_image(tar):
+                if target.named:
+                    return [Outcome(target.path, ERROR, f"not an image: {target.path} is a tar file "
+                                                        "without manifest.json or index.json")]
+                return [Outcome(target.path, SKIPPED, "tar file, not an image")]
+            found = images(tar, target.path)
+            for image in found:
+                prefix = f"{target.path}:" if len(found) == 1 else f"{target.path}:{image.name}:"
+                for path, data in executables(tar, image, target.path, MAX_BINARY):
+                    where = prefix + path
+                    if not data:
+                        out.append(Outcome(where, ERROR, f"too large: {where} is over {MAX_BINARY:,} bytes"))
+                        continue
+                    try:
+                        out.append(Outcome(where, SCANNED, report=scan(parse(data, where))))
+                    except BinaryError as err:
+                        kind = SKIPPED if str(err).startswith(_NOT_GO) else ERROR
+                        out.append(Outcome(where, kind, str(err) if kind == ERROR else _reason(str(err))))
+    except BinaryError as err:
+        out.append(Outcome(target.path, ERROR, str(err)))
+    except (tarfile.TarError, OSError, EOFError) as err:
+        out.append(Outcome(target.path, ERROR, f"unreadable image {target.path}: {err}"))
+    return out
+
+
+@dataclass
+class Summary:
+    """Counts over every outcome of a run."""
+
+    scanned: int = 0
+    by_release: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    errors: list[Outcome] = field(default_factory=list)
+    exposed_binaries: list[str] = field(default_factory=list)
+    exposed_functions: Counter[str] = field(default_factory=Counter)
+    """By status: leaf-split, nonleaf-split."""
+    exposed_by_status: dict[str, list[str]] = field(default_factory=dict)
+    """Status → the binaries with such a finding."""
+    bytes_scanned: int = 0
+
+    def add(self, outcome: Outcome) -> None:
+        if outcome.kind == SKIPPED:
+            self.skipped[outcome.reason] += 1
+        elif outcome.kind == ERROR:
+            self.errors.append(outcome)
+        elif outcome.report is not None:
+            report = outcome.report
+            self.scanned += 1
+            self.by_release[f"go{report.go}" if report.go else "release unknown"] += 1
+            exposed = [f for f in report.findings if f.preemptible]
+            if exposed:
+                self.exposed_binaries.append(outcome.path)
+            for f in exposed:
+                self.exposed_functions[f.status] += 1
+                binaries = self.exposed_by_status.setdefault(f.status, [])
+                if outcome.path not in binaries:
+                    binaries.append(outcome.path)
+
+    def to_json(self) -> dict[str, object]:
+        return {"scanned": self.scanned, "by_release": dict(sorted(self.by_release.items())),
+                "skipped": dict(sorted(self.skipped.items())), "errors": len(self.errors),
+                "exposed_binaries": len(self.exposed_binaries),
+                "exposed_functions": dict(sorted(self.exposed_functions.items()))}

@@ -1,0 +1,189 @@
+"""The files of a container image's final filesystem, read from its tarball without unpacking to disk.
+
+Two layouts, both tar files: ``docker save`` (``manifest.json``: ``[{"RepoTags", "Layers": [paths]}]``)
+and OCI image layout (``index.json`` → manifest blobs → layer blobs under ``blobs/sha256/``; Docker 25
+and later write both, and the manifest.json is read first). Layers are tars, plain or gzipped.
+
+The final filesystem is what the layers make applied in order (OCI image spec, layer.md "Whiteouts"):
+``D/.wh.NAME`` deletes ``D/NAME`` (and what lies under it) from the layers below, ``D/.wh..wh..opq``
+deletes everything below ``D`` from the layers below; a later entry replaces an earlier one at the same
+path. A first pass over each layer's headers builds that map; a second streams the layers again and
+yields the bytes of each surviving regular file that starts like an executable, one at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from .container import sniff
+from .errors import BinaryError
+
+_WHITEOUT, _OPAQUE = ".wh.", ".wh..wh..opq"
+_OCI_INDEX = ("application/vnd.oci.image.index.v1+json",
+              "application/vnd.docker.distribution.manifest.list.v2+json")
+
+
+@dataclass(frozen=True)
+class Image:
+    """One image of the tarball: a name to show and its layer members, bottom first."""
+
+    name: str
+    layers: tuple[str, ...]
+
+
+def is_image(tar: tarfile.TarFile) -> bool:
+    """The tarball has a top-level manifest.json or index.json."""
+    names = set(tar.getnames()[:64])  # both sit at the top, written first or near it
+    return bool(names & {"manifest.json", "./manifest.json", "index.json", "./index.json", "oci-layout"})
+
+
+def images(tar: tarfile.TarFile, where: str) -> list[Image]:
+    """The images a ``docker save`` or OCI layout tarball holds."""
+    manifest = _json(tar, "manifest.json", where, required=False)
+    if isinstance(manifest, list) and manifest:
+        out = []
+        for k, entry in enumerate(manifest):
+            tags = entry.get("RepoTags") or [f"image {k + 1}"]
+            out.append(Image(tags[0], tuple(_member(tar, p, where) for p in entry.get("Layers", []))))
+        return out
+    index = _json(tar, "index.json", where, required=True)
+    return _oci(tar, index, where, "")
+
+
+def _oci(tar: tarfile.TarFile, index: Any, where: str, name: str) -> list[Image]:
+    out: list[Image] = []
+    descriptors = index.get("manifests", []) if isinstance(index, dict) else []
+    arm64 = [d for d in descriptors if d.get("platform", {}).get("architecture") == "arm64"]
+    for d in arm64 or descriptors:  # a multi-platform index: its arm64 images, if it names any
+        label = (d.get("annotations", {}).get("org.opencontainers.image.ref.name") or name
+                 or d.get("digest", "")[:19])
+        blob = _json(tar, _blob(d.get("digest", ""), where), where, required=True)
+        if d.get("mediaType") in _OCI_INDEX or "manifests" in blob:
+            out += _oci(tar, blob, where, label)
+        else:
+            layers = tuple(_member(tar, _blob(layer.get("digest", ""), where), where)
+                           for layer in blob.get("layers", []))
+            out.append(Image(label, layers))
+    return out
+
+
+def _blob(digest: str, where: str) -> str:
+    algorithm, _, hexdigest = digest.partition(":")
+    if not algorithm or not hexdigest or "/" in hexdigest:
+        raise BinaryError(f"unreadable image {where}: bad digest {digest!r}")
+    return f"blobs/{algorithm}/{hexdigest}"
+
+
+def _member(tar: tarfile.TarFile, path: str, where: str) -> str:
+    for name in (path, f"./{path}"):
+        try:
+            tar.getmember(name)
+            return name
+        except KeyError:
+            continue
+    raise BinaryError(f"unreadable image {where}: no layer {path}")
+
+
+def _json(tar: tarfile.TarFile, path: str, where: str, required: bool) -> Any:
+    try:
+        fh = tar.extractfile(_member(tar, path, where))
+    except BinaryError:
+        if required:
+            raise
+        return None
+    if fh is None:
+        raise BinaryError(f"unreadable image {where}: {path} is not a file")
+    try:
+        return json.loads(fh.read(16 << 20))
+    except ValueError as err:
+        raise BinaryError(f"unreadable image {where}: {path}: {err}") from None
+
+
+def _norm(name: str) -> str:
+    """``./usr/bin/x``, ``usr/bin/x`` and ``/usr/bin/x`` are one path: ``/usr/bin/x``."""
+    while name.startswith("./"):
+        name = name[2:]
+    return posixpath.normpath("/" + name.lstrip("/"))
+
+
+def _layer(tar: tarfile.TarFile, member: str, where: str) -> tarfile.TarFile:
+    fh: IO[bytes] | None = tar.extractfile(member)
+    if fh is None:
+        raise BinaryError(f"unreadable image {where}: layer {member} is not a file")
+    try:
+        return tarfile.open(fileobj=fh, mode="r|*")  # plain or gzip, streamed
+    except tarfile.TarError as err:
+        raise BinaryError(f"unreadable image {where}: layer {member}: {err} (zstd layers are not read)") \
+            from None
+
+
+def final_files(tar: tarfile.TarFile, image: Image, where: str) -> dict[str, tuple[int, str]]:
+    """Path → (layer index, member name) of every regular file of the final filesystem."""
+    fs: dict[str, tuple[int, str, bool]] = {}  # path → (layer, member name, is a directory)
+    for k, member in enumerate(image.layers):
+        entries: list[tuple[str, tarfile.TarInfo]] = []
+        with _layer(tar, member, where) as layer:
+            try:
+                for info in layer:
+                    entries.append((_norm(info.name), info))
+            except (tarfile.TarError, OSError, EOFError) as err:
+                raise BinaryError(f"unreadable image {where}: layer {member}: {err}") from None
+        for path, _ in entries:  # whiteouts hide what the layers below have
+            folder, base = posixpath.split(path)
+            if base == _OPAQUE:
+                _remove_below(fs, folder, keep_self=True)
+            elif base.startswith(_WHITEOUT):
+                _remove_below(fs, posixpath.join(folder, base[len(_WHITEOUT) :]), keep_self=False)
+        for path, info in entries:
+            base = posixpath.basename(path)
+            if base.startswith(_WHITEOUT):
+                continue
+            if not info.isdir():
+                _remove_below(fs, path, keep_self=True)  # a file replacing a folder hides its contents
+            if info.isreg():
+                fs[path] = (k, info.name, False)
+            elif info.islnk():  # a hard link: the same bytes as its target, in this layer
+                target = fs.get(_norm(info.linkname))
+                if target is not None and not target[2]:
+                    fs[path] = target
+            elif info.isdir():
+                fs[path] = (k, info.name, True)
+            else:
+                fs.pop(path, None)  # symlinks and special files: not scanned (their targets are)
+    return {path: (k, name) for path, (k, name, folder) in fs.items() if not folder}
+
+
+def _remove_below(fs: dict[str, tuple[int, str, bool]], path: str, keep_self: bool) -> None:
+    prefix = path.rstrip("/") + "/"
+    for p in [p for p in fs if p.startswith(prefix) or (p == path and not keep_self)]:
+        del fs[p]
+
+
+def executables(tar: tarfile.TarFile, image: Image, where: str, limit: int) -> Iterator[tuple[str, bytes]]:
+    """(path, bytes) of each file of the final filesystem that starts like ELF or Mach-O, up to limit
+    bytes each (larger ones are yielded with empty bytes, for the caller to report)."""
+    survivors = final_files(tar, image, where)
+    by_layer: dict[int, dict[str, list[str]]] = {}
+    for path, (k, name) in survivors.items():
+        by_layer.setdefault(k, {}).setdefault(name, []).append(path)
+    for k, member in enumerate(image.layers):
+        wanted = by_layer.get(k)
+        if not wanted:
+            continue
+        with _layer(tar, member, where) as layer:
+            for info in layer:
+                paths = wanted.get(info.name)
+                if not paths or not info.isreg():
+                    continue
+                fh = layer.extractfile(info)
+                head = fh.read(4) if fh is not None else b""
+                if fh is None or sniff(head) is None:
+                    continue
+                data = b"" if info.size > limit else head + fh.read()
+                for path in paths:
+                    yield path, data
