@@ -54,9 +54,8 @@ def run(args: argparse.Namespace) -> int:
     outcomes: list[Outcome] = []
     found = list(targets(args.paths, outcomes))
     single = len(args.paths) == 1 and len(found) == 1 and found[0].named and not found[0].image
-    order = {t.path: k for k, t in enumerate(found)}
-    for outcome in _scan_all(found, args.jobs, stream=args.jsonl):
-        outcomes.append(outcome)
+    outcomes += _scan_all(found, args.jobs, stream=args.jsonl)
+    outcomes.sort(key=lambda o: (_given(o.path, args.paths), o.path))  # as given, then by path
     summary = Summary()
     for o in outcomes:
         summary.add(o)
@@ -67,7 +66,6 @@ def run(args: argparse.Namespace) -> int:
             why = ", ".join(f"{k}: {v}" for k, v in sorted(summary.skipped.items())) or "no files"
             print(f"explainer: no Go arm64 binary found in {', '.join(args.paths)} ({why})", file=sys.stderr)
         return 2
-    outcomes.sort(key=lambda o: (order.get(o.path.split(":", 1)[0], len(order)), o.path))
     if args.sarif:
         from .. import __version__
         from ..binary.sarif import to_sarif
@@ -85,6 +83,12 @@ def run(args: argparse.Namespace) -> int:
     if args.strict and summary.errors:
         return 2
     return 1 if summary.exposed_binaries else 0
+
+
+def _given(path: str, paths: list[str]) -> int:
+    """The index of the argument path is (or lies under, or is a file of the image of)."""
+    return next((k for k, p in enumerate(paths) if path == p or path.startswith((p.rstrip("/") + "/", p + ":"))),
+                len(paths))
 
 
 def _scan_all(found: list[Target], jobs: int | None, stream: bool) -> list[Outcome]:
