@@ -22,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--at", default="sp2",
                    help="where to preempt with --run: entry, body, epilogue, sp1, sp2, ret or +0xNN (sp2)")
     p.add_argument("--unwind", default="gc",
-                   help="who unwinds with --run: gc, traceback, profile, panic, copy (gc)")
+                   help="who unwinds with --run: gc, traceback, goroutine-profile, cpu-profile, heap-dump, panic, copy (gc)")
     p.add_argument("--stack", help="0xLO-0xHI: the goroutine stack (default: fast_leaf-go1.23.4.log's)")
     p.set_defaults(run=run)
 

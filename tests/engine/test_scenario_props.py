@@ -64,8 +64,8 @@ def test_defaults_are_left_out_and_everything_else_is_printed() -> None:
     version = known_versions()[0]
     assert str(Scenario(version, 64)) == f"{version.name}/64"
     s = Scenario(version, 4112, leaf=True, buffer=Buffer.PLANTED_PC, stack=StackBounds(0x1000, 0x3000),
-                 at="+0x1c", unwind=Trigger.PROFILE, step=0)
-    options = "leaf/buffer=planted-pc/stack=0x1000-0x3000/at=+0x1c/unwind=profile/step=0"
+                 at="+0x1c", unwind=Trigger.GOROUTINE_PROFILE, step=0)
+    options = "leaf/buffer=planted-pc/stack=0x1000-0x3000/at=+0x1c/unwind=goroutine-profile/step=0"
     assert str(s) == f"{version.name}/4112/{options}"
 
 

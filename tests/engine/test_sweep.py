@@ -29,7 +29,7 @@ SCENARIOS = [
     "go1.27.3/32/leaf",
     "go1.25.0/4144",  # the fix: R27 in the epilogue
     "go1.23.4/4112/leaf/buffer=cloudflare/unwind=traceback",
-    "go1.24.3/4160/buffer=planted-pc/unwind=profile",
+    "go1.24.3/4160/buffer=planted-pc/unwind=goroutine-profile",
     "go1.23.4/65552/leaf/buffer=zeros",
     "go1.27.3/65552/leaf/buffer=cloudflare",  # unknown caller pc
     "go1.25.0/65584/buffer=cloudflare/unwind=traceback",
@@ -57,7 +57,8 @@ def _slowly(s: Scenario) -> list[tuple[int, str, str, str | None]]:
             continue
         parked = inject(m, v.resume_pc)
         w = unwind.walk(program, parked.goroutine, m.read_u64, s.unwind, facts.incgo_offset, s.version,
-                        experiment.fault_pc(program))
+                        experiment.fault_pc(program), hexdump=False,
+                        measured=experiment.measured_note(program))  # the sweep's contract (see walk)
         out.append((insn.pc, w.outcome.value, w.reason, w.message))
     return out
 

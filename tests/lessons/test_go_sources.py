@@ -305,6 +305,13 @@ WRONG = (
     "16 MiB that are not a multiple of 4 KiB.",
     "16 MiB that is not a multiple of 4 KiB.",
     "sysmon sends SIGURG to a goroutine that ran too long",
+    # the engine's words before issue 19's engine part
+    "CPU profiler (SIGPROF)",
+    "not preemptible: uses R27",
+    "unwind('profile')",
+    "gc, traceback, profile, panic",
+    "gc|traceback|panic|profile|copy",
+    "unwind=gc|traceback|profile|",
 )
 
 

@@ -70,7 +70,7 @@ async def test_refused_preemption_names_the_runtimes_reason() -> None:
     app = ExplainerApp(parse("go1.25.0/65584"))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("w", "p")
-        assert "uses R27" in app.screen.query_one(UnwindPanel).plain
+        assert "names R27" in app.screen.query_one(UnwindPanel).plain
 
 
 async def test_step_back_returns_to_the_same_instruction() -> None:

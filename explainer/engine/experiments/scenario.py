@@ -88,6 +88,9 @@ def parse_stack(text: str) -> StackBounds:
 
 def _choice(kind: type[Buffer] | type[Trigger], value: str, what: str) -> Buffer | Trigger:
     """An enum member by value, or an error naming every allowed value."""
+    if kind is Trigger and value == "profile":  # the name before issue 19: two walkers now
+        raise ExplainerError(f"bad {what} 'profile': say goroutine-profile (pprof's goroutine profile, "
+                             "saveg) or cpu-profile (SIGPROF walks the goroutine it interrupts)")
     try:
         return kind(value)
     except ValueError:

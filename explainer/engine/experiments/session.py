@@ -76,6 +76,8 @@ class Preemption:
     @property
     def outcome(self) -> Outcome:
         """REFUSED, PARKED (no unwind yet), or how the walk ended: CLEAN, CRASH, CANNOT_SEE."""
+        if self.walk is not None and self.walk.trigger.interrupts:
+            return self.walk.outcome  # SIGPROF, not SIGURG: no safe point is asked
         if not self.verdict.preemptible:
             return Outcome.REFUSED
         if self.walk is None:
@@ -156,7 +158,7 @@ class Session:
         at = self.current
         snap = at.snapshot
         v = verdict(self.program, snap.pc, snap.sp, self.bounds.lo)
-        if not v.preemptible:
+        if not v.preemptible and not (trigger is not None and trigger.interrupts):
             return Preemption(at, v, None, at.stack, trigger, None)
         m = self._fresh(preempt_stop=trigger in (None, Trigger.GC))
         m.advance(snap.step)

@@ -39,7 +39,7 @@ from ..runtime.preempt import Verdict, async_preempt_stack, park_at, verdict
 from ..runtime.safepoint import Reason
 from ..toolchain.bigstack import Buffer
 from ..toolchain.program import Function, Program, build_program
-from .experiment import effective_stack, fault_pc, program_for
+from .experiment import effective_stack, fault_pc, measured_note, program_for
 from .scenario import Scenario
 
 _PAGE = 0x1000
@@ -96,6 +96,7 @@ def _sweep_on(m: Machine, s: Scenario, verdicts: dict[int, Verdict]) -> list[Poi
     fn = program.target
     facts = facts_for(s.version)
     fpc = fault_pc(program)
+    note = measured_note(program)
     b = m.bounds
     stack = (b.lo, b.hi, b.stktopsp)
     room = b.lo + async_preempt_stack(program)
@@ -133,7 +134,8 @@ def _sweep_on(m: Machine, s: Scenario, verdicts: dict[int, Verdict]) -> list[Poi
                 return x
 
             gp = park_at(program, sp, lr, fp, v.resume_pc, stack, overlay)
-            w = unwind.walk(program, gp, read, s.unwind, facts.incgo_offset, s.version, fpc)
+            w = unwind.walk(program, gp, read, s.unwind, facts.incgo_offset, s.version, fpc, hexdump=False,
+                            measured=note)
             outcome, why, message, error = w.outcome, w.reason, w.message, w.error
             walks.remember(key, reads, (outcome, why, message, error))
         results[address] = Point(address, insn.offset, insn.go, insn.role, outcome, v.reason, why, message,

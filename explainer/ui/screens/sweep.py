@@ -65,7 +65,7 @@ def summary_line(points: list[Point]) -> str:
 
 
 #: Why the runtime refuses, in the verdict column's few words (``Reason`` has the rule in full).
-REFUSAL_WORDS = {Reason.EXPLICIT_R27: "uses R27", Reason.ASSEMBLY_FUNCTION: "assembly function",
+REFUSAL_WORDS = {Reason.EXPLICIT_R27: "names R27", Reason.ASSEMBLY_FUNCTION: "assembly function",
                  Reason.RUNTIME_FUNCTION: "runtime function", Reason.NO_STACK_ROOM: "no room on the stack",
                  Reason.NOT_GO_CODE: "not Go code"}
 #: The parts of the function an unsafe sequence can be (``asm.Instruction.role``), as the column says them.

@@ -67,9 +67,15 @@ class UnwindPanel(VerticalScroll):
         headline = Text(label, style=style)
         if p.walk is not None and p.walk.output:
             headline.append(f": {p.walk.output[-1]}", style=style)
-        lines: list[Text] = [headline, Text(f"SIGURG at {where}")]
         v = p.verdict
-        if v.preemptible:
+        if p.walk is not None and p.walk.trigger.interrupts:  # SIGPROF: no preemption is asked for
+            lines: list[Text] = [headline, Text(f"SIGPROF at {where}"),
+                                 Text("  sigprof walks the goroutine it interrupted, as it runs", style="green")]
+        else:
+            lines = [headline, Text(f"SIGURG at {where}")]
+        if p.walk is not None and p.walk.trigger.interrupts:
+            pass
+        elif v.preemptible:
             lines.append(Text(f"  isAsyncSafePoint: yes ({v.why})", style="green"))
             lines.append(Text(f"  pushCall: LR {word(p.parked.saved_lr) if p.parked else '?'} saved at "
                               f"{addr(p.parked.pushed_at) if p.parked else '?'}; asyncPreempt runs, "

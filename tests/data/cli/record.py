@@ -21,16 +21,16 @@ LOG_STACK = "0x400009c000-0x40000bc000"
 RUN = ["go1.23.4/65584", "go1.23.4/65552/leaf", "go1.25.0/65584", "go1.25.0/65552/leaf",
        "go1.27.3/65552/leaf", "go1.22.0/65584", "go1.24.11/65584", "go1.26.6/65552/leaf",
        "go1.23.12/65584", "go1.24.6/200016/leaf", "go1.23.4/1048592/leaf",
-       "go1.23.4/65584/unwind=traceback", "go1.23.4/65584/unwind=profile", "go1.23.4/65584/unwind=panic",
+       "go1.23.4/65584/unwind=traceback", "go1.23.4/65584/unwind=goroutine-profile", "go1.23.4/65584/unwind=panic",
        "go1.23.4/65584/unwind=copy", "go1.27.3/65552/leaf/unwind=traceback",
-       "go1.27.3/65552/leaf/unwind=profile", "go1.23.4/65584/at=entry", "go1.23.4/65584/at=body",
+       "go1.27.3/65552/leaf/unwind=goroutine-profile", "go1.23.4/65584/at=entry", "go1.23.4/65584/at=body",
        "go1.23.4/65584/at=sp1", "go1.23.4/65584/at=ret", "go1.23.4/65584/at=epilogue",
        "go1.23.4/65552/leaf/buffer=cloudflare", "go1.23.4/65552/leaf/buffer=planted-pc",
        "go1.23.4/65552/leaf/buffer=zeros", "go1.23.4/65584/buffer=planted-pc/unwind=traceback",
        "go1.25.0/65584/at=+0x2c", "go1.23.4/65584/at=+0x4"]
 SWEEP = [("1.23.4", "65552", True, "gc"), ("1.23.4", "65584", False, "gc"), ("1.25.0", "65584", False, "gc"),
          ("1.27.3", "65552", True, "traceback"), ("1.23.4", "65584", False, "panic"),
-         ("1.26.6", "4096", False, "gc"), ("1.24.11", "65552", True, "profile")]
+         ("1.26.6", "4096", False, "gc"), ("1.24.11", "65552", True, "goroutine-profile")]
 FRAME = [("1.23.4", "65552", True), ("1.23.4", "65584", False), ("1.25.0", "65584", False),
          ("1.27.3", "4096", True), ("1.22.0", "1048592", False), ("1.26.6", "32", True)]
 SCAN = ["fast_leaf-go1.25.0-linux-arm64-stripped", "fast_leaf-go1.25.0-linux-arm64",
