@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-HEADLESS = ("explainer.engine", "explainer.binary", "explainer.realgo", "explainer.course", "explainer.talk")
+HEADLESS = ("explainer.engine", "explainer.binary", "explainer.realgo", "explainer.course", "explainer.talk",
+            "explainer.content")
 UI_LIBRARIES = ("textual", "rich")
 ROOT = Path(__file__).resolve().parents[1]
 

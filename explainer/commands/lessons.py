@@ -20,7 +20,7 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(run=run)
     p.add_argument("--check", action="store_true",
                    help="load, render and play every lesson; print each mistake as file:line: message")
-    p.add_argument("--dir", help="the lessons folder (default: the repository's lessons/)")
+    p.add_argument("--dir", help="a lessons folder of your own (default: the course shipped with explainer)")
     p.add_argument("--handout", metavar="N", help="print lesson N (6, 06 or 06-race) as a Markdown handout")
     p.add_argument("-o", "--output", metavar="FILE", help="with --handout: write it to FILE")
     p.add_argument("--no-answers", action="store_true", help="with --handout: leave the answers out")

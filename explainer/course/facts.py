@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
+from .. import content
 from ..engine.arm64.asm import Prog, assemble
 from ..engine.arm64.immediates import AddPlan, add_const, add_imm_fields, add_plan
 from ..engine.errors import ExplainerError
@@ -43,8 +44,8 @@ class FactError(ExplainerError):
 
 
 def logs_dir() -> Path:
-    """The real crash logs copied into the repository's ``assets/logs/``."""
-    return Path(__file__).resolve().parents[2] / "assets" / "logs"
+    """The real crash logs (``explainer.content``: the repository's ``assets/logs/``, as package data)."""
+    return content.logs_dir()
 
 
 def render(text: str) -> str:

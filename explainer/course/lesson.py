@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import content
 from .blocks import Block, Checkpoint, LessonError, Option, Prose, Step, read_body
 
 __all__ = ["Block", "Checkpoint", "Lesson", "LessonError", "Option", "Prose", "Step",
@@ -104,8 +105,8 @@ def load_all(folder: Path) -> list[Lesson]:
 
 
 def lessons_dir() -> Path:
-    """The repository's top-level ``lessons/`` folder."""
-    return Path(__file__).resolve().parents[2] / "lessons"
+    """The shipped course (``explainer.content``: the repository's ``lessons/``, as package data)."""
+    return content.lessons_dir()
 
 
 def _front_matter(lines: list[str], name: str) -> tuple[dict[str, str], dict[str, int], int]:

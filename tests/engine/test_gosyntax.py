@@ -120,6 +120,7 @@ def check(path: Path) -> tuple[int, list[str]]:
     return matched, wrong
 
 
+@pytest.mark.reference  # reads ../shared/reference (tests/conftest.py)
 def test_reference_objdumps_are_there() -> None:
     files = sorted(REFERENCE.glob("*.txt"))
     assert len(files) >= 11, f"reference objdumps missing from {REFERENCE}"

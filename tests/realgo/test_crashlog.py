@@ -39,6 +39,7 @@ def _name(log: Path) -> tuple[str, str]:
     return m.group(1), m.group(2)
 
 
+@pytest.mark.reference  # reads ../shared/reference (tests/conftest.py)
 def test_every_reference_log_is_seen() -> None:
     assert len(LOGS) == 9, [p.name for p in LOGS]
 

@@ -25,6 +25,7 @@ def _py(code: str) -> list[str]:
     return [sys.executable, "-u", "-c", code]
 
 
+@pytest.mark.reference  # reads ../shared/reference (tests/conftest.py)
 def test_crash_is_timed_at_the_report_and_echoed_live() -> None:
     seen: list[tuple[float, str]] = []
     start = time.monotonic()
@@ -80,6 +81,7 @@ def _fake_qemu(tmp_path: Path, body: str) -> Path:
     return path
 
 
+@pytest.mark.reference  # reads ../shared/reference (tests/conftest.py)
 def test_tries_count_crashes_and_place_the_pc(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # crashes only when asked for one instruction per block, like the real race
     fake = _fake_qemu(tmp_path, f'[ "$QEMU_SINGLESTEP" = 1 ] && cat {LOG} >&2 && exit 2\nsleep 30\n')

@@ -44,7 +44,8 @@ def traceback_hexdump(stack: tuple[int, int], sp: int, fp: int, read_byte: Calla
     out = [f"stack: frame={{sp:{sp:#x}, fp:{fp:#x}}} stack=[{stack[0]:#x},{stack[1]:#x})"]
 
     def mark(addr: int, caret: int) -> list[str]:
-        notes = [n for n, hit in (("FP", addr == fp), ("SP", addr == sp), ("bad", bad and addr == bad)) if hit]
+        marks = (("FP", addr == fp), ("SP", addr == sp), ("bad", bad and addr == bad))
+        notes = [n for n, hit in marks if hit]
         word = int.from_bytes(bytes(read_byte(addr + i) for i in range(_PTR)), "little")
         if (sym := symbol(word)) is not None:
             notes.append(sym)
