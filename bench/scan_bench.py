@@ -6,10 +6,10 @@ that the scan found what the fixture holds. Target: 10 times faster than objdump
 The binary defaults to tests/fixtures/fast_leaf-go1.25.0-linux-arm64 (1.6 MB, with symbols, which
 objdump needs). Figures, each the median of --runs runs:
 
-- *scan, warm*: ``load`` + ``scan`` in this process once LIEF, numpy and capstone are imported: the
+- *scan, warm*: ``load`` + ``scan`` in this process once capstone is imported: the
   work itself (read the file, parse ELF, the Go function table and build info, the vectorised pass
   over the text, decode and judge the candidates);
-- *scan, first call*: the same in a fresh interpreter, imports included (LIEF alone takes ~0.4 s);
+- *scan, first call*: the same in a fresh interpreter, imports included;
 - *explainer scan*: the command, as a user runs it (interpreter start, imports, printing);
 - *go tool objdump*: ``go tool objdump BINARY > /dev/null``, the command one would otherwise read.
 
