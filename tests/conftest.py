@@ -10,11 +10,15 @@ skipped, with one plain sentence, printed once at the end. CI has the folder and
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
+import shutil
+import tempfile
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from .unprivileged import give_to_nobody
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
 REASON = "needs the reference data beside the checkout: ../shared/reference"
@@ -109,3 +113,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _skipped and os.environ.get("EXPLAINER_REQUIRE_REFERENCE") == "1":
         session.exitstatus = 1
+
+
+@pytest.fixture
+def nobody_dir() -> Iterator[Path]:
+    """A fresh folder in the system's temporary folder that the unprivileged user owns (pytest's own
+    temporary folders are root's, mode 700, so that user could not reach them)."""
+    folder = Path(tempfile.mkdtemp(prefix="explainer-nobody-"))
+    give_to_nobody(folder)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

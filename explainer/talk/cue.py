@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import platformdirs
 
 from ..course.progress import APP_NAME, STATE_DIR_ENV
+from ..output.save import save
 
 FORMAT = 1
 
@@ -50,20 +50,12 @@ def cue_path(talk: Path) -> Path:
 
 
 def publish(cue: Cue, path: Path) -> None:
-    """Replace the cue file atomically, so the follower never reads half of it.
+    """Replace the cue file atomically (:func:`explainer.output.save.save`): the follower never reads half.
 
     Raises:
-        OSError: the state folder cannot be written.
+        SaveError: the state folder cannot be written (the message says why).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cue-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"format": FORMAT, **asdict(cue)}, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    save(path, json.dumps({"format": FORMAT, **asdict(cue)}), replace=True, make_folder=True)
 
 
 def read(path: Path) -> Cue | None:

@@ -54,7 +54,8 @@ class ExplainerApp(App[None]):
             self.notify(str(err), title="Cannot open the course", severity="error", timeout=10)
             return
         if self._store is None:
-            self._store = ProgressStore()
+            self._store = ProgressStore(notify=lambda said: self.notify(
+                said, title="Progress", severity="error", timeout=10, markup=False))
         self.push_screen(CourseScreen(lessons, self._store))
 
     def action_help(self) -> None:

@@ -1,4 +1,4 @@
-"""Progress: round trips, atomic saves, and a corrupt file kept aside, never silently lost."""
+"""Progress: round trips, atomic saves, a corrupt file kept aside, an unreadable one never saved over."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from explainer.course import progress
 from explainer.course.progress import Progress, load, save
+from explainer.output import save as save_module
+from explainer.output.save import SaveError
 
 
 def test_round_trip_through_the_default_path(state_dir: Path) -> None:
@@ -19,14 +21,16 @@ def test_round_trip_through_the_default_path(state_dir: Path) -> None:
     p = p.answer("01-arm64", 0, 2)
     written = save(p)
     assert written == state_dir / "progress.json"
-    loaded, warning = load()
-    assert warning is None and loaded == p
+    got = load()
+    assert got.warning is None and not got.unreadable
+    loaded = got.progress
+    assert loaded == p
     assert loaded.done == {"01-arm64"} and loaded.answers["01-arm64"] == {0: 2}
     assert json.loads(written.read_text())["format"] == 1
 
 
 def test_no_file_is_a_fresh_start(state_dir: Path) -> None:
-    assert load() == (Progress(), None)
+    assert load() == progress.Loaded(Progress(), None, unreadable=False)
 
 
 @settings(max_examples=200, deadline=None)
@@ -47,14 +51,14 @@ def test_save_is_atomic_and_leaves_no_temporary_file(tmp_path: Path, monkeypatch
     save(Progress().finish("02-b"), path)
     assert sorted(p.name for p in path.parent.iterdir()) == ["progress.json"]
 
-    def boom(src: str, dst: str) -> None:
-        raise OSError("disk full")
+    def boom(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(progress.os, "replace", boom)
-    with pytest.raises(OSError, match="disk full"):
+    monkeypatch.setattr(save_module.os, "replace", boom)
+    with pytest.raises(SaveError, match="No space left on device"):
         save(Progress().finish("03-c"), path)
     assert sorted(p.name for p in path.parent.iterdir()) == ["progress.json"]  # temp file removed
-    assert load(path)[0].done == {"02-b"}  # the old file is whole
+    assert load(path).progress.done == {"02-b"}  # the old file is whole
 
 
 @pytest.mark.parametrize("content", [
@@ -65,14 +69,15 @@ def test_a_corrupt_file_is_kept_aside_and_reported(state_dir: Path, content: byt
     state_dir.mkdir(parents=True)
     path = state_dir / "progress.json"
     path.write_bytes(content)
-    loaded, warning = load()
-    assert loaded == Progress()
+    got = load()
+    loaded, warning = got.progress, got.warning
+    assert loaded == Progress() and not got.unreadable
     aside = [p for p in state_dir.iterdir() if p.name.startswith("progress.json.corrupt-")]
     assert len(aside) == 1 and aside[0].read_bytes() == content
     assert not path.exists()
     assert warning is not None and aside[0].name in warning and "unreadable" in warning
     save(loaded.finish("01-a"))  # the learner goes on; the old file stays aside
-    assert aside[0].exists() and load()[0].done == {"01-a"}
+    assert aside[0].exists() and load().progress.done == {"01-a"}
 
 
 def test_two_corrupt_files_in_one_second_both_survive(state_dir: Path) -> None:

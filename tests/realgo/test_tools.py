@@ -159,8 +159,9 @@ def test_bad_input_one_line_exit_2(args: list[str], word: str, tmp_path: Path,
 
 
 def _fake_venv(cache: Path, pypi: str, mib: int) -> Path:
-    venv = cache / "go" / pypi
-    (venv / "bin").mkdir(parents=True)
+    """A toolchain venv as install() leaves it: made (and so marked) by make_ours, then filled by pip."""
+    venv = toolchains.make_ours(cache / "go" / pypi)
+    (venv / "bin").mkdir()
     go = venv / "bin" / "go"
     go.write_text("#!/bin/sh\n")
     go.chmod(0o755)
@@ -191,6 +192,66 @@ def test_list_and_prune(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert not old.exists() and (cache / "go" / "stray").exists()
     status, out, _ = _repro(capsys, "--list")
     assert "none" in out.splitlines()[1]
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else b"<dir>"
+            for p in sorted(folder.rglob("*"))}
+
+
+def test_item3_prune_keeps_folders_it_did_not_make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 21, item 3: EXPLAINER_CACHE_DIR=~/proj explainer repro --prune removed ~/proj/build."""
+    proj = tmp_path / "proj"
+    (proj / "build" / "go1.23.4").mkdir(parents=True)  # the user's own, named like ours
+    (proj / "build" / "Makefile").write_text("all:\n\tgo build ./...\n")
+    (proj / "build" / "go1.23.4" / "notes.txt").write_text("mine")
+    (proj / "go" / "1.25.0" / "bin").mkdir(parents=True)  # a folder named like a toolchain, not ours
+    (proj / "go" / "1.25.0" / "bin" / "go").write_text("#!/bin/sh\n")
+    before = _tree(proj)
+    monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(proj))
+    ours = _fake_venv(proj, "1.23.4.4", 1)  # what explainer installed itself, into the user's folder
+    built = toolchains.make_ours(proj / "build" / "go1.24.3" / "fast_leaf")  # and a build of its own
+    status, out, _ = _repro(capsys, "--prune")
+    assert status == 0
+    assert f"removed {ours} (1 MiB)" in out and f"removed {proj / 'build' / 'go1.24.3'} (" in out
+    assert f"kept {proj / 'build'}: explainer did not make it" in out
+    assert f"kept {proj / 'go' / '1.25.0'}: explainer did not make it" in out
+    assert not ours.exists() and not built.exists()
+    after = _tree(proj)
+    assert {k: v for k, v in after.items() if not k.endswith(toolchains.MARKER)} == before
+
+
+def test_item3_an_empty_or_malformed_go_prunes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 21, item 3: --prune --go "" pruned everything."""
+    monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(tmp_path / "cache"))
+    venv = _fake_venv(tmp_path / "cache", "1.23.4.4", 1)
+    for bad in ("", " ", "1.23.4/..", "../../etc"):
+        status, out, err = _repro(capsys, "--prune", "--go", bad)
+        assert status == 2 and out == "" and err.startswith(f"explainer: bad Go version {bad!r}")
+    assert venv.exists() and (venv / "bin" / "go").exists()
+
+
+def test_item3_a_link_in_the_cache_is_not_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(cache))
+    elsewhere = toolchains.make_ours(tmp_path / "elsewhere")  # marked, but reached through a link
+    (elsewhere / "precious").write_text("keep")
+    toolchains.make_ours(cache / "go")
+    (cache / "go" / "1.25.0").symlink_to(elsewhere, target_is_directory=True)
+    status, out, _ = _repro(capsys, "--prune")
+    assert status == 0 and f"kept {cache / 'go' / '1.25.0'}" in out
+    assert (elsewhere / "precious").read_text() == "keep"
+
+
+def test_make_ours_marks_only_the_folders_it_made(tmp_path: Path) -> None:
+    (tmp_path / "proj").mkdir()
+    toolchains.make_ours(tmp_path / "proj" / "build" / "go1.23.4")
+    assert not (tmp_path / "proj" / toolchains.MARKER).exists()
+    assert toolchains.is_ours(tmp_path / "proj" / "build")
+    assert toolchains.is_ours(tmp_path / "proj" / "build" / "go1.23.4")
 
 
 def test_cache_dir_default_is_platformdirs(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ from textual.widgets import Input
 
 from explainer.engine.experiments.scenario import parse
 from explainer.ui.app import ExplainerApp
+from explainer.ui.screens.choice import ChoiceScreen
 from explainer.ui.screens.export import FolderScreen
 
 from .truth import REF
@@ -103,6 +104,7 @@ async def test_handout_from_the_course_and_from_a_lesson(tmp_path: Path,
     from explainer.ui.screens.lesson import LessonScreen
 
     monkeypatch.setenv("EXPLAINER_STATE_DIR", str(tmp_path / "state"))
+    third = sorted(p.name for p in lessons_dir().glob("[0-9][0-9]-*.md"))[2]
     app = ExplainerApp()
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.press("l", "down", "down")  # the course, third lesson highlighted
@@ -112,9 +114,50 @@ async def test_handout_from_the_course_and_from_a_lesson(tmp_path: Path,
         await pilot.press("h")
         await pilot.pause()
         assert app.screen.query_one(Input).value == str(tmp_path / "handouts")
+        (tmp_path / "handouts" / third).write_text("my notes")
         await pilot.press("enter")
         await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)  # the same name: asked before replacing
+        await pilot.press("y")
+        await pilot.pause()
         assert isinstance(app.screen, LessonScreen) and app.screen.next_index == 0  # enter went to the dialog
-    third = sorted(p.name for p in lessons_dir().glob("[0-9][0-9]-*.md"))[2]
     assert [p.name for p in (tmp_path / "handouts").iterdir()] == [third]
     assert (tmp_path / "handouts" / third).read_text() == handout(load(lessons_dir() / third))
+
+
+async def test_item2_h_from_inside_lessons_never_overwrites_a_lesson_source(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 21, item 2: started from a copy of lessons/, one enter after h used to overwrite the lesson's
+    own source. Now the dialog starts in the app's folder in the user's documents, and a lesson source is
+    replaced only if the learner says yes."""
+    import shutil
+
+    from explainer.course.lesson import lessons_dir
+
+    lessons = tmp_path / "lessons"
+    shutil.copytree(lessons_dir(), lessons)
+    sources = {p.name: p.read_bytes() for p in lessons.iterdir()}
+    home = tmp_path / "home"
+    monkeypatch.chdir(lessons)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DOCUMENTS_DIR", raising=False)
+    monkeypatch.delenv("EXPLAINER_EXPORT_DIR", raising=False)
+    monkeypatch.setenv("EXPLAINER_STATE_DIR", str(tmp_path / "state"))
+    app = ExplainerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l", "h")  # the course, its first lesson highlighted: save its handout
+        await pilot.pause()
+        assert pilot.app.screen.query_one(Input).value == str(home / "Documents" / "split-epilogue-explainer")
+        await pilot.press("enter")  # one enter, as in the issue
+        await pilot.pause()
+        first = app.screen.lessons[0].id
+        # Now the learner types the lessons folder itself: asked, and escape keeps the source.
+        await _save_into(pilot, lessons, "h")
+        assert isinstance(app.screen, ChoiceScreen)
+        assert f"{lessons} already has {first}.md" in str(app.screen.query_one("#message").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert any(f"Kept {first}.md" in n.message for n in app._notifications)
+    assert {p.name: p.read_bytes() for p in lessons.iterdir()} == sources  # every lesson source intact
+    saved = home / "Documents" / "split-epilogue-explainer" / f"{first}.md"
+    assert saved.read_text().startswith(f"# {first[:2]} · ")

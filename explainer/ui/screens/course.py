@@ -36,12 +36,39 @@ class CourseScreen(Screen[None]):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static("split-epilogue explainer ─ course", id="course-title")
         yield OptionList(*self._options(), id="lessons")
-        yield Static(f"progress is saved in {self.store.path}", id="where")
+        yield Static(Text(self.store.status), id="where")
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.store.warning:
-            self.notify(self.store.warning, title="Progress", severity="warning", timeout=10)
+        if self.store.unreadable:
+            self._ask_about_progress()
+        elif self.store.warning:
+            self.notify(self.store.warning, title="Progress", severity="warning", timeout=10, markup=False)
+
+    def _ask_about_progress(self) -> None:
+        """The progress file is there but cannot be read: nothing is saved over it until the learner says."""
+        from .choice import ChoiceScreen
+
+        def chosen(answer: str | None) -> None:
+            if answer == "reload":
+                if self.store.reload():
+                    self.notify(f"Read {self.store.path}.", title="Progress", markup=False)
+                else:
+                    self.app.call_later(self._ask_about_progress)
+            elif answer == "afresh":
+                said = self.store.start_afresh()
+                self.notify(said, title="Progress", severity="error" if self.store.problem else "information",
+                            timeout=10, markup=False)
+            self._show_status()
+
+        self.app.push_screen(ChoiceScreen(
+            "Progress could not be read", f"{self.store.warning}.",
+            [("r", "read it again (once you have fixed it, e.g. chmod u+rw)", "reload"),
+             ("n", "start afresh: rename the old file aside, then save", "afresh")],
+            escape="go on without saving progress"), chosen)
+
+    def _show_status(self) -> None:
+        self.query_one("#where", Static).update(Text(self.store.status))
 
     def on_screen_resume(self) -> None:
         options = self.query_one(OptionList)
@@ -49,6 +76,7 @@ class CourseScreen(Screen[None]):
         options.clear_options()
         options.add_options(self._options())
         options.highlighted = highlighted if highlighted is not None else 0
+        self._show_status()
 
     def _options(self) -> list[Option]:
         out = []

@@ -1,25 +1,53 @@
-"""Saving what the app shows: ask for a folder, create it, write, say where (or why not).
+"""Saving what the app shows: ask for a folder, ask before replacing a file, write whole, say where.
 
 The lab saves its screen (SVG) and its step (JSON); the course saves a lesson's
-handout (Markdown). All three ask the same small question, remember the answer
-for the rest of the session (starting from the current directory), and report a
-folder that cannot be written as a notification, never a traceback.
+handout (Markdown). All three ask the same small question, starting from a
+folder the app owns (``<Documents>/split-epilogue-explainer``, or
+``$EXPLAINER_EXPORT_DIR``), never the current directory: started from
+``lessons/``, one enter used to overwrite a lesson's own source. The answer is
+remembered for the rest of the session. A file of the same name is replaced
+only when the person says so, every file is written by
+:func:`explainer.output.save.save` (whole or not at all, never through a
+symbolic link), and whatever goes wrong is a notification, never a traceback.
+
+In a browser (``explainer serve``) the files would land on the serving machine,
+not the viewer's: saving is off there unless the server was started with
+``--allow-export`` (the app's ``file_export`` is then True).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import platformdirs
 from textual.app import App
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-#: Writes into a folder that exists and returns the files written.
-Writer = Callable[[Path], list[Path]]
+from ...course.progress import APP_NAME
+from ...engine.errors import ExplainerError
+from ...output.save import Exists, SaveError, exists, save
+
+#: Overrides the folder the save dialog starts from (tests point it at a temporary folder).
+EXPORT_DIR_ENV = "EXPLAINER_EXPORT_DIR"
+
+
+@dataclass(frozen=True)
+class FileToSave:
+    """One file of an export: its name in the chosen folder and its contents."""
+
+    name: str
+    text: str
+
+
+#: Makes the files to save (called once the folder is chosen; may raise ExplainerError).
+Producer = Callable[[], list[FileToSave]]
 
 
 class FolderScreen(ModalScreen[Path | None]):
@@ -43,7 +71,8 @@ class FolderScreen(ModalScreen[Path | None]):
             box.border_title = f"Save {self.what}"
             yield Static(f"Save {self.what} in this folder (created if missing):")
             yield Input(self.folder, id="folder")
-            yield Static("enter saves · esc cancels", classes="hint")
+            yield Static("enter saves (a file of the same name is replaced only if you agree) · esc cancels",
+                         classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
@@ -53,58 +82,100 @@ class FolderScreen(ModalScreen[Path | None]):
         self.dismiss(None)
 
 
+def default_folder() -> Path:
+    """Where saving starts: ``$EXPLAINER_EXPORT_DIR``, else the app's own folder in the user's documents."""
+    override = os.environ.get(EXPORT_DIR_ENV)
+    return Path(override) if override else platformdirs.user_documents_path() / APP_NAME
+
+
 def remembered_folder(app: App[object]) -> str:
-    """The folder last saved into in this session, else the current directory."""
-    return str(getattr(app, "export_folder", None) or os.getcwd())
+    """The folder last saved into in this session, else :func:`default_folder`."""
+    return str(getattr(app, "export_folder", None) or default_folder())
 
 
-def save_into_folder(app: App[object], what: str, write: Writer, after_refresh: bool = False) -> None:
-    """Ask for a folder, then create it and ``write`` into it; notify the paths or the error.
+def file_name(text: str) -> str:
+    """``text`` as a plain file name: anything but letters, digits and ``._+-`` becomes ``_``."""
+    name = re.sub(r"[^A-Za-z0-9._+-]", "_", text).lstrip(".")
+    return name[:200] or "export"
+
+
+def save_into_folder(app: App[object], what: str, produce: Producer, after_refresh: bool = False) -> None:
+    """Ask for a folder, then make the files, ask before replacing any, and save them; notify either way.
 
     Args:
         app: The running app (it remembers the folder as ``export_folder``).
         what: What is saved, for the dialog and the notification ("the screen as SVG").
-        write: Writes the files into the folder and returns their paths.
-        after_refresh: Write once the dialog has left the screen (a screenshot must not show it).
+        produce: Makes the files (once the folder is chosen).
+        after_refresh: Make them once the dialog has left the screen (a screenshot must not show it).
     """
+    if not getattr(app, "file_export", True):
+        app.notify("Saving files is off in the browser: they would be written on the machine serving the "
+                   "lab, not yours. Start it with `explainer serve --allow-export` to allow it.",
+                   title=f"Cannot save {what}", severity="warning", timeout=10)
+        return
+
     def chosen(folder: Path | None) -> None:
         if folder is None:
             return
         app.export_folder = str(folder)  # type: ignore[attr-defined]
         if after_refresh:
-            app.call_after_refresh(lambda: _write(app, what, folder, write))
+            app.call_after_refresh(lambda: _produce(app, what, folder, produce))
         else:
-            _write(app, what, folder, write)
+            _produce(app, what, folder, produce)
 
     app.push_screen(FolderScreen(what, remembered_folder(app)), chosen)
 
 
-def _write(app: App[object], what: str, folder: Path, write: Writer) -> None:
+def _produce(app: App[object], what: str, folder: Path, produce: Producer) -> None:
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        paths = write(folder)
-    except OSError as err:
-        why = err.strerror or err.__class__.__name__
-        app.notify(f"{folder}: {why}", title=f"Cannot save {what}", severity="error", timeout=10)
+        files = [FileToSave(file_name(f.name), f.text) for f in produce()]
+    except ExplainerError as err:  # a broken lesson fact: say which, as lessons --check would
+        app.notify(str(err), title=f"Cannot save {what}", severity="error", timeout=10, markup=False)
         return
-    app.notify("\n".join(str(p) for p in paths), title=f"Saved {what}", timeout=8)
+    taken = [f.name for f in files if exists(folder / f.name)]
+    if not taken:
+        _save(app, what, folder, files, replace=False)
+        return
+    from .choice import ChoiceScreen
+
+    def answered(answer: str | None) -> None:
+        if answer == "replace":
+            _save(app, what, folder, files, replace=True)
+        else:
+            app.notify(f"Kept {', '.join(taken)} in {folder}; nothing saved.", title=f"Did not save {what}",
+                       markup=False)
+
+    names = ", ".join(taken)
+    app.push_screen(ChoiceScreen(f"Replace {names}?", f"{folder} already has {names}. Replace "
+                                 f"{'them' if len(taken) > 1 else 'it'} with {what}?",
+                                 [("y", "replace", "replace")], escape="keep it; save nothing"), answered)
+
+
+def _save(app: App[object], what: str, folder: Path, files: list[FileToSave], replace: bool) -> None:
+    written: list[str] = []
+    try:
+        for f in files:
+            written.append(str(save(folder / f.name, f.text, replace=replace, make_folder=True)))
+    except Exists as err:  # appeared since the question
+        app.notify(f"{err.path} appeared meanwhile; it is kept." + _also(written),
+                   title=f"Cannot save {what}", severity="error", timeout=10, markup=False)
+        return
+    except SaveError as err:
+        app.notify(f"{err.path}: {err.why}" + _also(written), title=f"Cannot save {what}",
+                   severity="error", timeout=10, markup=False)
+        return
+    app.notify("\n".join(written), title=f"Saved {what}", timeout=8, markup=False)
+
+
+def _also(written: list[str]) -> str:
+    return f" Saved before it: {', '.join(written)}." if written else ""
 
 
 def save_handout(app: App[object], lesson: object) -> None:
     """Ask for a folder and write the lesson there as a Markdown handout (``NN-slug.md``)."""
     from ...course.handout import handout
     from ...course.lesson import Lesson
-    from ...engine.errors import ExplainerError
 
     assert isinstance(lesson, Lesson)
-
-    def write(folder: Path) -> list[Path]:
-        try:
-            text = handout(lesson)
-        except ExplainerError as err:  # a broken fact: say which, as lessons --check would
-            raise OSError(0, str(err)) from None
-        path = folder / f"{lesson.id}.md"
-        path.write_text(text, encoding="utf-8")
-        return [path]
-
-    save_into_folder(app, "the lesson as a Markdown handout", write)
+    save_into_folder(app, "the lesson as a Markdown handout",
+                     lambda: [FileToSave(f"{lesson.id}.md", handout(lesson))])

@@ -7,7 +7,6 @@ the engine behind each pane's :class:`Session`.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from rich.text import Text
 from textual.binding import Binding
@@ -145,20 +144,20 @@ class LabScreen(Screen[None]):
         self._each("jump_to_mark", direction)
 
     def action_save_screen(self) -> None:
-        from .export import save_into_folder
+        from .export import FileToSave, save_into_folder
 
-        def write(folder: Path) -> list[Path]:
+        def screen() -> list[FileToSave]:
             step = self.panes[0].session.current.snapshot.step
             name = f"{str(self.panes[0].scenario).replace('/', '_').replace('=', '-')}-step{step}.svg"
-            return [Path(self.app.save_screenshot(name, str(folder)))]
+            return [FileToSave(name, self.app.export_screenshot())]
 
-        save_into_folder(self.app, "the screen as SVG", write, after_refresh=True)
+        save_into_folder(self.app, "the screen as SVG", screen, after_refresh=True)
 
     def action_save_step(self) -> None:
-        from .export import save_into_folder
+        from .export import FileToSave, save_into_folder
 
         panes = self.panes
-        save_into_folder(self.app, "this step as JSON", lambda folder: [p.save_step(folder) for p in panes])
+        save_into_folder(self.app, "this step as JSON", lambda: [FileToSave(*p.step_file()) for p in panes])
 
     def action_syntax(self) -> None:
         self.arm_syntax = not self.arm_syntax

@@ -213,14 +213,16 @@ class PresentScreen(Screen[None]):
         self.query_one("#scenario", Static).update(text)
 
     def _publish(self) -> None:
+        from ...output.save import SaveError
+
         if self.cue_file is None:
             return
         now = cue.now()
         try:
             cue.publish(cue.Cue(str(self.talk.path.resolve()), self.index, len(self.talk.beats),
                                 self.started, now), self.cue_file)
-        except OSError as err:  # the notes will not follow; the talk goes on
-            self.notify(f"speaker notes will not follow: {err}", severity="warning")
+        except SaveError as err:  # the notes will not follow; the talk goes on
+            self.notify(f"speaker notes will not follow: {err}", severity="warning", markup=False)
             self.cue_file = None
 
 

@@ -9,8 +9,6 @@ that step shows its unwind again.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
@@ -172,13 +170,11 @@ class LabPane(Widget):
         message.stop()
         self.goto(message.step)
 
-    def save_step(self, folder: Path) -> Path:
-        """Write this step as JSON (``explainer run --json``'s shape) into ``folder``; returns the file."""
+    def step_file(self) -> tuple[str, str]:
+        """This step as JSON (``explainer run --json``'s shape): a file name and its contents."""
         r = report.of_session(self.session, self.preemption)
         name = r["scenario"].replace("/", "_").replace("=", "-").replace("+", "")
-        path = folder / f"{name}-step{self.session.current.snapshot.step}.json"
-        path.write_text(report.dumps(r) + "\n", encoding="utf-8")
-        return path
+        return f"{name}-step{self.session.current.snapshot.step}.json", report.dumps(r) + "\n"
 
     def set_arm_syntax(self, on: bool) -> None:
         """Go or ARM syntax in the disassembly."""
