@@ -119,8 +119,8 @@ def native_ceiling(s: Scenario, rounds: int) -> float:
 
     def run() -> None:
         rig.reset()
-        m.uc.ctl_remove_cache(fn.entry, fn.end)  # as a sweep does, so blocks are translated again
-        m.uc.emu_start(m.pc, until, count=50_000_000)
+        m.cpu.forget_code(fn.entry, fn.end)  # as a sweep does, so blocks are translated again
+        m.cpu.run(m.pc, until, 50_000_000)
 
     return min(timed(run) for _ in range(rounds))
 

@@ -21,7 +21,7 @@ def _stepped_to(m: Machine, pc: int, limit: int) -> None:
 
 
 def _stack(m: Machine) -> bytes:
-    return bytes(m.uc.mem_read(m.bounds.lo, m.bounds.hi - m.bounds.lo))
+    return m.read_bytes(m.bounds.lo, m.bounds.hi - m.bounds.lo)
 
 
 def _points(line: str) -> dict[str, int]:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from explainer.engine.emulator.machine import StackBounds
+from explainer.engine.emulator.goroutine import StackBounds
 from explainer.engine.errors import ExplainerError
 from explainer.engine.experiments.scenario import ANCHORS, DEFAULT_STACK, Scenario, parse
 from explainer.engine.releases.versions import known_versions

@@ -1,52 +1,21 @@
-"""A live unicorn CPU running a Go-shaped program on one goroutine stack.
+"""A live CPU running a Go-shaped program on one goroutine stack.
 
-``Machine`` owns the emulator; callers get immutable :class:`Snapshot` values.
-Faults become :class:`Event` values, never Python exceptions. The goroutine's
-``g`` sits where goroutine 1's g sat in the reference crash logs, with
-``stack.lo``, ``stack.hi`` and ``stackguard0`` at their real offsets (0, 8, 16),
-so the prologue's stack check reads real values.
+``Machine`` runs the program (``unicorn_cpu.Cpu``, the one binding to the emulator) around the
+runtime's g, m and p (``goroutine``); callers get immutable :class:`Snapshot` values. Faults become
+:class:`Event` values, never Python exceptions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..arm64 import cpu
+from ..arm64.cpu import UcError
 from ..toolchain.program import Program
+from .goroutine import G_ADDR, StackBounds, install
+from .unicorn_cpu import NZCV, PC, SP, Cpu
 
-#: goroutine 1's g in the reference logs (``gp=0x40000021c0``).
-G_ADDR = 0x40000021C0
-_G_PAGE = 0x4000000000
-#: End of the g/m/p mapping: goroutine stacks must start at or above it.
-RUNTIME_PAGES_END = _G_PAGE + 0x60000
-_M_ADDR = 0x4000040000  # an M with a P, for go1.26's asyncPreempt (g.m.p.xRegs)
-_P_ADDR = 0x4000050000
-#: Offsets in runtime.g (runtime2.go): stack.lo, stack.hi, stackguard0, m.
-G_STACK_LO, G_STACK_HI, G_STACKGUARD0, G_M = 0, 8, 16, 48
-#: _StackGuard on linux/arm64 (928 * stackGuardMultiplier + StackSystem).
-STACK_GUARD = 928
-#: newproc1: stktopsp = stack.hi - alignUp(4*PtrSize + MinFrameSize, 16) = hi - 48.
-TOP_OFFSET = 48
 REG_NAMES = tuple(f"R{i}" for i in range(31)) + ("RSP",)
 _MASK = (1 << 64) - 1
-
-
-@dataclass(frozen=True)
-class StackBounds:
-    """A goroutine stack ``[lo, hi)``."""
-
-    lo: int
-    hi: int
-
-    @property
-    def stktopsp(self) -> int:
-        """Where newproc1 leaves the first SP (runtime/proc.go)."""
-        return self.hi - TOP_OFFSET
-
-    @property
-    def stackguard0(self) -> int:
-        """stack.lo + _StackGuard."""
-        return self.lo + STACK_GUARD
 
 
 @dataclass(frozen=True)
@@ -88,10 +57,11 @@ class Machine:
     def __init__(self, program: Program, bounds: StackBounds, preempt_stop: bool = True) -> None:
         self.program = program
         self.bounds = bounds
-        self.uc = cpu.new_emulator()
+        self.cpu = Cpu()
+        """The CPU (``unicorn_cpu.Cpu``): for the sweep's hooks; everything else goes through methods."""
         self._map_text()
         self._map_stack()
-        self._map_runtime(preempt_stop)
+        install(self.cpu, bounds, program.version.release, preempt_stop)
         self.step_count = 0
         self.event: Event | None = None
         self._enter_target()
@@ -101,32 +71,21 @@ class Machine:
     def _map_text(self) -> None:
         lo = min(f.entry for f in self.program.functions) & ~0xFFF
         hi = (max(f.end for f in self.program.functions) + 0xFFF) & ~0xFFF
-        self.uc.mem_map(lo, hi - lo, cpu.UC_PROT_READ_EXEC)
+        self.cpu.map(lo, hi - lo, "rx")
         for addr, code in self.program.text.items():
-            self.uc.mem_write(addr, code)
+            self.cpu.write(addr, code)
 
     def _map_stack(self) -> None:
         lo, hi = self.bounds.lo & ~0xFFF, (self.bounds.hi + 0xFFF) & ~0xFFF
-        self.uc.mem_map(lo, hi - lo, cpu.UC_PROT_READ_WRITE)
-
-    def _map_runtime(self, preempt_stop: bool) -> None:
-        self.uc.mem_map(_G_PAGE, RUNTIME_PAGES_END - _G_PAGE, cpu.UC_PROT_READ_WRITE)
-        self.write_u64(G_ADDR + G_STACK_LO, self.bounds.lo)
-        self.write_u64(G_ADDR + G_STACK_HI, self.bounds.hi)
-        self.write_u64(G_ADDR + G_STACKGUARD0, self.bounds.stackguard0)
-        self.write_u64(G_ADDR + G_M, _M_ADDR)  # running: gp.m is set
-        self.write_u64(_M_ADDR + 208, _P_ADDR)  # m.p (go1.26+ asyncPreempt reads it)
-        fields = self.program.version.release.g_preempt_fields
-        if fields is not None:  # g.preemptStop, as the release's asyncPreempt2 reads it
-            self.uc.mem_write(G_ADDR + fields[0], bytes([1 if preempt_stop else 0]))
+        self.cpu.map(lo, hi - lo, "rw")
 
     def _enter_target(self) -> None:
         """newproc's start: SP = stktopsp, LR = goexit+4, PC = runtime.main; run to big_stack."""
-        for reg in cpu.UC_X:
-            self.uc.reg_write(reg, 0)
-        self.uc.reg_write(cpu.UC_SP, self.bounds.stktopsp)
-        self.uc.reg_write(cpu.UC_X[30], self.program.symbol("runtime.goexit") + 4)
-        self.uc.reg_write(cpu.UC_X[28], G_ADDR)
+        for n in range(31):
+            self.cpu.set_reg(n, 0)
+        self.cpu.set_reg(SP, self.bounds.stktopsp)
+        self.cpu.set_reg(30, self.program.symbol("runtime.goexit") + 4)
+        self.cpu.set_reg(28, G_ADDR)
         start, target = self.program.symbol("runtime.main"), self.program.target.entry
         ev = self._run(start, target, 10_000)
         if self.pc != target:
@@ -139,38 +98,33 @@ class Machine:
     def read_u64(self, addr: int) -> int:
         """One little-endian word; 0 if unmapped (the unwinder would fault: see Event)."""
         try:
-            return int.from_bytes(self.uc.mem_read(addr, 8), "little")
-        except cpu.UcError:
+            return int.from_bytes(self.cpu.read(addr, 8), "little")
+        except UcError:
             return 0
 
     def read_bytes(self, addr: int, size: int) -> bytes:
         """Raw memory; empty if any of it is unmapped."""
         try:
-            return bytes(self.uc.mem_read(addr, size))
-        except cpu.UcError:
+            return self.cpu.read(addr, size)
+        except UcError:
             return b""
 
     def write_u64(self, addr: int, value: int) -> None:
         """Write one word (pushCall and the runtime's own stores)."""
-        self.uc.mem_write(addr, (value & _MASK).to_bytes(8, "little"))
+        self.cpu.write(addr, (value & _MASK).to_bytes(8, "little"))
 
     @property
     def pc(self) -> int:
         """The current PC."""
-        return int(self.uc.reg_read(cpu.UC_PC))
+        return self.cpu.reg(PC)
 
     def regs(self) -> tuple[int, ...]:
         """R0..R30 then RSP."""
-        return tuple(int(self.uc.reg_read(r)) for r in cpu.UC_X) + (int(self.uc.reg_read(cpu.UC_SP)),)
+        return tuple(self.cpu.reg(n) for n in range(32))
 
     def set_reg(self, name: str, value: int) -> None:
         """Set R0..R30, RSP or PC by Go name."""
-        if name == "PC":
-            self.uc.reg_write(cpu.UC_PC, value)
-        elif name == "RSP":
-            self.uc.reg_write(cpu.UC_SP, value)
-        else:
-            self.uc.reg_write(cpu.UC_X[int(name[1:])], value)
+        self.cpu.set_reg({"PC": PC, "RSP": SP}.get(name) or int(name[1:]), value)
 
     def snapshot(self, previous: Snapshot | None = None) -> Snapshot:
         """The current state as a value; ``changed`` is relative to ``previous``."""
@@ -180,7 +134,7 @@ class Machine:
             changed = {n for n, a, b in zip(REG_NAMES, regs, previous.regs, strict=True) if a != b}
             if self.pc != previous.pc + 4:
                 changed.add("PC")
-        return Snapshot(self.step_count, self.pc, regs, int(self.uc.reg_read(cpu.UC_NZCV)),
+        return Snapshot(self.step_count, self.pc, regs, self.cpu.reg(NZCV),
                         frozenset(changed), self.event)
 
     # --- running ---
@@ -188,8 +142,8 @@ class Machine:
     def _run(self, begin: int, until: int, count: int) -> Event | None:
         fault = None
         try:
-            self.uc.emu_start(begin, until, count=count)
-        except cpu.UcError as err:
+            self.cpu.run(begin, until, count)
+        except UcError as err:
             fault = Event("fault", f"{err} at PC {self.pc:#x}")
         f = self.program.findfunc(self.pc)
         if f is not None and f.stop:  # a stub's BRK faults: it is the stop, not a crash
@@ -216,19 +170,19 @@ class Machine:
         counted = [0]
         back_in_main = self.program.return_address_after("main.main", self.program.target.name)
 
-        def on_block(uc: object, address: int, size: int, user: object) -> None:
+        def on_block(address: int, size: int) -> None:
             if address == back_in_main:  # big_stack returned: ``pc`` will never come
-                self.uc.emu_stop()
+                self.cpu.stop()
                 return
             counted[0] += size // 4
 
-        h = self.uc.hook_add(cpu.UC_HOOK_BLOCK, on_block)
-        self.uc.ctl_remove_cache(back_in_main, back_in_main + 4)  # hooks see only freshly translated code
+        h = self.cpu.on_block(on_block)
+        self.cpu.forget_code(back_in_main, back_in_main + 4)  # hooks see only freshly translated code
         start = self.pc
         try:
             ev = self._run(start, pc, limit)
         finally:
-            self.uc.hook_del(h)
+            self.cpu.unhook(h)
         # unicorn ends a translated block at ``until``, so whole blocks are exactly what ran.
         self.step_count += counted[0]
         if ev is None and self.pc == back_in_main and pc != back_in_main:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..emulator.machine import RUNTIME_PAGES_END, Machine, Snapshot, StackBounds
+from ..emulator.goroutine import RUNTIME_PAGES_END, StackBounds
+from ..emulator.machine import Machine, Snapshot
 from ..errors import ExplainerError
 from ..releases.runtime_data import facts_for
 from ..runtime import unwind

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..emulator.machine import StackBounds
+from ..emulator.goroutine import StackBounds
 from ..errors import ExplainerError
 from ..releases.versions import GoVersion
 from ..runtime.unwind import Trigger

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..arm64.immediates import AddPlan, add_plan, movd_const
-from ..emulator.machine import StackBounds
+from ..emulator.goroutine import StackBounds
 from ..errors import ExplainerError
 from ..releases.versions import DEFAULT_VERSION, GoVersion
 from ..runtime.outcome import Outcome

@@ -29,8 +29,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..arm64 import cpu
-from ..emulator.machine import G_ADDR, Machine, StackBounds
+from ..arm64.cpu import UcError
+from ..emulator.goroutine import G_ADDR, StackBounds
+from ..emulator.machine import Machine
+from ..emulator.unicorn_cpu import SP
 from ..releases.runtime_data import facts_for
 from ..releases.versions import GoVersion
 from ..runtime import unwind
@@ -100,14 +102,14 @@ def _sweep_on(m: Machine, s: Scenario, verdicts: dict[int, Verdict]) -> list[Poi
     b = m.bounds
     stack = (b.lo, b.hi, b.stktopsp)
     room = b.lo + async_preempt_stack(program)
-    uc = m.uc
+    c = m.cpu
     results: dict[int, Point] = {}
     walks = WalkMemo()
 
     def visit(address: int) -> None:
         insn = fn.at(address)
         assert insn is not None  # only the function's own PCs are hooked
-        sp = uc.reg_read(cpu.UC_SP)
+        sp = c.reg(SP)
         v = verdicts.get(address) if sp >= room else None
         if v is None:
             v = verdict(program, address, sp, b.lo)
@@ -117,7 +119,7 @@ def _sweep_on(m: Machine, s: Scenario, verdicts: dict[int, Verdict]) -> list[Poi
             results[address] = Point(address, insn.offset, insn.go, insn.role, Outcome.REFUSED, v.reason,
                                      v.why, None)
             return
-        lr, fp = uc.reg_read(cpu.UC_X[30]), uc.reg_read(cpu.UC_X[29])
+        lr, fp = c.reg(30), c.reg(29)
         key = _walk_key(program, sp, lr, fp, v.resume_pc)
         known = walks.recall(key, m.read_u64)
         if known is not None:
@@ -190,33 +192,33 @@ def first_visits(m: Machine, fn: Function, until: int, visit: Callable[[int], No
     Stops early, quietly, on a fault or a stub (runtime.morestack's BRK): what was not
     reached is not visited.
     """
-    uc = m.uc
+    c = m.cpu
     pending = {i.pc for i in fn.instructions}
     came_round = False
 
-    def on_code(uc: object, address: int, size: int, user: object) -> None:
+    def on_code(address: int) -> None:
         nonlocal came_round
         if address in pending:
             pending.discard(address)
             visit(address)
         else:  # a loop is back at a seen instruction: stop, and hook the unseen ones only
             came_round = True
-            m.uc.emu_stop()
+            c.stop()
 
     # Unicorn adds hook calls to code when it translates it and keeps translated blocks:
     # a block translated while nothing hooked it (an earlier run) would never call back.
-    uc.ctl_remove_cache(fn.entry, fn.end)
+    c.forget_code(fn.entry, fn.end)
     pc = m.pc
     while True:
         came_round = False
-        hooks = [uc.hook_add(cpu.UC_HOOK_CODE, on_code, begin=lo, end=hi) for lo, hi in _runs(pending)]
+        hooks = [c.on_code(on_code, lo, hi) for lo, hi in _runs(pending)]
         try:
-            uc.emu_start(pc, until, count=_LIMIT)
-        except cpu.UcError:
+            c.run(pc, until, _LIMIT)
+        except UcError:
             return
         finally:
             for h in hooks:
-                uc.hook_del(h)
+                c.unhook(h)
         if not came_round:
             return
         pc = m.pc
@@ -248,18 +250,18 @@ class _Rig:
         self.machine = Machine(program, bounds, preempt_stop=True)
         self.lock = threading.Lock()
         self.verdicts: dict[int, Verdict] = {}
-        uc = self.machine.uc
-        self._context = uc.context_save()
+        c = self.machine.cpu
+        self._context = c.save()
         lo, hi = bounds.lo & ~(_PAGE - 1), (bounds.hi + _PAGE - 1) & ~(_PAGE - 1)
         g = G_ADDR & ~(_PAGE - 1)
-        self._images = [(lo, bytes(uc.mem_read(lo, hi - lo))), (g, bytes(uc.mem_read(g, _PAGE)))]
+        self._images = [(lo, c.read(lo, hi - lo)), (g, c.read(g, _PAGE))]
 
     def reset(self) -> None:
         """Back to the entry, with the stack and g as they were then."""
-        uc = self.machine.uc
-        uc.context_restore(self._context)
+        c = self.machine.cpu
+        c.restore(self._context)
         for addr, image in self._images:
-            uc.mem_write(addr, image)
+            c.write(addr, image)
 
 
 @lru_cache(maxsize=8)

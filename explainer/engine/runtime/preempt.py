@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..emulator.machine import G_ADDR, G_M, Machine
+from ..emulator.goroutine import G_ADDR, G_M
+from ..emulator.machine import Machine
 from ..releases.preemption import rule_for
 from ..toolchain.program import Function, Program
 from .safepoint import Reason, SafePoint, is_async_safe_point

@@ -1,0 +1,85 @@
+"""The one binding to the emulated CPU: unicorn's arm64, with the few operations the engine uses.
+
+``arm64.cpu`` names the libraries' constants; this class is the only code that calls unicorn, so the
+machine, the sweep and the tests speak of registers by number, memory by address and hooks by
+callback, never of ``Uc`` objects. Errors stay unicorn's ``UcError`` (``arm64.cpu.UcError``): the
+machine turns them into events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..arm64 import cpu
+
+#: Register numbers beyond X0..X30.
+SP, PC, NZCV = 31, 32, 33
+_IDS = (*cpu.UC_X, cpu.UC_SP, cpu.UC_PC, cpu.UC_NZCV)
+_PROT = {"rx": cpu.UC_PROT_READ_EXEC, "rw": cpu.UC_PROT_READ_WRITE}
+
+
+class Cpu:
+    """One arm64 CPU with nothing mapped."""
+
+    def __init__(self) -> None:
+        self._uc = cpu.new_emulator()
+
+    # --- memory ---
+
+    def map(self, addr: int, size: int, prot: str) -> None:
+        """Map ``size`` bytes at ``addr`` (page-aligned), ``rx`` for code or ``rw`` for data."""
+        self._uc.mem_map(addr, size, _PROT[prot])
+
+    def read(self, addr: int, size: int) -> bytes:
+        """Raw memory. Raises UcError where it is unmapped."""
+        return bytes(self._uc.mem_read(addr, size))
+
+    def write(self, addr: int, data: bytes) -> None:
+        """Write raw memory."""
+        self._uc.mem_write(addr, data)
+
+    # --- registers: X0..X30 by number, then SP, PC, NZCV ---
+
+    def reg(self, n: int) -> int:
+        """Register ``n``: 0-30 for X0..X30, or SP, PC, NZCV."""
+        return int(self._uc.reg_read(_IDS[n]))
+
+    def set_reg(self, n: int, value: int) -> None:
+        """Set register ``n`` (as :meth:`reg` numbers them)."""
+        self._uc.reg_write(_IDS[n], value)
+
+    # --- running ---
+
+    def run(self, begin: int, until: int, count: int) -> None:
+        """Run from ``begin`` until ``until`` (not executed) or ``count`` instructions. Raises UcError."""
+        self._uc.emu_start(begin, until, count=count)
+
+    def stop(self) -> None:
+        """Stop a run from inside a hook."""
+        self._uc.emu_stop()
+
+    def on_code(self, callback: Callable[[int], None], first: int, last: int) -> Any:
+        """Call ``callback(pc)`` before each instruction in ``[first, last]``; returns the hook's handle."""
+        return self._uc.hook_add(cpu.UC_HOOK_CODE, lambda _uc, pc, _size, _user: callback(pc),
+                                 begin=first, end=last)
+
+    def on_block(self, callback: Callable[[int, int], None]) -> Any:
+        """Call ``callback(address, size)`` before each translated block runs; returns the handle."""
+        return self._uc.hook_add(cpu.UC_HOOK_BLOCK, lambda _uc, addr, size, _user: callback(addr, size))
+
+    def unhook(self, handle: Any) -> None:
+        """Remove a hook added by :meth:`on_code` or :meth:`on_block`."""
+        self._uc.hook_del(handle)
+
+    def forget_code(self, first: int, end: int) -> None:
+        """Drop translated blocks in ``[first, end)``: hooks see only code translated after they exist."""
+        self._uc.ctl_remove_cache(first, end)
+
+    def save(self) -> Any:
+        """The registers, to :meth:`restore` later."""
+        return self._uc.context_save()
+
+    def restore(self, context: Any) -> None:
+        """Registers as :meth:`save` found them."""
+        self._uc.context_restore(context)
