@@ -144,7 +144,7 @@ def _objdump(go: str, path: Path) -> tuple[float, tuple[set[int], set[int]] | No
     first = False
     for line in proc.stdout:
         if first:  # the line after a TEXT header: the function's entry
-            cols = line.split("\t")
+            cols = [c.strip() for c in line.split("\t") if c.strip()]
             if len(cols) > 1 and cols[1].startswith("0x"):
                 entries.add(int(cols[1], 16))
             first = False
