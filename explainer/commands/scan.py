@@ -87,8 +87,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _given(path: str, paths: list[str]) -> int:
     """The index of the argument path is (or lies under, or is a file of the image of)."""
-    return next((k for k, p in enumerate(paths) if path == p or path.startswith((p.rstrip("/") + "/", p + ":"))),
-                len(paths))
+    return next((k for k, p in enumerate(paths)
+                 if path == p or path.startswith((p.rstrip("/") + "/", p + ":"))), len(paths))
 
 
 def _scan_all(found: list[Target], jobs: int | None, stream: bool) -> list[Outcome]:
@@ -154,6 +154,7 @@ def _fleet_lines(outcomes: list[Outcome], summary: Summary, seconds: float) -> l
             lines = o.report.lines()
             head = next(line for line in lines if line.startswith(f"{o.report.binary}: "))
             out.append(head.replace(f"{o.report.binary}: ", f"{o.path}: ", 1))
+            out += [f"  {line}" for line in o.report.release_lines()]  # where the release came from
             exposed = [f for f in o.report.findings if f.preemptible]
             for f in exposed:
                 out.append(f"  {f.function}  entry {f.entry:#x}  {f.pcs[0]:#x} ; {f.pcs[1]:#x}  frame "

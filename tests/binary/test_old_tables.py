@@ -9,11 +9,13 @@ objdump of the text, ``go tool objdump`` and ``go build -gcflags=-S`` where ther
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from explainer.binary import GoBinary, parse, scan
 from explainer.binary.buildinfo import MAGIC
+from explainer.cli import main
 
 from .truth import OLD, gnu_immediate, old_binary, read_gcflags_s, read_objdump, read_old_truth, split_pairs
 
@@ -169,3 +171,20 @@ def test_go1_19_8_reproducers_are_exposed_with_advice(name: str) -> None:
     assert [f.status for f in big] == [f"{kind}-split"] and report.exposed == 1
     advice = [line for line in report.lines() if line.startswith("what to do")]
     assert len(advice) == 1 and re.search("no Go release fixes" if kind == "leaf" else "go1.23.12", advice[0])
+
+
+def test_a_folder_scan_says_where_each_release_came_from(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """In a fleet's listing too, under the binary's line: the release read from runtime.buildVersion and
+    the rule borrowed from go1.19.8."""
+    (tmp_path / "old").write_bytes(_without_build_info(old_binary("esbuild-0.8.46-linux-arm64")))
+    (tmp_path / "new").write_bytes(old_binary("fast_nonleaf-go1.19.8-linux-arm64-stripped"))
+    assert main(["scan", str(tmp_path)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:4] == [
+        f"{tmp_path}/new: go1.19.8, elf, stripped: 1,025 functions scanned, 2 findings, 1 exposed",
+        "  main.big_stack  entry 0x66510  0x665c8 ; 0x665cc  frame 65,584 B non-leaf  nonleaf-split",
+        f"{tmp_path}/old: go1.15.7, elf, stripped: 6,103 functions scanned, 9 findings, 0 exposed",
+        "  release: go1.15.7 read from the runtime's version string (runtime.buildVersion); the binary has "
+        "no build info"]
+    assert lines[4].startswith("  preemption judged by the rule in go1.19.8 src/runtime/preempt.go:363-453")
