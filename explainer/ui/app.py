@@ -64,8 +64,9 @@ class ExplainerApp(App[None]):
         screen = self.screen
         if isinstance(screen, HelpScreen):
             return
-        bindings = [b for b in (screen.BINDINGS if isinstance(screen, LabScreen) else LabScreen.BINDINGS)
-                    if isinstance(b, Binding)]
+        # the keys of the screen in front (its footer shows only those that fit); the lab's otherwise
+        own = screen.BINDINGS if hasattr(screen, "FOOTER_KEYS") else LabScreen.BINDINGS
+        bindings = [b for b in own if isinstance(b, Binding)]
         panels = [("Disassembly", DisassemblyPanel.HELP), ("Registers", RegistersPanel.HELP),
                   ("Stack", StackPanel.HELP), ("Preemption and unwind", UnwindPanel.HELP),
                   ("Timeline", Timeline.HELP), ("Sweep view (x)", SweepScreen.HELP)]
@@ -73,13 +74,15 @@ class ExplainerApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        if not isinstance(screen, LabScreen):
+        if not hasattr(screen, "FOOTER_KEYS"):
             return
-        for b in LabScreen.BINDINGS:
+        for b in screen.BINDINGS:  # every key of the screen, whether or not its footer has room for it
             if not isinstance(b, Binding):
                 continue
             yield SystemCommand(b.description[:1].upper() + b.description[1:], b.tooltip or b.description,
                                 lambda action=b.action: screen.run_action(action))
+        if not isinstance(screen, LabScreen):
+            return
         for n, text in PRESETS:
             yield SystemCommand(f"Frame size {n:,}", f"Open the lab on {text}",
                                 lambda n=n: screen.run_worker(screen.set_size(n)))

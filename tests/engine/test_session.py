@@ -9,6 +9,8 @@ from explainer.engine.experiments.scenario import parse
 from explainer.engine.experiments.session import Session
 from explainer.engine.runtime.unwind import Trigger
 
+from ..ui.truth import listing, rsp_writes
+
 
 def test_step_back_then_forward_shows_the_same_moment() -> None:
     s = Session(parse("go1.23.4/65584"))
@@ -116,3 +118,48 @@ def test_a_clean_unwind_from_the_body_reads_the_real_slot() -> None:
     assert p.outcome.value == "clean"
     assert p.stack.read_slot == p.stack.real_slot == moment.snapshot.sp
     assert p.stack.distance == 0
+
+
+def test_run_to_counts_every_instruction_after_single_steps_into_the_loop() -> None:
+    """A run that starts mid-loop counts the loop's blocks too (unicorn hooks only freshly translated code).
+
+    Truth: the same run from the entry in one go; then one step back lands on the first ADD of the real
+    build (the instruction before the second write to RSP in ../shared/reference's objdump).
+    """
+    whole = Session(parse("go1.23.4/65584")).run_to("sp2").snapshot.step
+    for into_loop in (15, 17, 40):  # on CMP, on STP.P, a few turns in
+        s = Session(parse("go1.23.4/65584"))
+        for _ in range(into_loop):
+            s.step()
+        assert s.run_to("sp2").snapshot.step == whole, into_loop
+        assert s.back().snapshot.pc == rsp_writes("fast_nonleaf-go1.23.4.txt")[0]
+
+
+@pytest.mark.parametrize("scenario, objdump", [
+    ("go1.23.4/65584", "fast_nonleaf-go1.23.4.txt"), ("go1.25.0/65584", "fast_nonleaf-go1.25.0.txt"),
+    ("go1.23.4/65552/leaf", "fast_leaf-go1.23.4.txt"), ("go1.25.0/65552/leaf", "fast_leaf-go1.25.0.txt"),
+    ("go1.27.3/65552/leaf", "fast_leaf-go1.27.3.txt")])
+def test_sp_is_off_the_pcsp_table_only_between_the_writes_of_a_split_release(scenario: str,
+                                                                              objdump: str) -> None:
+    """``sp_skew`` is non-zero exactly at the PCs after the real build's first ADD to RSP and up to its last.
+
+    Truth: the real ``go tool objdump`` (which instructions write RSP) and the frame's split, worked by
+    hand: 65584 = (16<<12) + 48 and 65552 = (16<<12) + 16, so the first ADD leaves SP that many bytes above
+    where the pcsp table (still the whole frame) puts it.
+    """
+    writes = rsp_writes(objdump)
+    between = {pc for pc, _, _ in listing(objdump) if writes[0] < pc <= writes[-1]}
+    low = 48 if "65584" in scenario else 16
+    s = Session(parse(scenario))
+    skewed = {}
+    for _ in range(30):  # the stack check and the prologue, instruction by instruction
+        s.step()
+        if s.current.sp_skew:
+            skewed[s.current.snapshot.pc] = s.current.sp_skew
+    s.run_to("epilogue")
+    while not s.finished:
+        if s.current.sp_skew:
+            skewed[s.current.snapshot.pc] = s.current.sp_skew
+        s.step()
+    assert set(skewed) == (between if len(writes) > 1 else set())
+    assert all(v == low for v in skewed.values())

@@ -177,7 +177,10 @@ class Machine:
             counted[0] += size // 4
 
         h = self.cpu.on_block(on_block)
-        self.cpu.forget_code(back_in_main, back_in_main + 4)  # hooks see only freshly translated code
+        # A block hook fires only for code translated after it was added: forget every translated block of
+        # the program, or a loop already run by advance() (single steps into the body) goes uncounted.
+        text = self.program.functions
+        self.cpu.forget_code(min(f.entry for f in text), max(f.end for f in text))
         start = self.pc
         try:
             ev = self._run(start, pc, limit)

@@ -41,6 +41,18 @@ class Moment:
     """The function the PC is in."""
     instruction: Instruction | None
     """The instruction about to run, when it is main.big_stack's."""
+    sp_skew: int = 0
+    """SP minus where the pcsp table puts it at this PC (entry SP − funcspdelta), in bytes.
+
+    Zero wherever the table is right. Non-zero only strictly between the writes to RSP of a split
+    release: SP has moved, the table still records the whole frame, and an unwinder stopped here
+    computes frame.fp from the wrong SP.
+    """
+
+    @property
+    def sp_mid_frame(self) -> bool:
+        """SP points into the middle of the frame, where the pcsp table says it is not."""
+        return self.sp_skew != 0
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,7 @@ class Session:
         self.anchors = anchors(self.function)
         self.bounds = effective_stack(scenario)
         self._machine = self._fresh()
+        self._entry_sp = self._machine.snapshot(None).sp
         self.trace = Trace((self._moment(None),))
         self.index = 0
         if scenario.step:
@@ -190,4 +203,6 @@ class Session:
         m = self._machine
         snap = m.snapshot(previous)
         f = self.program.findfunc(snap.pc)
-        return Moment(snap, stack_view(m, snap, None), f.name if f else "?", self.function.at(snap.pc))
+        insn = self.function.at(snap.pc)
+        skew = snap.sp - (self._entry_sp - insn.spdelta) if insn else 0
+        return Moment(snap, stack_view(m, snap, None), f.name if f else "?", insn, skew)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...course.facts import render
 from ...course.lesson import Lesson
+from ..widgets.key_footer import KeyFooter
 from .lesson import LessonScreen
 from .progress_store import ProgressStore
 
@@ -22,6 +23,8 @@ class CourseScreen(Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "back to the lab"),
                 Binding("h", "handout", "save handout",
                         tooltip="Save the highlighted lesson as a Markdown handout, in a folder you choose")]
+    FOOTER_KEYS = ("app.pop_screen", "help", "quit", "handout")
+    """The footer's keys by importance (the rest: ? and the command palette)."""
     DEFAULT_CSS = """
     CourseScreen #course-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
     CourseScreen OptionList { height: 1fr; border: round $primary; }
@@ -37,7 +40,7 @@ class CourseScreen(Screen[None]):
         yield Static("split-epilogue explainer ─ course", id="course-title")
         yield OptionList(*self._options(), id="lessons")
         yield Static(Text(self.store.status), id="where")
-        yield Footer()
+        yield KeyFooter(self.FOOTER_KEYS)
 
     def on_mount(self) -> None:
         if self.store.unreadable:

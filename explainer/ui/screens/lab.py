@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...engine.errors import ExplainerError
 from ...engine.experiments.fix import split_pair
@@ -21,6 +21,7 @@ from ...engine.runtime.outcome import Outcome
 from ...engine.runtime.unwind import Trigger
 from ...engine.toolchain.program import Program
 from ..format import size
+from ..widgets.key_footer import KeyFooter
 from ..widgets.lab_pane import LabPane
 
 
@@ -78,6 +79,11 @@ class LabScreen(Screen[None]):
         Binding("j", "save_step", "save step (JSON)", show=False,
                 tooltip="Save this step as JSON (as 'explainer run --json' prints it) in a chosen folder"),
     ]
+    FOOTER_KEYS = ("step", "back", "run_to('epilogue')", "run_to('sp2')", "help", "quit", "unwind('gc')",
+                   "preempt", "split", "sweep", "options", "app.course", "syntax", "unwind('traceback')")
+    """The footer's keys by importance: the first six fit at 80 columns; ? and ctrl+p reach the rest."""
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     DEFAULT_CSS = """
     LabScreen #title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
     LabScreen #scenario { height: 1; padding: 0 1; background: $boost; }
@@ -85,6 +91,17 @@ class LabScreen(Screen[None]):
     LabScreen #verdict.shown { display: block; }
     LabScreen #panes { height: 1fr; }
     LabScreen LabPane { width: 1fr; }
+    LabScreen.-wide LabPane .column.left { max-width: 84; }
+    LabScreen.-narrow LabPane .column.left { max-width: 50%; }
+    LabScreen.-short #scenario { display: none; }
+    LabScreen.-short LabPane RegistersPanel { max-height: 7; }
+    LabScreen.-narrow LabPane.narrow { border: none; border-top: round $accent; }
+    LabScreen.-short LabPane.narrow > DisassemblyPanel, LabScreen.-short LabPane.narrow > StackPanel,
+    LabScreen.-short LabPane.narrow > UnwindPanel { border: none; border-top: round $primary; }
+    LabScreen.-short LabPane.narrow > RegistersPanel { max-height: 1; }
+    LabScreen.-short LabPane.narrow > DisassemblyPanel { height: 1fr; min-height: 6; }
+    LabScreen.-short LabPane.narrow > StackPanel { height: 1fr; min-height: 4; }
+    LabScreen.-short LabPane.narrow > UnwindPanel { height: 1fr; max-height: 6; }
     """
 
     def __init__(self, scenario: Scenario, opened: OpenedFunction | None = None) -> None:
@@ -100,7 +117,7 @@ class LabScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield LabPane(self.scenario, program=self.opened.program if self.opened else None)
         yield Static(id="verdict")
-        yield Footer()
+        yield KeyFooter(self.FOOTER_KEYS)
 
     def on_mount(self) -> None:
         self._titles()
@@ -233,6 +250,9 @@ class LabScreen(Screen[None]):
             self.notify(message.note)
         self._titles()
 
+    def on_resize(self) -> None:
+        self._titles()
+
     def _titles(self) -> None:
         panes = self.panes
         if not panes:
@@ -242,16 +262,26 @@ class LabScreen(Screen[None]):
         kind = "leaf" if s.leaf else "non-leaf"
         versions = " vs ".join(f"go{p.scenario.version}" for p in panes)
         fn = panes[0].session.function
-        title = f"{versions} · {fn.name} · frame {size(fn.frame)} · {kind} · step {step:,}"
+        # the longest form that fits: the step count is never the part that is cut
+        forms = (f"split-epilogue explainer ─ {versions} · {fn.name} · frame {size(fn.frame)} · {kind} · "
+                 f"step {step:,}",
+                 f"{versions} · {fn.name} · frame {size(fn.frame)} · {kind} · step {step:,}",
+                 f"{versions} · {fn.name} · {size(fn.frame)} · {kind} · step {step:,}",
+                 f"{versions} · {size(fn.frame)} · {kind} · step {step:,}")
+        room = self.size.width - 2
+        title = next((f for f in forms if len(f) <= room), forms[-1])
         # A plain one-line bar, and not Screen.sub_title: that reactive repaints the whole screen (every
         # panel, not just the bar) on each change, and Header reflows it.
-        self.query_one("#title", Static).update(f"split-epilogue explainer ─ {title}", layout=False)
+        self.query_one("#title", Static).update(title, layout=False)
+        scenarios = " · ".join(str(p.scenario) for p in panes)
         if self.opened:
-            line = Text.assemble(("opened ", "dim"), (self.opened.source, "bold"),
-                                 ("   real words, pcsp and UnsafePoint tables · y copies the command", "dim"))
+            line = Text.assemble(("opened ", "dim"), (self.opened.source, "bold"))
+            hint = "   real words, pcsp and UnsafePoint tables · y copies the command"
         else:
-            line = Text.assemble(("scenario ", "dim"), (" · ".join(str(p.scenario) for p in panes), "bold"),
-                                 ("   y copies it · o changes it · ? help", "dim"))
+            line = Text.assemble(("scenario ", "dim"), (scenarios, "bold"))
+            hint = "   y copies it · o changes it · ? help"
+        if line.cell_len + len(hint) <= room:
+            line.append(hint, style="dim")
         bar = self.query_one("#scenario", Static)
         if not isinstance(bar.content, Text) or bar.content.plain != line.plain:
             bar.update(line)

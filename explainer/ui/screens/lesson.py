@@ -11,13 +11,14 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, RadioButton, RadioSet, Static
+from textual.widgets import Markdown, RadioButton, RadioSet, Static
 
 from ...course.facts import render
 from ...course.lesson import Checkpoint, Lesson, Prose, Step
 from ...engine.errors import ExplainerError
 from ...engine.experiments.scenario import parse
 from ..widgets.encoder import EncoderPanel
+from ..widgets.key_footer import KeyFooter
 from ..widgets.lab_pane import LabPane
 from ..widgets.scale import ScalePanel
 from .progress_store import ProgressStore
@@ -40,6 +41,8 @@ class LessonScreen(Screen[None]):
         Binding("less_than_sign", "mark(-1)", "previous mark", show=False),
         Binding("greater_than_sign", "mark(1)", "next mark", show=False),
     ]
+    FOOTER_KEYS = ("next_step", "app.pop_screen", "help", "quit", "restart", "handout")
+    """The footer's keys by importance (the rest: ? and the command palette)."""
     DEFAULT_CSS = """
     LessonScreen #lesson-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
     LessonScreen #text { width: 1fr; padding: 0 1; }
@@ -77,7 +80,7 @@ class LessonScreen(Screen[None]):
                         checkpoint_no += 1
             with VerticalScroll(id="side"):
                 yield from self._side()  # type: ignore[no-untyped-call]
-        yield Footer()
+        yield KeyFooter(self.FOOTER_KEYS)
 
     def _side(self):  # type: ignore[no-untyped-def]
         scenario = parse(self.lesson.scenario)

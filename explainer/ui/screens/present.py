@@ -56,9 +56,9 @@ class PresentScreen(Screen[None]):
     ]
     DEFAULT_CSS = """
     PresentScreen { layout: vertical; }
-    PresentScreen #bar { height: 1; background: $panel; }
+    PresentScreen #bar { height: auto; background: $panel; }
     PresentScreen #where { width: auto; padding: 0 1; background: $accent; color: $text; text-style: bold; }
-    PresentScreen #title { width: 1fr; padding: 0 1; text-style: bold; }
+    PresentScreen #title { width: 1fr; height: auto; padding: 0 1; text-style: bold; }
     PresentScreen #scenario { width: auto; padding: 0 1; color: $text-muted; }
     PresentScreen #stage { height: 1fr; }
     PresentScreen.-narrow #stage { layout: vertical; }

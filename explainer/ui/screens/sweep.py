@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, ProgressBar, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
@@ -40,6 +40,7 @@ from ...engine.releases.versions import GoVersion
 from ...engine.runtime.outcome import Outcome
 from ...engine.runtime.safepoint import Reason
 from ..format import offset
+from ..widgets.key_footer import KeyFooter
 
 UNSAFE_STYLE = "bold red"
 SAFE_STYLE = "green"
@@ -49,6 +50,8 @@ STYLES = {Outcome.CRASH: UNSAFE_STYLE, Outcome.REFUSED: REFUSED_STYLE, Outcome.N
 PLAN_WORDS = {"IMM12": "one ADD (imm12)", "IMM12_SHIFTED": "one ADD (imm12<<12)",
               "R27_MOVZ": "MOVZ → R27, one ADD", "R27_ORR": "ORR bitmask → R27, one ADD",
               "R27_MOVK": "MOVZ+MOVK → R27, one ADD", "SPLIT": "two ADDs: low 12 bits, then high (case 48)"}
+_NARROW_GO = 26
+"""Cells of Go syntax in a narrow table (a longer instruction ends in …; it is whole in the line below)."""
 _TICKS = ((4 * KiB, "4 KiB"), (64 * KiB, "64 KiB"), (MiB, "1 MiB"), (16 * MiB, "16 MiB"))
 
 
@@ -72,10 +75,13 @@ REFUSAL_WORDS = {Reason.EXPLICIT_R27: "names R27", Reason.ASSEMBLY_FUNCTION: "as
 ROLE_WORDS = {"stack-check": "stack check"}
 
 
-def verdict_text(p: Point) -> str:
-    """The verdict column: ``safe``, ``UNSAFE → ...`` or ``not preemptible: ...`` (short; details below)."""
+def verdict_text(p: Point, brief: bool = False) -> str:
+    """The verdict column: ``safe``, ``UNSAFE → ...`` or ``not preemptible: ...`` (short; details below).
+
+    ``brief``: a narrow table says only ``UNSAFE``; the runtime's words stay whole in the line below it.
+    """
     if p.outcome is Outcome.CRASH:
-        return f"UNSAFE → {p.error}"
+        return "UNSAFE" if brief else f"UNSAFE → {p.error}"
     if p.outcome is Outcome.REFUSED:
         if p.reason is Reason.UNSAFE_SEQUENCE:
             return f"not preemptible: {ROLE_WORDS.get(p.role, p.role)}"
@@ -104,6 +110,8 @@ class SweepScreen(Screen[None]):
         Binding("2", "show_tab('sizes')", "frame sizes", tooltip="Unsafe instructions by frame size"),
         Binding("r", "rerun", "re-run size sweep", tooltip="Sweep the frame sizes again"),
     ]
+    FOOTER_KEYS = ("back", "help", "quit", "show_tab('instructions')", "show_tab('sizes')", "rerun")
+    """The footer's keys by importance (the rest: ? and the command palette)."""
     DEFAULT_CSS = """
     SweepScreen #sweep-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
     SweepScreen TabbedContent, SweepScreen ContentSwitcher, SweepScreen TabPane { height: 1fr; }
@@ -132,6 +140,9 @@ class SweepScreen(Screen[None]):
         self.sizes = sizes if sizes is not None else default_sizes(leaf=scenario.leaf)
         self._points: dict[str, Point] = {}
         """The instruction sweep's points, by row key (the PC)."""
+        self._rows: tuple[tuple[Point, str], ...] = ()
+        """The instruction sweep's points with their words, once it finished."""
+        self._narrow = False
         self._by_size: dict[tuple[GoVersion, bool], tuple[SizePoint, ...]] = {}
         """Finished size sweeps, by (version, leaf)."""
 
@@ -153,10 +164,9 @@ class SweepScreen(Screen[None]):
                 yield ProgressBar(total=len(self.sizes), show_eta=False, id="sizes-progress")
                 yield PlotextPlot(id="sizes-plot")
                 yield DataTable(id="edges", cursor_type="row")
-        yield Footer()
+        yield KeyFooter(self.FOOTER_KEYS)
 
     def on_mount(self) -> None:
-        self.query_one("#points", DataTable).add_columns("offset", "word", "Go syntax", "verdict")
         edges = self.query_one("#edges", DataTable)
         edges.add_columns("frame sizes", "unsafe", "how the epilogue releases the frame")
         self._sweep_instructions()
@@ -185,18 +195,44 @@ class SweepScreen(Screen[None]):
             return
         points = [p for p, _ in event.rows]
         summary.update(summary_line(points))
-        table = self.query_one("#points", DataTable)
-        table.clear()
+        self._rows = event.rows
         self._points = {str(p.pc): p for p, _ in event.rows}
-        for p, word in event.rows:
-            verdict = verdict_text(p)
+        first = next((i for i, (p, _) in enumerate(event.rows) if p.outcome is Outcome.CRASH), 0)
+        self._fill_points(first)
+
+    def _fill_points(self, row: int) -> None:
+        """The instruction table, laid out for the width: a narrow one leaves the words out, keeps the
+        Go syntax short and says UNSAFE; the runtime's words are whole in the line below either way."""
+        table = self.query_one("#points", DataTable)
+        narrow = self._too_narrow()
+        self._narrow = narrow
+        table.clear(columns=True)
+        if narrow:
+            table.add_columns("offset", "Go syntax", "verdict")
+        else:
+            table.add_columns("offset", "word", "Go syntax", "verdict")
+        for p, word in self._rows:
             style = STYLES.get(p.outcome, SAFE_STYLE)
             row_style = UNSAFE_STYLE if p.outcome is Outcome.CRASH else ""
-            table.add_row(Text(offset(p.offset), style=row_style), Text(word, style=row_style),
-                          Text(p.go, style=row_style), Text(verdict, style=style), key=str(p.pc))
-        first = next((i for i, (p, _) in enumerate(event.rows) if p.outcome is Outcome.CRASH), 0)
+            go = Text(p.go, style=row_style)
+            if narrow:
+                go.truncate(_NARROW_GO, overflow="ellipsis")
+            cells = [Text(offset(p.offset), style=row_style)]
+            if not narrow:
+                cells.append(Text(word, style=row_style))
+            table.add_row(*cells, go, Text(verdict_text(p, brief=narrow), style=style), key=str(p.pc))
         # open on the crash, its full story in the line below (after layout, so it scrolls into view)
-        self.call_after_refresh(table.move_cursor, row=first)
+        self.call_after_refresh(table.move_cursor, row=row)
+
+    def _too_narrow(self) -> bool:
+        """The full table (every word, the runtime's words in each verdict) would not fit the width."""
+        columns = [(offset(p.offset), word, p.go, verdict_text(p)) for p, word in self._rows]
+        widths = [max(len(row[k]) for row in columns) for k in range(4)] if columns else [0]
+        return sum(w + 2 for w in widths) + 2 > self.size.width  # cell padding each side, the scrollbar
+
+    def on_resize(self) -> None:
+        if self._rows and self._too_narrow() != self._narrow:
+            self._fill_points(self.query_one("#points", DataTable).cursor_row)
 
     @on(DataTable.RowHighlighted, "#points")
     def _show_detail(self, event: DataTable.RowHighlighted) -> None:

@@ -57,7 +57,7 @@ class BeatColumn(Vertical):
         s, p = self.side.session, self.side.preemption
         moment = s.current
         for panel in self.query(DisassemblyPanel):
-            panel.show(s.function, moment.snapshot.pc, moment.function, self.side.highlight)
+            panel.show(s.function, moment, self.side.highlight)
         for regs in self.query(RegistersPanel):
             regs.show(moment.snapshot)
         view = p.stack if p is not None and p.parked else moment.stack

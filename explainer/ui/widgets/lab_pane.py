@@ -3,8 +3,9 @@
 The pane owns a headless :class:`Session` and turns each user command into one
 engine call, then hands the resulting values to the panels. The split view is
 two panes receiving the same commands. The pane also remembers the last
-preemption taken at each step, so the timeline can mark it and a jump back to
-that step shows its unwind again.
+preemption taken at each step: that memory is the one source of what the
+panels show about preemption, so however the cursor reaches a step (a key, a
+run, a timeline jump), the unwind panel and the timeline say the same.
 """
 
 from __future__ import annotations
@@ -35,12 +36,12 @@ class LabPane(Widget):
     LabPane .column { width: 1fr; }
     LabPane .column.left { max-width: 62; }
     LabPane DisassemblyPanel { height: 1fr; }
-    LabPane StackPanel { height: 1fr; }
-    LabPane UnwindPanel { height: 1fr; }
+    LabPane StackPanel { height: 1fr; min-height: 6; }
+    LabPane UnwindPanel { height: auto; max-height: 50%; }
     LabPane.narrow { layout: vertical; border: round $accent; }
-    LabPane.narrow DisassemblyPanel { height: 2fr; }
-    LabPane.narrow StackPanel { height: 3fr; }
-    LabPane.narrow UnwindPanel { height: 3fr; }
+    LabPane.narrow DisassemblyPanel { height: 1fr; min-height: 7; }
+    LabPane.narrow StackPanel { height: 1fr; }
+    LabPane.narrow UnwindPanel { height: auto; max-height: 40%; }
     """
 
     class Changed(Message):
@@ -57,8 +58,6 @@ class LabPane(Widget):
         """``program`` replaces the scenario's: a function opened from a real binary."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session = Session(scenario, program)
-        self.preemption: Preemption | None = None
-        """The preemption taken at the current step, while the cursor stays there."""
         self.preemptions: dict[int, Preemption] = {}
         """The last preemption taken at each step (the timeline's marks)."""
         self._revision = 0
@@ -68,8 +67,9 @@ class LabPane(Widget):
             self.border_title = label
 
     def compose(self):  # type: ignore[no-untyped-def]
-        if self.has_class("narrow"):  # half a screen: the three panels that tell the story
+        if self.has_class("narrow"):  # half a screen: the three panels that tell the story, PC and SP
             yield DisassemblyPanel()
+            yield RegistersPanel(brief=True)
             yield StackPanel()
             yield UnwindPanel()
         else:
@@ -89,6 +89,11 @@ class LabPane(Widget):
     def scenario(self) -> Scenario:
         """The scenario this pane runs."""
         return self.session.scenario
+
+    @property
+    def preemption(self) -> Preemption | None:
+        """The last preemption taken at the current step (None: not preempted here)."""
+        return self.preemptions.get(self.session.current.snapshot.step)
 
     # --- commands (each one engine call) ---
 
@@ -117,11 +122,10 @@ class LabPane(Widget):
     def preempt(self, trigger: Trigger | None) -> None:
         """SIGURG here; with a trigger, unwind the parked goroutine."""
         try:
-            self.preemption = self.session.preempt(trigger)
+            self._remember(self.session.preempt(trigger))
         except ExplainerError as err:
             self.post_message(self.Changed(self, str(err)))
             return
-        self._remember(self.preemption)
         self._draw()
         self.post_message(self.Changed(self))
 
@@ -131,8 +135,7 @@ class LabPane(Widget):
 
         if command.split()[0] == "split":
             return  # a lab-screen command; a lesson's pane is always single
-        self.preemption = do(self.session, command)
-        self._remember(self.preemption)
+        self._remember(do(self.session, command))
         self._draw()
         self.post_message(self.Changed(self))
 
@@ -145,7 +148,6 @@ class LabPane(Widget):
     def goto(self, step: int) -> None:
         """Jump to a recorded step; its preemption and unwind come back if one was taken there."""
         self.session.goto(step)
-        self.preemption = self.preemptions.get(step)
         self._draw()
         self.post_message(self.Changed(self))
 
@@ -188,7 +190,6 @@ class LabPane(Widget):
             self._revision += 1
 
     def _moved(self, note: str | None = None) -> None:
-        self.preemption = None
         self._draw()
         self.post_message(self.Changed(self, note))
 
@@ -196,14 +197,15 @@ class LabPane(Widget):
         s = self.session
         moment = s.current
         fn = s.function
-        self.query_one(DisassemblyPanel).show(fn, moment.snapshot.pc, moment.function)
-        view = self.preemption.stack if self.preemption and self.preemption.parked else moment.stack
+        p = self.preemption
+        self.query_one(DisassemblyPanel).show(fn, moment)
+        view = p.stack if p and p.parked else moment.stack
         self.query_one(StackPanel).show(view, self._frame_sizes)
         for regs in self.query(RegistersPanel):
             regs.show(moment.snapshot)
         unwind = self.query_one(UnwindPanel)
-        if self.preemption is None:
+        if p is None:
             unwind.clear()
         else:
-            unwind.show(self.preemption, fn.entry)
+            unwind.show(p, fn.entry)
         self.query_one(Timeline).show(s, self.preemptions, self._revision)

@@ -1,16 +1,33 @@
-"""Every general register at the current moment, changed ones highlighted."""
+"""Every general register at the current moment, changed ones highlighted.
+
+Cells are laid out in as many columns as the width holds, in an order that
+keeps what matters in view however small the panel: the registers the story
+turns on, then the ones the last step changed (R2 before R17), then the rest.
+The ``changed`` line names the changed registers the panel draws in view, in
+that order, and counts the ones a short panel cannot hold. A brief panel (the
+split view's, half a screen wide) shows PC, RSP, FP and LR on one line.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual.css.scalar import Unit
 from textual.widgets import Static
 
 from ...engine.emulator.machine import REG_NAMES, Snapshot
+from ..flow import flow
 from ..format import reg_label
 
 #: The registers the story turns on come first; the rest follow in order.
 _FIRST = ("PC", "RSP", "R29", "R30", "R27", "R28")
-_CELL = 24
+#: A brief panel's registers: where the goroutine is, its SP, FP and LR.
+_BRIEF = ("PC", "RSP", "R29", "R30")
+
+
+def ordered(snap: Snapshot) -> list[str]:
+    """The cells in display order: the story's, then the changed ones (R0 before R2 before R17), the rest."""
+    rest = [n for n in REG_NAMES if n not in _FIRST]
+    return list(_FIRST) + [n for n in rest if n in snap.changed] + [n for n in rest if n not in snap.changed]
 
 
 class RegistersPanel(Static):
@@ -18,16 +35,22 @@ class RegistersPanel(Static):
 
     HELP = ("Registers under Go's names: R27 TMP is the assembler's scratch register (the fix builds the "
             "frame size there), R28 g the current goroutine, R29 FP the frame pointer, R30 LR the link "
-            "register. Values the last step changed are shown in reverse video and listed on the first "
-            "line.")
+            "register. Values the last step changed are shown in reverse video, named on the first line "
+            "and drawn right after PC, RSP, R29, R30, R27 and R28, so they stay in view.")
     DEFAULT_CSS = """
     RegistersPanel { border: round $primary; padding: 0 1; height: auto; max-height: 12; overflow-y: auto; }
+    RegistersPanel.brief { border: none; padding: 0 1; max-height: 2; }
     """
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, brief: bool = False, **kwargs: object) -> None:
+        """``brief``: PC, RSP, FP and LR only, on one line with no border (half a screen)."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.border_title = "Registers"
+        self.brief = brief
+        self.set_class(brief, "brief")
+        if not brief:
+            self.border_title = "Registers"
         self._snap: Snapshot | None = None
+        self._height = 0
 
     def show(self, snap: Snapshot) -> None:
         """Draw ``snap``."""
@@ -41,19 +64,58 @@ class RegistersPanel(Static):
         snap = self._snap
         if snap is None:
             return
-        names = list(_FIRST) + [n for n in REG_NAMES if n not in _FIRST]
-        columns = max(1, ((self.content_region.width or 80) + 1) // (_CELL + 1))
-        changed = ", ".join(sorted(snap.changed - {"PC"})) or "none"
-        out = Text(f"changed: {changed}", style="dim")
-        for k, name in enumerate(names):
-            out.append("\n" if k % columns == 0 else " ")
-            out.append_text(self._cell(name, snap))
-        self.update(out, layout=False)
+        width = self.content_region.width or 80
+        out = self._brief(snap, width) if self.brief else self._full(snap, width)
+        # a new layout only when the panel's height changes (a step usually changes values, not lines)
+        lines = len(out.wrap(self.app.console, max(1, width)))
+        self.update(out, layout=lines != self._height)
+        self._height = lines
 
     @staticmethod
-    def _cell(name: str, snap: Snapshot) -> Text:
+    def _value(snap: Snapshot, name: str) -> Text:
         value = snap.pc if name == "PC" else snap.reg(name)
-        style = "reverse" if name in snap.changed else ""
-        t = Text(f"{reg_label(name):<7}", style="bold" if name in _FIRST else "dim")
-        t.append(f"{value:>#16x}", style=style)
-        return t
+        return Text(f"{value:#x}", style="reverse" if name in snap.changed else "")
+
+    def _brief(self, snap: Snapshot, width: int) -> Text:
+        cells = [Text.assemble((f"{name} ", "bold"), self._value(snap, name)) for name in _BRIEF]
+        return Text("\n").join(flow(cells, width, indent=0))
+
+    def _full(self, snap: Snapshot, width: int) -> Text:
+        names = ordered(snap)
+        values = {n: self._value(snap, n) for n in names}
+        digits = max(v.cell_len for v in values.values())
+        # Go's names (R29 FP) when two columns still fit, else the bare register names
+        labels = {n: reg_label(n) for n in names}
+        if (len(max(labels.values(), key=len)) + 1 + digits) * 2 + 2 > width:
+            labels = {n: n for n in names}
+        label = max(len(t) for t in labels.values())
+        cell = label + 1 + digits
+        columns = max(1, (width + 2) // (cell + 2))
+        rows = [names[k: k + columns] for k in range(0, len(names), columns)]
+        changed = [n for n in names if n in snap.changed and n != "PC"]
+        header = self._changed_line(changed, rows, width)
+        out = Text(header, style="dim")
+        for row in rows:
+            out.append("\n")
+            for k, name in enumerate(row):
+                if k:
+                    out.append("  ")
+                out.append(f"{labels[name]:<{label}} ", style="bold" if name in _FIRST else "dim")
+                out.append(" " * (digits - values[name].cell_len))
+                out.append_text(values[name])
+        return out
+
+    def _changed_line(self, changed: list[str], rows: list[list[str]], width: int) -> str:
+        """``changed: ...`` naming only the changed cells in view (the panel may be shorter than its rows)."""
+        text = f"changed: {', '.join(changed) or 'none'}"
+        header_lines = len(Text(text).wrap(self.app.console, max(1, width)))
+        max_height = self.styles.max_height
+        if max_height is None or max_height.unit != Unit.CELLS:
+            return text
+        room = int(max_height.value) - 2 - header_lines  # the border, the changed line
+        seen = {n for row in rows[:max(0, room)] for n in row}
+        hidden = [n for n in changed if n not in seen]
+        if not hidden:
+            return text
+        shown = [n for n in changed if n in seen]
+        return f"changed: {', '.join(shown) or 'none in view'} (+{len(hidden)} below)"

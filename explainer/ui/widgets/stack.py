@@ -3,16 +3,20 @@
 Rows come from the engine's :class:`StackView`; this widget only lays them
 out: a rule where one frame ends and the next begins, folds for long runs of
 buffer, and arrows for SP, FP, the slot the unwinder read and the slot where
-the return address really is.
+the return address really is. Rows are laid out for the panel's width (labels
+never wrap inside; see :mod:`..flow`) and again when it changes, and the SP row
+is brought back into view each time.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...engine.experiments.stackview import StackRow, StackView
+from ..flow import flow
 from ..format import addr, plain, size, word
 
 _MARKS = {
@@ -21,6 +25,10 @@ _MARKS = {
     "read": ("◀ LR read here", "bold red"),
     "real": ("◀ real LR", "bold green"),
 }
+_ADDR = 12
+"""Cells of a goroutine stack address (0x40000bdf20)."""
+_ALIGNED = 48
+"""From this width on, values line up in a column; below it they follow the address directly."""
 
 
 class StackPanel(VerticalScroll):
@@ -32,18 +40,22 @@ class StackPanel(VerticalScroll):
             "slot the unwinder read as main.big_stack's return address and another the slot where that "
             "address really is; the distance between them, in bytes, is the bug.")
     DEFAULT_CSS = """
-    StackPanel { border: round $primary; padding: 0 1; border-subtitle-color: $error; }
+    StackPanel { border: round $primary; padding: 0 0 0 1; border-subtitle-color: $error;
+                 scrollbar-size-vertical: 1; }
     """
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._body = Static()
+        self._view: StackView | None = None
+        self._frame_sizes: dict[str, int] = {}
         self._lines: list[Text] = []
+        self._focus = 0
         self.border_title = "Stack (high addresses on top)"
 
     @property
     def plain(self) -> str:
-        """What the panel says, as plain text (tests and exports read this), subtitle last."""
+        """What the panel says, as plain text (exports read this), subtitle last."""
         text = plain(self._body)
         return f"{text}\n{self.border_subtitle}"
 
@@ -52,56 +64,77 @@ class StackPanel(VerticalScroll):
 
     def show(self, view: StackView, frame_sizes: dict[str, int]) -> None:
         """Draw ``view``; ``frame_sizes`` names each function's frame for the rules."""
-        lines: list[Text] = []
+        self._view, self._frame_sizes = view, frame_sizes
         self.border_subtitle = ""
         if view.distance is not None:  # the bug, measured, on the border where it is always seen
             d = view.distance
             self.border_subtitle = ("LR read from the right slot" if d == 0 else
                                     f"LR read {abs(d):,} B {'above' if d > 0 else 'below'} the real one")
+        self._lay_out()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._lay_out(force=True)
+
+    def _lay_out(self, force: bool = False) -> None:
+        view = self._view
+        if view is None:
+            return
+        width = self.scrollable_content_region.width
+        lines: list[Text] = []
         owner = ""
         focus = 0
         for row in view.rows:
             if row.frame != owner:
                 owner = row.frame
-                lines.append(Text(_rule(owner, frame_sizes), style="dim"))
+                lines.append(_rule(owner, self._frame_sizes, width))
             if focus == 0 and ("SP" in row.marks or "read" in row.marks):
                 focus = len(lines)
-            lines.append(_line(row))
-        if [t.plain for t in lines] == [t.plain for t in self._lines]:
+            lines.extend(flow(_atoms(row, width), width, indent=4))
+        if not force and [t.plain for t in lines] == [t.plain for t in self._lines]:
             return  # nothing on the stack changed: no repaint
         same_height = len(lines) == len(self._lines)
-        self._lines = lines
-        self._body.update(Text("\n").join(lines), layout=not same_height)
-        self.call_after_refresh(self._center, focus)
+        self._lines, self._focus = lines, focus
+        self._body.update(Text("\n").join(lines), layout=force or not same_height)
+        self.call_after_refresh(self._center)
 
-    def _center(self, index: int) -> None:
-        """Scroll so the SP row sits a third of the way down, counting wrapped lines exactly."""
-        width = max(1, self.scrollable_content_region.width)
-        console = self.app.console
-        y = sum(len(t.wrap(console, width)) for t in self._lines[:index])
-        self.scroll_to(y=max(0, y - self.scrollable_content_region.height // 3), animate=False)
+    def _center(self) -> None:
+        """Scroll so the SP row sits a third of the way down (one painted line per laid-out line)."""
+        self.scroll_to(y=max(0, self._focus - self.scrollable_content_region.height // 3), animate=False)
 
 
-def _rule(owner: str, frame_sizes: dict[str, int]) -> str:
+def _rule(owner: str, frame_sizes: dict[str, int], width: int) -> Text:
+    """Where a frame begins: its function and frame size, drawn across the panel."""
     if owner == "free":
-        return "── free stack ──"
-    if owner == "pushCall":
-        return "── pushed by SIGURG's pushCall (16 B) ──"
-    n = frame_sizes.get(owner)
-    return f"── {owner}" + (f" (frame {size(n)})" if n else "") + " ──"
+        names = ["── free stack "]
+    elif owner == "pushCall":
+        names = ["── pushed by SIGURG's pushCall (16 B) ", "── pushCall (16 B) "]
+    else:
+        n = frame_sizes.get(owner)
+        sized = [f"── {owner} (frame {size(n)}) ", f"── {owner} ({size(n)}) "] if n else []
+        names = sized + [f"── {owner} "]
+    text = next((t for t in names if width <= 0 or len(t) + 2 <= width), names[-1])
+    rule = Text(text + "─" * max(2, width - 1 - len(text)) if width > 0 else text + "──", style="dim")
+    if width > 0:
+        rule.truncate(width, overflow="ellipsis")
+    return rule
 
 
-def _line(row: StackRow) -> Text:
-    line = Text(f"{addr(row.addr):>12} ", style="dim" if row.folded else "")
-    if row.folded:
-        what = f"  … {row.size:,} B of {row.meaning}"
-        if row.value is not None:
-            what += f", all {word(row.value)}"
-        line.append(what + " …", style="dim")
-        return line
-    line.append(f"{word(row.value):>12}", style="bold" if row.marks else "")
-    line.append(f"  {row.meaning}")
+def _atoms(row: StackRow, width: int) -> list[Text]:
+    """The labels of one row, in reading order: address and value, what it is, then its marks."""
+    if row.folded:  # one label: the longest telling that fits the panel
+        forms = [f"… {row.size:,} B of {row.meaning}" + (f", all {word(row.value)} …" if row.value is not None
+                                                         else " …"),
+                 f"… {row.size:,} B of {row.meaning} …", f"… {row.size:,} B …"]
+        # on the address's line if any form fits there, else the longest that fits a line of its own
+        what = next((f for f in forms if width <= 0 or _ADDR + 2 + len(f) <= width),
+                    next((f for f in forms if len(f) + 4 <= width), forms[-1]))
+        return [Text(f"{addr(row.addr):>{_ADDR}}", style="dim"), Text(what, style="dim")]
+    head = Text(f"{addr(row.addr):>{_ADDR}} ")
+    value = word(row.value)
+    aligned = width <= 0 or width >= _ALIGNED
+    head.append(f"{value:>{_ADDR}}" if aligned else value, style="bold" if row.marks else "")
+    atoms = [head, Text(row.meaning)]
     for m in row.marks:
         label, style = _MARKS[m]
-        line.append(f"  {label}", style=style)
-    return line
+        atoms.append(Text(label, style=style))
+    return atoms

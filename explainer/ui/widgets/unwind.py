@@ -8,12 +8,15 @@ address, the value, the verdict), then the runtime's own words.
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...engine.experiments.session import Preemption
 from ...engine.runtime.outcome import Outcome
-from ..format import addr, offset, plain, word
+from ...engine.runtime.unwind import Trigger
+from ..flow import wrap
+from ..format import addr, offset, word
 
 _OUTCOME = {
     Outcome.REFUSED: ("preemption refused: the goroutine runs on", "bold green"),
@@ -23,6 +26,10 @@ _OUTCOME = {
     Outcome.CANNOT_SEE: ("this walker never sees the goroutine in this state", "bold green"),
 }
 _TITLE = "Preemption and unwind"
+#: The runtime function whose walk each trigger starts (the panel's title names it).
+WALKER = {Trigger.GC: "runtime.scanstack", Trigger.TRACEBACK: "runtime.tracebackothers",
+          Trigger.PROFILE: "runtime.sigprof", Trigger.PANIC: "runtime.gopanic",
+          Trigger.COPY: "runtime.copystack"}
 _IDLE = Text("Not preempted. p: send SIGURG here · g: preempt, then GC stack scan", style="dim")
 """What the panel says until a preemption is taken."""
 
@@ -36,12 +43,13 @@ class UnwindPanel(VerticalScroll):
             "would: each line is one frame, the slot read as the return address, its value and the "
             "runtime's verdict, ending in the runtime's own text for the chosen Go release.")
     DEFAULT_CSS = """
-    UnwindPanel { border: round $primary; padding: 0 1; }
+    UnwindPanel { border: round $primary; padding: 0 0 0 1; scrollbar-size-vertical: 1; }
     """
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._body = Static(_IDLE)
+        self._lines: list[Text] = [_IDLE]
         self.border_title = _TITLE
 
     def compose(self):  # type: ignore[no-untyped-def]
@@ -49,15 +57,25 @@ class UnwindPanel(VerticalScroll):
 
     @property
     def plain(self) -> str:
-        """What the panel says, as plain text (tests and exports read this)."""
-        return plain(self._body)
+        """What the panel says, as plain text, one line per line of reasoning (before it is wrapped)."""
+        return "\n".join(line.plain for line in self._lines)
 
     def clear(self) -> None:
         """Nothing preempted at this moment."""
-        if self.border_title == _TITLE and self.plain == _IDLE.plain:
+        if self.border_title == _TITLE and self._lines == [_IDLE]:
             return  # already clear: no repaint
         self.border_title = _TITLE
-        self._body.update(_IDLE)
+        self._lines = [_IDLE]
+        self._lay_out()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        """Each line of the reasoning broken between words, continuing under itself (never at column 0)."""
+        width = self.scrollable_content_region.width
+        lines = [piece for line in self._lines for piece in (wrap(line, width) if width > 0 else [line])]
+        self._body.update(Text("\n").join(lines))
 
     def show(self, p: Preemption, entry: int) -> None:
         """Draw a preemption (and its walk, if any)."""
@@ -82,8 +100,9 @@ class UnwindPanel(VerticalScroll):
                               "the goroutine parks"))
         else:
             lines.append(Text(f"  isAsyncSafePoint: no, {v.why}", style="bold green"))
+        # the title says what the panel shows now: a walk's name, or no walk (a refusal, a parked goroutine)
+        self.border_title = f"Unwind: {WALKER[p.walk.trigger]}" if p.walk is not None else _TITLE
         if p.walk is not None:
-            self.border_title = f"Unwind: {p.walk.trigger.where.split(' ')[0]}"
             lines.append(Text(f"{p.walk.trigger.where}", style="dim"))
             for n, st in enumerate(p.walk.steps, 1):
                 read = (f"LR read at *{addr(st.slot)} = {word(st.value)}" if st.slot is not None
@@ -95,4 +114,5 @@ class UnwindPanel(VerticalScroll):
             for line in p.walk.output:
                 lines.append(Text(line.expandtabs(8), style="bold red"))
             lines.append(Text(p.walk.reason, style="italic"))
-        self._body.update(Text("\n").join(lines))
+        self._lines = lines
+        self._lay_out()

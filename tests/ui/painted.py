@@ -1,0 +1,67 @@
+"""What the compositor paints, read back as text: the screen a person sees, not a widget's attributes.
+
+``App.export_screenshot()`` renders the compositor's current frame (the lines each widget last painted,
+cached lines included) as SVG. Rich writes one ``<text>`` per styled run, placed at ``x`` (a 12.2 px cell)
+on a line named by its clip path; this module puts the runs back on a grid of cells, so a panel can be cut
+out of the screen by its widget's region. Reading ``render_line()`` instead was seen to miss a stale
+cursor that a real terminal showed: only the compositor's frame is what the user sees.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from rich.cells import cell_len
+from textual.app import App
+from textual.geometry import Region
+from textual.pilot import Pilot
+from textual.widget import Widget
+
+_RUN = re.compile(r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="[\d.]+" '
+                  r'clip-path="url\(#[\w-]+-line-(\d+)\)">([^<]*)</text>')
+_CELL_PX = 12.2
+
+
+async def settle(pilot: Pilot[object]) -> None:
+    """Let every pending refresh (and the scrolls queued after it) reach the screen."""
+    for _ in range(3):
+        await pilot.pause()
+
+
+def cells(app: App[object]) -> list[list[str]]:
+    """The screen as rows of cells; a wide character fills its cell and leaves '' in the next."""
+    width, height = app.size
+    rows = [[" "] * width for _ in range(height)]
+    for x, line, text in _RUN.findall(app.export_screenshot()):
+        row, col = rows[int(line)], round(float(x) / _CELL_PX)
+        for ch in html.unescape(text).replace("\xa0", " "):
+            if col >= width:
+                break
+            row[col] = ch
+            if cell_len(ch) == 2 and col + 1 < width:
+                row[col + 1] = ""
+                col += 1
+            col += 1
+    return rows
+
+
+def screen(app: App[object]) -> list[str]:
+    """The painted screen, one string a line."""
+    return ["".join(row) for row in cells(app)]
+
+
+def region(app: App[object], where: Widget | Region) -> list[str]:
+    """The painted lines inside a widget's region on screen (its border included), or any region."""
+    r = where.region if isinstance(where, Widget) else where
+    return ["".join(row[r.x: r.right]) for row in cells(app)[r.y: r.bottom]]
+
+
+def inside(app: App[object], widget: Widget) -> list[str]:
+    """The painted lines inside a widget's border and padding (what its content shows)."""
+    return region(app, widget.content_region)
+
+
+def title(app: App[object], widget: Widget) -> str:
+    """A bordered widget's top border line as painted (its border title is drawn there)."""
+    return region(app, widget)[0]

@@ -1,0 +1,232 @@
+"""Nothing a user needs is cut or wrapped mid-word at 80×24, 120×40 and 200×60, nor after a resize (issue 17).
+
+Read from what the compositor paints (``painted``): the footer's keys, the line that carries ▶ (with the
+real objdump text of its instruction, whole), the stack row SP points at, and the labels the story turns
+on (◀ SP, ◀ LR read here, ⚡ SP mid-frame, the release box, the split view's sides).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+from explainer.engine.experiments.scenario import parse
+from explainer.talk import script
+from explainer.ui.app import ExplainerApp
+from explainer.ui.presenter import PresenterApp
+from explainer.ui.screens.lab import LabScreen
+from explainer.ui.screens.present import PresentScreen
+from explainer.ui.widgets.disassembly import DisassemblyPanel
+from explainer.ui.widgets.lab_pane import LabPane
+from explainer.ui.widgets.stack import StackPanel
+from explainer.ui.widgets.unwind import UnwindPanel
+
+from .painted import inside, region, screen, settle
+from .test_drawn import OBJDUMP, arrow_line, arrow_pc
+from .truth import ROOT, listing, rsp_writes
+
+TALK = ROOT / "assets" / "talks" / "split-epilogue.toml"
+SIZES = [(80, 24), (120, 40), (200, 60)]
+_ids = [f"{w}x{h}" for w, h in SIZES]
+#: What the lab's footer must always show: step, back, the two jumps, help and quit.
+ESSENTIAL = ("step", "back", "run_to('epilogue')", "run_to('sp2')", "help", "quit")
+MARKS = ("◀ SP", "◀ FP", "◀ LR read here", "◀ real LR")
+
+
+def footer_keys(app: App[object]) -> list[str]:
+    """'key description' of every key the footer shows, as the user reads it."""
+    return [f"{k.key_display} {k.description}".strip() for k in app.screen.query_one(Footer).query(FooterKey)]
+
+
+def check_footer(app: App[object], essential: tuple[str, ...] = ()) -> None:
+    """Every key the footer shows is painted whole on the last line; the essential actions are among them."""
+    last = screen(app)[-1]
+    for key in footer_keys(app):
+        assert key in last, f"footer key {key!r} is cut: {last!r}"
+    actions = {k.action for k in app.screen.query_one(Footer).query(FooterKey)}
+    missing = [a for a in essential if a not in actions and f"app.{a}" not in actions]
+    assert not missing, f"the footer lacks {missing}: {last!r}"
+
+
+def check_arrow(lines: list[str], name: str) -> int:
+    """▶ is in view, on a line that shows its instruction's real objdump text whole; returns its PC."""
+    pc = arrow_pc(lines, name)
+    text = next(t for p, _, t in listing(name) if p == pc)
+    assert text in arrow_line(lines), f"{text!r} is cut on the ▶ line: {arrow_line(lines)!r}"
+    return pc
+
+
+def check_stack(lines: list[str]) -> None:
+    """The SP row is in view; every mark is whole; no row is wrapped inside a bracket or parenthesis."""
+    assert any("◀ SP" in line for line in lines), "no SP row in view:\n" + "\n".join(lines)
+    for line in lines:
+        for found in re.finditer("◀", line):
+            assert any(line.startswith(m, found.start()) for m in MARKS), f"cut mark: {line!r}"
+        for open_, close in ("()", "[]"):
+            assert line.count(open_) == line.count(close), f"a label is wrapped: {line!r}"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=_ids)
+async def test_the_lab_at_the_two_adds_is_whole(size: tuple[int, int]) -> None:
+    name = OBJDUMP["go1.23.4/65584"]
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("w")
+        await settle(pilot)
+        check_footer(app, ESSENTIAL)
+        assert re.search(r"step 12,576(\s|$)", screen(app)[0]), screen(app)[0]
+        disasm = inside(app, app.screen.query_one(DisassemblyPanel))
+        assert check_arrow(disasm, name) == rsp_writes(name)[-1]
+        assert any("⚡ SP mid-frame" in line for line in disasm), "\n".join(disasm)
+        assert any("release the frame: 2 writes to RSP" in line for line in disasm), "\n".join(disasm)
+        check_stack(inside(app, app.screen.query_one(StackPanel)))
+        await pilot.press("g")
+        await settle(pilot)
+        check_footer(app, ESSENTIAL)
+        check_arrow(inside(app, app.screen.query_one(DisassemblyPanel)), name)
+        stack = inside(app, app.screen.query_one(StackPanel))
+        check_stack(stack)
+        assert any("◀ LR read here" in line for line in stack), "\n".join(stack)
+        unwind = inside(app, app.screen.query_one(UnwindPanel))
+        assert any("the runtime crashed" in line for line in unwind), "\n".join(unwind)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=_ids)
+async def test_the_split_view_is_whole(size: tuple[int, int]) -> None:
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("v", "w", "g")
+        await settle(pilot)
+        check_footer(app, ESSENTIAL)
+        painted = screen(app)
+        for pane in app.screen.query(LabPane):
+            name = OBJDUMP[str(pane.scenario)]
+            assert any(pane.label in line for line in painted), f"{pane.label!r} is cut"
+            disasm = inside(app, pane.query_one(DisassemblyPanel))
+            check_arrow(disasm, name)
+            box = next(line for line in disasm if "┌" in line)
+            assert re.search(r"┌ release the frame: .*RSP(\s|$)", box), f"the box's title is cut: {box!r}"
+            check_stack(inside(app, pane.query_one(StackPanel)))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=_ids)
+async def test_the_sweep_is_whole(size: tuple[int, int]) -> None:
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("x")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        check_footer(app, ("back",))
+        painted = screen(app)
+        assert any("1 unsafe instruction out of" in line and line.rstrip().endswith("1 instruction")
+                   for line in painted), "\n".join(painted)
+        second = rsp_writes(OBJDUMP["go1.23.4/65584"])[-1]
+        text = next(t for p, _, t in listing(OBJDUMP["go1.23.4/65584"]) if p == second)
+        row = next((line for line in painted if text in line and "UNSAFE" in line), None)
+        assert row is not None, "\n".join(painted)
+        # the runtime's words whole: in the row, or (a narrow table) in the line under the table
+        words = "traceback did not unwind completely"
+        assert f"UNSAFE → {words}" in row or ("UNSAFE →" not in row and any(
+            f"fatal error: {words}" in line for line in painted)), "\n".join(painted)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=_ids)
+async def test_the_presenters_key_beats_are_whole(size: tuple[int, int]) -> None:
+    name = OBJDUMP["go1.23.4/65584"]
+    app = PresenterApp(script.load(TALK))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("right", "right")  # Between the two ADDs: disassembly and stack
+        await settle(pilot)
+        s = app.screen
+        assert isinstance(s, PresentScreen)
+        assert "step 12,576" in screen(app)[0] and "Between the two ADDs" in screen(app)[0]
+        assert check_arrow(inside(app, s.query_one(DisassemblyPanel)), name) == rsp_writes(name)[-1]
+        check_stack(inside(app, s.query_one(StackPanel)))
+        await pilot.press(*["right"] * 6)  # Side by side: before and after the fix
+        await settle(pilot)
+        for disasm in s.query(DisassemblyPanel):
+            lines = inside(app, disasm)
+            assert "▶" in "".join(lines), "\n".join(lines)
+        if size[0] > 80:
+            return
+        await pilot.press("home")
+        for index, beat in enumerate(s.talk.beats):  # at 80 columns, every beat's title and step, whole
+            if index:
+                await pilot.press("right")
+            await settle(pilot)
+            title = " ".join(line.strip() for line in region(app, s.query_one("#title")))
+            assert beat.title in title, (beat.title, title)
+            step = f"step {s.stage.sides[0].session.current.snapshot.step:,}" if s.stage else ""
+            assert step in "".join(region(app, s.query_one("#scenario")))
+
+
+# --- after a resize, the ▶ line and the SP row are in view ---
+
+async def _resized(app: App[object], pilot: Pilot[object], sizes: list[tuple[int, int]]) -> None:
+    for size in sizes:
+        await pilot.resize_terminal(*size)
+        await settle(pilot)
+
+
+@pytest.mark.parametrize("start", [(120, 40), (200, 60)], ids=["120x40", "200x60"])
+async def test_the_presenter_keeps_the_cursor_and_sp_in_view_when_shrunk(start: tuple[int, int]) -> None:
+    name = OBJDUMP["go1.23.4/65584"]
+    app = PresenterApp(script.load(TALK))
+    async with app.run_test(size=start) as pilot:
+        await pilot.press("right", "right")
+        await settle(pilot)
+        await _resized(app, pilot, [(80, 24)])
+        s = app.screen
+        assert check_arrow(inside(app, s.query_one(DisassemblyPanel)), name) == rsp_writes(name)[-1]
+        check_stack(inside(app, s.query_one(StackPanel)))
+        await _resized(app, pilot, [start])
+        assert check_arrow(inside(app, s.query_one(DisassemblyPanel)), name) == rsp_writes(name)[-1]
+        check_stack(inside(app, s.query_one(StackPanel)))
+
+
+async def test_the_lab_keeps_the_cursor_and_sp_in_view_when_resized() -> None:
+    name = OBJDUMP["go1.23.4/65584"]
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.press("w")
+        for size in [(80, 24), (120, 40), (80, 24), (200, 60)]:
+            await _resized(app, pilot, [size])
+            assert isinstance(app.screen, LabScreen)
+            assert check_arrow(inside(app, app.screen.query_one(DisassemblyPanel)), name) \
+                == rsp_writes(name)[-1], size
+            check_stack(inside(app, app.screen.query_one(StackPanel)))
+            check_footer(app, ESSENTIAL)
+        await pilot.press("v")
+        for size in [(80, 24), (200, 60)]:
+            await _resized(app, pilot, [size])
+            for pane in app.screen.query(LabPane):
+                check_arrow(inside(app, pane.query_one(DisassemblyPanel)), OBJDUMP[str(pane.scenario)])
+                check_stack(inside(app, pane.query_one(StackPanel)))
+
+
+
+async def test_keys_the_footer_leaves_out_are_in_help_and_the_palette() -> None:
+    from textual.binding import Binding
+
+    from explainer.ui.screens.help import HelpScreen, key_label
+
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lab = app.screen
+        shown = {k.action for k in lab.query_one(Footer).query(FooterKey)}
+        left_out = [b for b in LabScreen.BINDINGS if isinstance(b, Binding) and b.action not in shown]
+        assert len(left_out) > 5  # 80 columns cannot hold them all
+        palette = {c.title for c in app.get_system_commands(lab)}
+        for b in left_out:
+            assert b.description[:1].upper() + b.description[1:] in palette, b.action
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        listed = {key_label(b) for b in app.screen.bindings}
+        assert all(key_label(b) in listed for b in left_out)
