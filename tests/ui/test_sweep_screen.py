@@ -38,7 +38,7 @@ def _text(app: App[None], widget_id: str) -> str:
 
 async def test_leaf_go1_23_4_has_one_unsafe_instruction_the_second_add() -> None:
     app = Host(parse("go1.23.4/65552/leaf"))
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(120, 30)) as pilot:  # wide enough for every word
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert _text(app, "#summary").startswith("1 unsafe instruction out of ")
@@ -54,7 +54,7 @@ async def test_leaf_go1_23_4_has_one_unsafe_instruction_the_second_add() -> None
 
 async def test_go1_25_0_nonleaf_refuses_to_preempt_the_release() -> None:
     app = Host(parse("go1.25.0/65584"))
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(120, 30)) as pilot:  # wide enough for every word
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert _text(app, "#summary").startswith("0 unsafe instructions out of ")
@@ -66,7 +66,7 @@ async def test_go1_25_0_nonleaf_refuses_to_preempt_the_release() -> None:
 async def test_a_frame_past_the_default_stack_is_swept_on_a_bigger_one() -> None:
     # 1048592 = 0x100010: not imm12 (low bits 0x010), two 16-bit fields, not a run, < 2**24: two ADDs.
     app = Host(parse("go1.23.4/1048592/leaf"))
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(120, 30)) as pilot:  # wide enough for every word
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert _text(app, "#summary").startswith("1 unsafe instruction out of ")
@@ -74,7 +74,7 @@ async def test_a_frame_past_the_default_stack_is_swept_on_a_bigger_one() -> None
 
 async def test_a_filled_buffer_crashes_with_sigsegv() -> None:
     app = Host(parse("go1.23.4/65552/leaf/buffer=cloudflare"))
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(120, 30)) as pilot:  # wide enough for every word
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         unsafe = [r for r in _rows(app) if "UNSAFE" in r]
@@ -84,7 +84,7 @@ async def test_a_filled_buffer_crashes_with_sigsegv() -> None:
 
 async def test_sizes_tab_sweeps_and_plots_the_cliff() -> None:
     app = Host(parse("go1.23.4/65552/leaf"), sizes=SIZES)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(120, 30)) as pilot:  # wide enough for every word
         await pilot.app.workers.wait_for_complete()
         await pilot.press("2")
         await pilot.pause()
@@ -125,7 +125,7 @@ async def test_renders_at_80x24() -> None:
 
 async def test_closing_mid_sweep_is_quiet() -> None:
     app = Host(parse("go1.23.4/65552/leaf"), sizes=[4096, 1048592, 4194320])
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(120, 30)) as pilot:  # wide enough for every word
         await pilot.app.workers.wait_for_complete()
         await pilot.press("2", "escape")  # leave while the size sweep runs
         await pilot.app.workers.wait_for_complete()
