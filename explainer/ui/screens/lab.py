@@ -101,7 +101,7 @@ class LabScreen(Screen[None]):
     LabScreen.-short LabPane.narrow > RegistersPanel { max-height: 1; }
     LabScreen.-short LabPane.narrow > DisassemblyPanel { height: 1fr; min-height: 6; }
     LabScreen.-short LabPane.narrow > StackPanel { height: 1fr; min-height: 4; }
-    LabScreen.-short LabPane.narrow > UnwindPanel { height: 1fr; max-height: 6; }
+    LabScreen.-short LabPane.narrow > UnwindPanel { height: auto; max-height: 6; }
     """
 
     def __init__(self, scenario: Scenario, opened: OpenedFunction | None = None) -> None:

@@ -15,7 +15,7 @@ from textual.widgets import Static
 from ...engine.experiments.session import Preemption
 from ...engine.runtime.outcome import Outcome
 from ...engine.runtime.unwind import Trigger
-from ..flow import wrap
+from ..flow import flow, wrap
 from ..format import addr, offset, word
 
 _OUTCOME = {
@@ -32,6 +32,9 @@ WALKER = {Trigger.GC: "runtime.scanstack", Trigger.TRACEBACK: "runtime.traceback
           Trigger.COPY: "runtime.copystack"}
 _IDLE = Text("Not preempted. p: send SIGURG here · g: preempt, then GC stack scan", style="dim")
 """What the panel says until a preemption is taken."""
+_IDLE_PARTS = tuple(Text(part, style="dim") for part in
+                    ("Not preempted.", "p: send SIGURG here ·", "g: preempt, then GC stack scan"))
+"""The same, in the pieces a narrow panel may break it into (a key stays with what it does)."""
 
 
 class UnwindPanel(VerticalScroll):
@@ -74,6 +77,9 @@ class UnwindPanel(VerticalScroll):
     def _lay_out(self) -> None:
         """Each line of the reasoning broken between words, continuing under itself (never at column 0)."""
         width = self.scrollable_content_region.width
+        if self._lines == [_IDLE] and width > 0:
+            self._body.update(Text("\n").join(flow(_IDLE_PARTS, width, indent=0, gap=1)))
+            return
         lines = [piece for line in self._lines for piece in (wrap(line, width) if width > 0 else [line])]
         self._body.update(Text("\n").join(lines))
 
