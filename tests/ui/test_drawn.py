@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Switch
 
 from explainer.engine.experiments.scenario import parse
+from explainer.engine.runtime.unwind import Trigger
 from explainer.talk import script
 from explainer.ui.app import ExplainerApp
 from explainer.ui.presenter import PresenterApp
@@ -189,10 +190,10 @@ async def test_a_preemption_after_a_stack_copy_takes_the_copys_title_away() -> N
         await pilot.press("w", "c")
         await settle(pilot)
         unwind = app.screen.query_one(UnwindPanel)
-        assert "copystack" in title(app, unwind)
+        assert f"Unwind: {Trigger.COPY.label}" in title(app, unwind)
         await pilot.press("p")
         await settle(pilot)
-        assert "copystack" not in title(app, unwind)
+        assert Trigger.COPY.label not in title(app, unwind) and "Unwind" not in title(app, unwind)
         assert "preempted" in "".join(inside(app, unwind))
 
 
@@ -202,7 +203,7 @@ async def test_the_panic_walks_title_has_no_stray_colon() -> None:
         await pilot.press("w", "n")
         await settle(pilot)
         drawn = title(app, app.screen.query_one(UnwindPanel))
-        assert "runtime.gopanic" in drawn
+        assert f"Unwind: {Trigger.PANIC.label}" in drawn
         assert not re.search(r"[:;,] *─", drawn), drawn
 
 

@@ -14,7 +14,6 @@ from textual.widgets import Static
 
 from ...engine.experiments.session import Preemption
 from ...engine.runtime.outcome import Outcome
-from ...engine.runtime.unwind import Trigger
 from ..flow import flow, wrap
 from ..format import addr, offset, word
 
@@ -26,10 +25,6 @@ _OUTCOME = {
     Outcome.CANNOT_SEE: ("this walker never sees the goroutine in this state", "bold green"),
 }
 _TITLE = "Preemption and unwind"
-#: The runtime function whose walk each trigger starts (the panel's title names it).
-WALKER = {Trigger.GC: "runtime.scanstack", Trigger.TRACEBACK: "runtime.tracebackothers",
-          Trigger.PROFILE: "runtime.sigprof", Trigger.PANIC: "runtime.gopanic",
-          Trigger.COPY: "runtime.copystack"}
 _IDLE = Text("Not preempted. p: send SIGURG here · g: preempt, then GC stack scan", style="dim")
 """What the panel says until a preemption is taken."""
 _IDLE_PARTS = tuple(Text(part, style="dim") for part in
@@ -107,7 +102,7 @@ class UnwindPanel(VerticalScroll):
         else:
             lines.append(Text(f"  isAsyncSafePoint: no, {v.why}", style="bold green"))
         # the title says what the panel shows now: a walk's name, or no walk (a refusal, a parked goroutine)
-        self.border_title = f"Unwind: {WALKER[p.walk.trigger]}" if p.walk is not None else _TITLE
+        self.border_title = f"Unwind: {p.walk.trigger.label}" if p.walk is not None else _TITLE
         if p.walk is not None:
             lines.append(Text(f"{p.walk.trigger.where}", style="dim"))
             for n, st in enumerate(p.walk.steps, 1):
