@@ -25,15 +25,6 @@ _HIGH_STACK_HI = 0x4800000000
 
 
 @dataclass(frozen=True)
-class StackSlot:
-    """One 8-byte word of the goroutine stack and what it holds."""
-
-    addr: int
-    value: int
-    meaning: str
-
-
-@dataclass(frozen=True)
 class Result:
     """What happened: the state at the preemption point, the runtime's verdict, the walk."""
 
@@ -44,7 +35,8 @@ class Result:
     verdict: Verdict
     parked: Parked | None
     walk: unwind.Walk | None
-    stack: tuple[StackSlot, ...]
+    stack: stackview.StackView
+    """The stack at the preemption point, after pushCall and asyncPreempt when it preempted."""
     entry: int
     """main.big_stack's entry, so PCs can be given as offsets."""
 
@@ -173,7 +165,7 @@ def run(s: Scenario, program: Program | None = None) -> Result:
         raise ExplainerError(f"preemption point {s.at} ({target:#x}) not reached: {why}")
     snap = m.snapshot()
     v, parked, walk = preempt_and_unwind(m, snap, s.unwind)
-    stack = stack_slots(stack_view(m, snap, parked, walk))
+    stack = stack_view(m, snap, parked, walk)
     if walk is None:
         return Result(s, Outcome.REFUSED, snap, v, None, None, stack, program.target.entry)
     return Result(s, walk.outcome, snap, v, parked, walk, stack, program.target.entry)
@@ -185,9 +177,4 @@ def stack_view(m: Machine, snap: Snapshot, parked: Parked | None,
     return stackview.view(m.program, m.bounds.stktopsp, m.read_u64, m.read_bytes, snap.sp, snap.reg("R29"),
                           parked, walk)
 
-
-def stack_slots(v: stackview.StackView) -> tuple[StackSlot, ...]:
-    """A stack view's words (folds left out), its marks written into the meaning."""
-    return tuple(StackSlot(r.addr, r.value or 0, r.meaning + "".join(f" <- {k}" for k in r.marks))
-                 for r in v.rows if not r.folded)
 

@@ -20,29 +20,32 @@ isAsyncSafePoint's verdict (``reason`` a :class:`Reason` value), null with no SI
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
 from ..emulator.machine import REG_NAMES, Snapshot
 from ..runtime.preempt import Verdict
 from ..runtime.unwind import Walk
-from .experiment import Result, StackSlot, resolve_point, stack_slots, start
+from .experiment import Result, resolve_point, start
 from .scenario import ANCHORS
 from .session import Preemption, Session
+from .stackview import StackView
 
 #: Anchor names in the order a PC is named by: sp2 first, the default a printed scenario leaves out.
 _NAMING_ORDER = ("sp2", "sp1", "ret", "epilogue", "body", "entry")
 
 
 def step_report(scenario: str, outcome: str, snapshot: Snapshot, entry: int,
-                stack: Iterable[StackSlot], walk: Walk | None, verdict: Verdict | None) -> dict[str, Any]:
-    """The report of one step, as a dict ready for :func:`dumps`."""
+                stack: StackView, walk: Walk | None, verdict: Verdict | None) -> dict[str, Any]:
+    """The report of one step, as a dict ready for :func:`dumps`: the stack's words (folds left out),
+    each row's marks written into its meaning."""
     return {
         "scenario": scenario, "outcome": outcome, "output": list(walk.output if walk else ()),
         "snapshot": {"pc": snapshot.pc - entry,
                      "regs": dict(zip(REG_NAMES, snapshot.regs, strict=True)),
-                     "stack": [{"addr": x.addr, "value": x.value, "meaning": x.meaning} for x in stack]},
+                     "stack": [{"addr": r.addr, "value": r.value or 0,
+                                "meaning": r.meaning + "".join(f" <- {k}" for k in r.marks)}
+                               for r in stack.rows if not r.folded]},
         "unwind": [{"function": u.function, "pc": u.pc, "sp": u.sp, "fp": u.fp, "slot": u.slot,
                     "value": u.value, "verdict": u.verdict} for u in (walk.steps if walk else ())],
         "preemption": None if verdict is None else {"preemptible": verdict.preemptible,
@@ -77,7 +80,7 @@ def of_session(session: Session, preemption: Preemption | None) -> dict[str, Any
         s = replace(s, at=at)
         if _first_visit(session, at) != snap.step:
             s = replace(s, step=snap.step)
-    stack = stack_slots(preemption.stack if preemption is not None else moment.stack)
+    stack = preemption.stack if preemption is not None else moment.stack
     walk = preemption.walk if preemption is not None else None
     verdict = preemption.verdict if preemption is not None else None
     return step_report(str(s), _outcome(snap, preemption), snap, session.function.entry, stack, walk, verdict)

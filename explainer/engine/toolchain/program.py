@@ -18,7 +18,7 @@ from functools import cached_property, lru_cache
 
 from ..arm64 import asm
 from ..arm64.asm import Instruction, Prog
-from ..releases.runtime_data import facts_for
+from ..releases.runtime_data import FunctionFact, facts_for
 from ..releases.versions import GoVersion
 from .bigstack import DUFFZERO, VAL, Buffer, body, calls_duffzero, duffzero, frame_leaf
 from .frames import check_frame_size, epilogue, morestack_tail, needs_stack_check, prologue, stack_check
@@ -216,14 +216,7 @@ def build_program(version: GoVersion, size: int, leaf: bool, buffer: Buffer) -> 
     facts = facts_for(version)
     shape = "fast_leaf" if leaf else "fast_nonleaf"
     real = facts.functions[shape]
-    val = 0 if buffer is Buffer.ZEROS else VAL
-    sources: dict[str, tuple[list[Prog], dict[str, bool]]] = {
-        "runtime.goexit": (goexit(), {"asm": True, "topframe": True}),
-        "runtime.main": (runtime_main(version, real["runtime.main"].frame), {"standin": True}),
-        "main.main": (main_main(version, real["main.main"].frame, val), {"standin": True}),
-        "runtime.asyncPreempt": (async_preempt(version), {"asm": True, "injected": True}),
-        "runtime.asyncPreempt2": (async_preempt2(version), {}),
-    }
+    sources = _standins(version, real, 0 if buffer is Buffer.ZEROS else VAL)
     if not leaf:
         sources["main.sink"] = (sink(version), {})
     if calls_duffzero(version, size, leaf):
@@ -242,14 +235,7 @@ def build_program(version: GoVersion, size: int, leaf: bool, buffer: Buffer) -> 
         planted = _return_after(sources["runtime.main"][0], entries, "runtime.main")
     sources[TARGET] = (target_progs(version, size, leaf, buffer, planted), {})
     symbol_for = {addr: name for name, addr in entries.items()}
-    functions = []
-    for name, (progs, flags) in sources.items():
-        frame = size if name == TARGET else max((p.spadj for p in progs if p.role == "prologue"), default=0)
-        if name == "runtime.asyncPreempt":
-            frame = version.async_preempt_frame
-        insns = asm.assemble(progs, entries[name], entries, symbol_for)
-        extent = real[name].size if name in real and name.startswith("runtime.asyncPreempt") else 0
-        functions.append(Function(name, entries[name], tuple(insns), frame, extent=extent, **flags))
+    functions = _assemble(version, sources, entries, symbol_for, real, {TARGET: size})
     functions += [_stub(name, entries[name], symbol_for) for name in STUBS]
     return Program(version, size, leaf, buffer, tuple(sorted(functions, key=lambda f: f.entry)))
 
@@ -265,13 +251,7 @@ def build_around(version: GoVersion, target: Function, leaf: bool, loaded: tuple
     """
     facts = facts_for(version)
     real = facts.functions["fast_leaf" if leaf else "fast_nonleaf"]
-    sources: dict[str, tuple[list[Prog], dict[str, bool]]] = {
-        "runtime.goexit": (goexit(), {"asm": True, "topframe": True}),
-        "runtime.main": (runtime_main(version, real["runtime.main"].frame), {"standin": True}),
-        "main.main": (main_main(version, real["main.main"].frame, VAL), {"standin": True}),
-        "runtime.asyncPreempt": (async_preempt(version), {"asm": True, "injected": True}),
-        "runtime.asyncPreempt2": (async_preempt2(version), {}),
-    }
+    sources = _standins(version, real, VAL)
     stops = dict(stops or {})
     taken = {f.name for f in (target, *loaded)} | set(stops.values())
     sources = {n: v for n, v in sources.items() if n not in taken}
@@ -285,18 +265,41 @@ def build_around(version: GoVersion, target: Function, leaf: bool, loaded: tuple
         if name not in entries:
             entries[name], cursor = cursor, cursor + 16
     symbol_for = {addr: name for name, addr in entries.items() if name != TARGET}
-    functions = [target, *loaded]
-    for name, (progs, flags) in sources.items():
-        frame = max((p.spadj for p in progs if p.role == "prologue"), default=0)
-        if name == "runtime.asyncPreempt":
-            frame = version.async_preempt_frame
-        insns = asm.assemble(progs, entries[name], entries, symbol_for)
-        extent = real[name].size if name.startswith("runtime.asyncPreempt") else 0
-        functions.append(Function(name, entries[name], tuple(insns), frame, extent=extent, **flags))
+    functions = [target, *loaded, *_assemble(version, sources, entries, symbol_for, real, {})]
     functions += [_stub(name, entries[name], symbol_for) for name in STUBS if name not in stops.values()]
     functions += [_stub(name, addr, symbol_for, stop=True) for addr, name in stops.items()]
     return Program(version, target.frame, leaf, Buffer.FAST, tuple(sorted(functions, key=lambda f: f.entry)),
                    target_name=target.name, locals_name="locals")
+
+
+Sources = dict[str, tuple[list[Prog], dict[str, bool]]]
+"""Function name -> its Progs and its Function flags (asm, topframe, injected, standin)."""
+
+
+def _standins(version: GoVersion, real: dict[str, FunctionFact], val: int) -> Sources:
+    """main.big_stack's callers up to runtime.goexit, and asyncPreempt: the same around any target."""
+    return {
+        "runtime.goexit": (goexit(), {"asm": True, "topframe": True}),
+        "runtime.main": (runtime_main(version, real["runtime.main"].frame), {"standin": True}),
+        "main.main": (main_main(version, real["main.main"].frame, val), {"standin": True}),
+        "runtime.asyncPreempt": (async_preempt(version), {"asm": True, "injected": True}),
+        "runtime.asyncPreempt2": (async_preempt2(version), {}),
+    }
+
+
+def _assemble(version: GoVersion, sources: Sources, entries: dict[str, int], symbol_for: dict[int, str],
+              real: dict[str, FunctionFact], frames: dict[str, int]) -> list[Function]:
+    """Each source assembled at its entry, with its frame (``frames``, else its prologue's, and
+    asyncPreempt's from the release table) and, for asyncPreempt*, the real function's extent."""
+    functions = []
+    for name, (progs, flags) in sources.items():
+        frame = frames.get(name, max((p.spadj for p in progs if p.role == "prologue"), default=0))
+        if name == "runtime.asyncPreempt":
+            frame = version.async_preempt_frame
+        insns = asm.assemble(progs, entries[name], entries, symbol_for)
+        extent = real[name].size if name in real and name.startswith("runtime.asyncPreempt") else 0
+        functions.append(Function(name, entries[name], tuple(insns), frame, extent=extent, **flags))
+    return functions
 
 
 def _stub(name: str, entry: int, symbol_for: dict[int, str], stop: bool = False) -> Function:
