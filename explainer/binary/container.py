@@ -66,6 +66,29 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Segment:
+    """One loadable segment: where the loader maps it, with what rights, and its bytes from the file.
+
+    ``size`` may exceed the file's bytes: the rest is zero-filled (.bss, .noptrbss; Mach-O zerofill).
+    """
+
+    name: str
+    """``text``, ``rodata``, ``data`` for ELF's PT_LOADs (named by their rights); the Mach-O segment's own."""
+    address: int
+    size: int
+    offset: int
+    filesize: int
+    writable: bool
+    executable: bool
+    file: Searchable = field(repr=False, compare=False)
+
+    @property
+    def data(self) -> memoryview:
+        """The bytes the file holds for it (``filesize`` of them, no copy)."""
+        return memoryview(self.file)[self.offset : self.offset + self.filesize]  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
 class Container:
     """An arm64 executable, format-neutral."""
 
@@ -77,6 +100,8 @@ class Container:
     sections: tuple[Section, ...]
     whole: Section
     """The file (or, for a universal binary, its arm64 slice), as one unnamed section."""
+    segments: tuple[Segment, ...] = ()
+    """What a loader maps: ELF PT_LOAD program headers, Mach-O LC_SEGMENT_64s with memory."""
 
     def read(self, address: int, size: int) -> bytes | None:
         """size bytes at a virtual address, from the section holding them; None outside every section."""
@@ -169,17 +194,39 @@ def _elf(data: memoryview, base: int, file: Searchable, where: str) -> Container
             continue
         sections.append(Section(name, sh_addr, base + sh_offset, sh_size, bool(sh_flags & _SHF_EXECINSTR),
                                 file))
-    return Container("elf", "arm64", stripped, tuple(sections), Section("", 0, base, len(data), False, file))
+    return Container("elf", "arm64", stripped, tuple(sections), Section("", 0, base, len(data), False, file),
+                     _elf_segments(data, base, file))
+
+
+_PT_LOAD, _PF_X, _PF_W = 1, 0x1, 0x2
+
+
+def _elf_segments(data: memoryview, base: int, file: Searchable) -> tuple[Segment, ...]:
+    """Elf64_Phdr (elf(5)): p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz; e_phoff at
+    0x20, e_phentsize/e_phnum at 0x36 (check_elf has checked that each lies in the file)."""
+    (phoff,) = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    out = []
+    for i in range(phnum):
+        p_type, p_flags, p_offset, p_vaddr, _paddr, p_filesz, p_memsz = struct.unpack_from(
+            "<IIQQQQQ", data, phoff + i * phentsize)
+        if p_type != _PT_LOAD or not p_memsz:
+            continue
+        name = "text" if p_flags & _PF_X else "data" if p_flags & _PF_W else "rodata"
+        out.append(Segment(name, p_vaddr, p_memsz, base + p_offset, min(p_filesz, p_memsz),
+                           bool(p_flags & _PF_W), bool(p_flags & _PF_X), file))
+    return tuple(out)
 
 
 def _macho(data: memoryview, base: int, file: Searchable, where: str) -> Container:
     """Load commands after the 32-byte mach_header_64; segment_command_64 (72 bytes) then its
     section_64s (80 bytes: sectname, segname, addr, size, offset, ..., flags at 64)."""
     (ncmds,) = struct.unpack_from("<I", data, 16)
-    at, sections, stripped = 32, [], True
+    at, sections, stripped, segments = 32, [], True, []
     for _ in range(ncmds):
         cmd, cmdsize = struct.unpack_from("<II", data, at)
         if cmd == _LC_SEGMENT_64:
+            segments += _macho_segment(data, at, base, file)
             (nsects,) = struct.unpack_from("<I", data, at + 64)
             for j in range(nsects):
                 s = at + 72 + 80 * j
@@ -194,7 +241,22 @@ def _macho(data: memoryview, base: int, file: Searchable, where: str) -> Contain
             stripped = not _defines_a_symbol(data, symoff, nsyms)
         at += cmdsize
     whole = Section("", 0, base, len(data), False, file)
-    return Container("macho", "arm64", stripped, tuple(sections), whole)
+    return Container("macho", "arm64", stripped, tuple(sections), whole, tuple(segments))
+
+
+_VM_PROT_WRITE, _VM_PROT_EXECUTE = 0x2, 0x4
+
+
+def _macho_segment(data: memoryview, at: int, base: int, file: Searchable) -> list[Segment]:
+    """segment_command_64: segname at 8, vmaddr, vmsize, fileoff, filesize at 24, initprot at 60.
+    __PAGEZERO (no rights) and __LINKEDIT (symbols, not mapped for code) are left out."""
+    name = _name(bytes(data[at + 8 : at + 24]))
+    vmaddr, vmsize, fileoff, filesize = struct.unpack_from("<QQQQ", data, at + 24)
+    (initprot,) = struct.unpack_from("<I", data, at + 60)
+    if not vmsize or not initprot or name == "__LINKEDIT":
+        return []
+    return [Segment(name, vmaddr, vmsize, base + fileoff, min(filesize, vmsize),
+                    bool(initprot & _VM_PROT_WRITE), bool(initprot & _VM_PROT_EXECUTE), file)]
 
 
 def _defines_a_symbol(data: memoryview, symoff: int, nsyms: int) -> bool:

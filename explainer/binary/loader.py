@@ -110,7 +110,8 @@ def parse(data: Searchable, where: str = "<bytes>") -> GoBinary:
                       for off, entry, end, name, fid, flag in table.records(text))
     module.attach(functions)
     return GoBinary(where, box.format, box.arch, version, box.stripped, functions, module,
-                    go_version_source=version_source, table_releases=table.layout.releases)
+                    go_version_source=version_source, table_releases=table.layout.releases,
+                    segments=box.segments)
 
 
 def _text_start(sections: tuple[Section, ...], table_address: int, table: FuncTable,

@@ -13,6 +13,7 @@ import difflib
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .container import Segment
 from .errors import BinaryError
 from .pclntab import (
     FUNC_FLAG_ASM,
@@ -127,6 +128,12 @@ class GoFunc:
         return value_at(self.pcdata(0), pc)
 
     @property
+    def args_size(self) -> int:
+        """The argument and result area the caller reserves for it (``_func.args``): stack-assigned
+        arguments and results, and the spill slots of register arguments (ABIInternal)."""
+        return self._module.table.args(self._offset)
+
+    @property
     def has_locals_pointer_maps(self) -> bool:
         """funcdata(f, FUNCDATA_LocalsPointerMaps) != nil; without it the runtime never preempts."""
         return self._module.table.has_funcdata(self._offset, FUNCDATA_LOCALS_POINTER_MAPS)
@@ -182,6 +189,8 @@ class GoBinary:
     """Where go_version came from: ``"build info"`` or ``"runtime.buildVersion"``."""
     table_releases: str = "go1.20-go1.27"
     """The releases that write this function table format (``"go1.2-go1.15"``)."""
+    segments: tuple[Segment, ...] = field(default=(), repr=False, compare=False)
+    """What a loader maps (text, rodata, data and bss), at their addresses: ``explainer open`` runs on it."""
 
     def code(self, start: int, end: int) -> bytes:
         """The code bytes at absolute addresses [start, end). BinaryError outside the code."""

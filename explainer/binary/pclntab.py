@@ -52,6 +52,9 @@ class Layout:
     """funcdata holds 8-aligned pointers (nil is 0) up to go1.17; uint32 offsets from go.func.* (nil is
     ^uint32(0)) from go1.18."""
     source: str
+    args: int = 8
+    """``_func.args``: the size of the function's argument and result area on the caller's frame (the
+    ``argsize`` the runtime reads); after ``entryOff`` and ``nameOff``, or a uintptr entry."""
 
 
 #: The table formats, by magic. The go1.19 and go1.27 layouts are read from their runtime sources; the
@@ -63,11 +66,11 @@ LAYOUTS = {
     0xFFFFFFFB: Layout(0xFFFFFFFB, "go1.2-go1.15", "1.2", 1, True, name=8, pcsp=20, pcfile=24, npcdata=32,
                        cu=None, func_id=36, flag=None, asm_flag=False, nfuncdata=39, size=40,
                        pointer_funcdata=True,
-                       source="go1.27.3 src/debug/gosym/pclntab.go (ver12, funcData.field)"),
+                       source="go1.27.3 src/debug/gosym/pclntab.go (ver12, funcData.field)", args=12),
     0xFFFFFFFA: Layout(0xFFFFFFFA, "go1.16-go1.17", "1.16", 7, True, name=8, pcsp=20, pcfile=24, npcdata=32,
                        cu=36, func_id=40, flag=41, asm_flag=False, nfuncdata=43, size=44,
                        pointer_funcdata=True,
-                       source="go1.27.3 src/debug/gosym/pclntab.go (ver116, funcData.field)"),
+                       source="go1.27.3 src/debug/gosym/pclntab.go (ver116, funcData.field)", args=12),
     0xFFFFFFF0: Layout(0xFFFFFFF0, "go1.18-go1.19", "1.18", 8, False, name=4, pcsp=16, pcfile=20, npcdata=28,
                        cu=32, func_id=36, flag=37, asm_flag=True, nfuncdata=39, size=40,
                        pointer_funcdata=False,
@@ -190,6 +193,10 @@ class FuncTable:
         if at < 0 or at + 4 > len(self.data):
             raise self._corrupt("a function's fields lie outside the table")
         return int.from_bytes(self.data[at : at + 4], "little")
+
+    def args(self, func_off: int) -> int:
+        """``_func.args``: bytes of arguments and results the caller's frame holds for the function."""
+        return _int32(self._u32(func_off + self.layout.args))
 
     def pcsp_offset(self, func_off: int) -> int:
         return self._u32(func_off + self.layout.pcsp)

@@ -13,16 +13,26 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     """Add ``open`` to the ``explainer`` command."""
     p = sub.add_parser("open", help="step, preempt and unwind a real function of a Go arm64 binary",
                        description="Load FUNC's own bytes, pcsp and UnsafePoint tables from BINARY into the "
-                                   "lab, inside the engine's goroutine stack and stand-in callers.")
+                                   "lab, inside the engine's goroutine stack and stand-in callers. The "
+                                   "binary's code and data are mapped at their addresses; Go code runs as "
+                                   "it is, the runtime only in memmove, memclr and duffzero/duffcopy: any "
+                                   "other runtime call ends the run.")
     p.add_argument("binary", help="a Go arm64 executable (ELF or Mach-O, stripped or not)")
     p.add_argument("function", help="as the function table spells it, e.g. main.big_stack")
     p.add_argument("--run", action="store_true", dest="run_once",
                    help="no lab: emulate to --at, preempt, unwind, print what the runtime prints "
                         "(exit 1 when it crashed)")
     p.add_argument("--at", default="sp2",
-                   help="where to preempt with --run: entry, body, epilogue, sp1, sp2, ret or +0xNN (sp2)")
+                   help="where to preempt with --run: entry, body, epilogue, sp1, sp2, ret (of the first "
+                        "epilogue the run reaches; sp2#3: of the third split release), +0xNN from the entry, "
+                        "or a PC (0x140d4c): the prologue builds the frame, then the run starts at the "
+                        "epilogue holding that PC (default sp2)")
+    p.add_argument("--args", nargs="+", default=[], metavar="V",
+                   help="the arguments, R0 first: integers (7, -1, 0x2a) or bytes:HEX, a []byte placed in "
+                        "memory (pointer, length and capacity take three registers)")
     p.add_argument("--unwind", default="gc",
-                   help="who unwinds with --run: gc, traceback, goroutine-profile, cpu-profile, heap-dump, panic, copy (gc)")
+                   help="who unwinds with --run: gc, traceback, goroutine-profile, cpu-profile, heap-dump, "
+                        "panic, copy (gc)")
     p.add_argument("--stack", help="0xLO-0xHI: the goroutine stack (default: fast_leaf-go1.23.4.log's)")
     p.set_defaults(run=run)
 
@@ -31,23 +41,29 @@ def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from ..binary import load
+    from ..binary.arguments import parse_arguments
     from ..binary.opened import opened_program, opened_scenario
-    from ..engine.experiments import experiment
+    from ..binary.reach import EPILOGUE_POINTS, parse_point, reach
     from ..engine.experiments.scenario import parse
     from ..engine.runtime.outcome import Outcome
 
     binary = load(args.binary)
-    program = opened_program(binary, args.function)
-    scenario = opened_scenario(binary, program)
-    if args.stack:
-        scenario = scenario.with_stack(args.stack)
+    arguments = parse_arguments(args.args)
+    point = parse_point(args.at)
     if args.run_once:
-        options = parse(f"go{scenario.version}/{scenario.size}/at={args.at}/unwind={args.unwind}")
-        scenario = replace(scenario, at=options.at, unwind=options.unwind)
-        result = experiment.run(scenario, program)
+        def configure(scenario):  # type: ignore[no-untyped-def]
+            if args.stack:
+                scenario = scenario.with_stack(args.stack)
+            options = parse(f"go{scenario.version}/{scenario.size}/unwind={args.unwind}")
+            return replace(scenario, unwind=options.unwind)
+
+        reached = reach(binary, args.function, point, arguments, configure)
+        program, result = reached.program, reached.result
         kind = "leaf" if program.leaf else "non-leaf"
-        print(f"{program.target_name} in {binary.path} (go{scenario.version}, frame {program.size:,} B, "
-              f"{kind}): preempted at +{result.snapshot.pc - result.entry:#x}, {result.verdict.why}; "
+        how = f" ({reached.how})" if reached.how else ""
+        at = f"+{result.snapshot.pc - result.entry:#x}{how}"
+        print(f"{program.target_name} in {binary.path} (go{reached.scenario.version}, "
+              f"frame {program.size:,} B, {kind}): preempted at {at}, {result.verdict.why}; "
               f"{result.outcome.value}", file=sys.stderr)
         for line in result.output:
             print(line)
@@ -57,6 +73,16 @@ def run(args: argparse.Namespace) -> int:
     from ..ui.app import ExplainerApp
     from ..ui.screens.lab import OpenedFunction
 
-    command = shlex.join(["explainer", "open", binary.path, program.target_name])
-    ExplainerApp(scenario, OpenedFunction(program, f"{binary.path} · {program.target_name}", command)).run()
+    program = opened_program(binary, args.function, arguments,
+                             epilogue=point.number if point.name in EPILOGUE_POINTS else None)
+    scenario = opened_scenario(binary, program)
+    if args.stack:
+        scenario = scenario.with_stack(args.stack)
+    words = ["explainer", "open", binary.path, program.target_name]
+    if point.number is not None:
+        words += ["--at", args.at]
+    if arguments.given:
+        words += ["--args", *arguments.given]
+    ExplainerApp(scenario, OpenedFunction(program, f"{binary.path} · {program.target_name}",
+                                          shlex.join(words))).run()
     return 0

@@ -52,6 +52,16 @@ UC_PROT_ALL = unicorn.UC_PROT_ALL
 UC_PROT_READ_EXEC = unicorn.UC_PROT_READ | unicorn.UC_PROT_EXEC
 UC_PROT_READ_WRITE = unicorn.UC_PROT_READ | unicorn.UC_PROT_WRITE
 UcError = unicorn.UcError
+#: What a UC_HOOK_MEM_INVALID hook is told (the access kind) and the errors unicorn raises (errno).
+MEM_READ = (unicorn.UC_MEM_READ_UNMAPPED, unicorn.UC_MEM_READ_PROT)
+MEM_WRITE = (unicorn.UC_MEM_WRITE_UNMAPPED, unicorn.UC_MEM_WRITE_PROT)
+MEM_FETCH = (unicorn.UC_MEM_FETCH_UNMAPPED, unicorn.UC_MEM_FETCH_PROT)
+MEM_UNMAPPED = (unicorn.UC_MEM_READ_UNMAPPED, unicorn.UC_MEM_WRITE_UNMAPPED, unicorn.UC_MEM_FETCH_UNMAPPED)
+ERR_FETCH = (unicorn.UC_ERR_FETCH_UNMAPPED, unicorn.UC_ERR_FETCH_PROT)
+ERR_TRAP = (unicorn.UC_ERR_EXCEPTION, unicorn.UC_ERR_INSN_INVALID)
+UC_PROT_READ = unicorn.UC_PROT_READ
+UC_PROT_WRITE = unicorn.UC_PROT_WRITE
+UC_PROT_EXEC = unicorn.UC_PROT_EXEC
 CsInsn = capstone.CsInsn
 KsError = keystone.KsError
 

@@ -15,9 +15,12 @@ from .unicorn_cpu import Cpu
 
 #: goroutine 1's g in the reference logs (``gp=0x40000021c0``).
 G_ADDR = 0x40000021C0
-_G_PAGE = 0x4000000000
-#: End of the g/m/p mapping: goroutine stacks must start at or above it.
-RUNTIME_PAGES_END = _G_PAGE + 0x60000
+#: Where the g/m/p mapping starts, and ends: goroutine stacks must start at or above its end.
+G_PAGE = 0x4000000000
+RUNTIME_PAGES_END = G_PAGE + 0x60000
+#: Where arguments a user places in memory go (``explainer open --args bytes:...``): in the heap arena,
+#: above the g/m/p pages and the default goroutine stack, where the runtime would have allocated them.
+ARGUMENTS_BASE = 0x4000200000
 _M_ADDR = 0x4000040000
 _P_ADDR = 0x4000050000
 #: Offsets in runtime.g (runtime2.go): stack.lo, stack.hi, stackguard0, m.
@@ -50,7 +53,7 @@ class StackBounds:
 
 def install(cpu: Cpu, bounds: StackBounds, release: Release, preempt_stop: bool) -> None:
     """Map the g/m/p page and fill in what the code reads: the stack bounds, gp.m, m.p, preemptStop."""
-    cpu.map(_G_PAGE, RUNTIME_PAGES_END - _G_PAGE, "rw")
+    cpu.map(G_PAGE, RUNTIME_PAGES_END - G_PAGE, "rw")
     for offset, value in ((G_STACK_LO, bounds.lo), (G_STACK_HI, bounds.hi),
                           (G_STACKGUARD0, bounds.stackguard0), (G_M, _M_ADDR)):  # running: gp.m is set
         cpu.write(G_ADDR + offset, value.to_bytes(8, "little"))

@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..arm64.cpu import UcError
+from ..errors import ExplainerError
 from ..toolchain.program import Program
-from .goroutine import G_ADDR, StackBounds, install
+from .faults import Access, describe
+from .goroutine import G_ADDR, G_PAGE, RUNTIME_PAGES_END, StackBounds, install
 from .unicorn_cpu import NZCV, PC, SP, Cpu
 
 REG_NAMES = tuple(f"R{i}" for i in range(31)) + ("RSP",)
@@ -69,11 +71,40 @@ class Machine:
     # --- set-up ---
 
     def _map_text(self) -> None:
-        lo = min(f.entry for f in self.program.functions) & ~0xFFF
-        hi = (max(f.end for f in self.program.functions) + 0xFFF) & ~0xFFF
-        self.cpu.map(lo, hi - lo, "rx")
+        """The program's memory images (a real binary's segments), then its functions' code over them.
+
+        Also starts recording invalid accesses, so a fault can be told in words (faults.py).
+        """
+        self._access: Access | None = None
+
+        def on_invalid(kind: int, address: int, size: int) -> None:
+            self._access = Access(kind, address, size)
+
+        self.cpu.on_invalid(on_invalid)
+        pages: dict[int, str] = {}
+        for image in self.program.memory:
+            self._check_image(image.name, image.address, image.end)
+            rights = "r" + ("w" if image.writable else "") + ("x" if image.executable else "")
+            for page in range(image.address & ~0xFFF, image.end, 0x1000):
+                pages[page] = _union(pages.get(page, ""), rights)
+        for f in self.program.functions:
+            for page in range(f.entry & ~0xFFF, f.end, 0x1000):
+                pages[page] = _union(pages.get(page, ""), "rx")
+        for lo, hi, rights in _runs(pages):
+            self.cpu.map(lo, hi - lo, rights)
+        for image in self.program.memory:
+            self.cpu.write(image.address, image.data)
         for addr, code in self.program.text.items():
             self.cpu.write(addr, code)
+
+    def _check_image(self, name: str, lo: int, hi: int) -> None:
+        """A binary's segment must not lie where the model keeps g, m and p, or the stack."""
+        for what, a, b in (("g, m and p", G_PAGE, RUNTIME_PAGES_END),
+                           ("the goroutine stack", self.bounds.lo & ~0xFFF, self.bounds.hi)):
+            if lo < b and a < hi:
+                raise ExplainerError(f"the binary's {name or 'memory'} ({lo:#x}-{hi:#x}) lies where the lab "
+                                     f"keeps {what} ({a:#x}-{b:#x}): choose another --stack, or the lab "
+                                     "cannot load it")
 
     def _map_stack(self) -> None:
         lo, hi = self.bounds.lo & ~0xFFF, (self.bounds.hi + 0xFFF) & ~0xFFF
@@ -90,6 +121,8 @@ class Machine:
         ev = self._run(start, target, 10_000)
         if self.pc != target:
             raise RuntimeError(f"set-up did not reach main.big_stack: {ev}")
+        for name, value in self.program.registers:  # the arguments, as the caller passes them
+            self.set_reg(name, value)
         self.event = None
         self.step_count = 0
 
@@ -141,10 +174,13 @@ class Machine:
 
     def _run(self, begin: int, until: int, count: int) -> Event | None:
         fault = None
+        self._access = None
         try:
             self.cpu.run(begin, until, count)
         except UcError as err:
-            fault = Event("fault", f"{err} at PC {self.pc:#x}")
+            word = self.read_bytes(self.pc, 4)
+            fault = Event("fault", describe(err, self.pc, self._access, self.program,
+                                            int.from_bytes(word, "little") if word else None, self.regs()))
         f = self.program.findfunc(self.pc)
         if f is not None and f.stop:  # a stub's BRK faults: it is the stop, not a crash
             return Event("stub", f"reached {f.name}")
@@ -193,5 +229,52 @@ class Machine:
         self.event = ev
         return ev
 
+    def run_to_first(self, pcs: frozenset[int], limit: int = 50_000_000) -> tuple[int | None, Event | None]:
+        """A probe: run until one of ``pcs`` is about to run, the target returns or the CPU stops.
+
+        Returns the PC reached (None if none was) and the event that stopped the run. Which of several
+        epilogues a path leaves by is known only by running it; the step count is not kept, so the
+        machine is for this question only.
+        """
+        reached: list[int] = []
+
+        def on_code(pc: int) -> None:
+            reached.append(pc)
+            self.cpu.stop()  # before the instruction runs
+
+        back = self.program.return_address_after("main.main", self.program.target.name)
+        watched = sorted(pcs | {back})
+        hooks = [self.cpu.on_code(on_code, pc, pc) for pc in watched]
+        for pc in watched:  # hooks see only code translated after they exist
+            self.cpu.forget_code(pc, pc + 4)
+        try:
+            ev = self._run(self.pc, 0, limit)
+        finally:
+            for h in hooks:
+                self.cpu.unhook(h)
+        self.event = ev or Event("probe", "a probe run: step it no further")
+        if reached and reached[0] in pcs:
+            return reached[0], None
+        return None, ev if ev is not None else self._returned() if reached else Event(
+            "limit", f"none reached in {limit:,} instructions")
+
     def _returned(self) -> Event:
         return Event("returned", f"{self.program.target_name} returned to main.main at {self.pc:#x}")
+
+
+def _union(a: str, b: str) -> str:
+    """Page rights held by both images: r, rw, rx or rwx."""
+    both = set(a) | set(b)
+    return "".join(c for c in "rwx" if c in both)
+
+
+def _runs(pages: dict[int, str]) -> list[tuple[int, int, str]]:
+    """Pages (address -> rights) as maximal runs of adjacent pages with the same rights."""
+    out: list[tuple[int, int, str]] = []
+    for page in sorted(pages):
+        rights = pages[page]
+        if out and out[-1][1] == page and out[-1][2] == rights:
+            out[-1] = (out[-1][0], page + 0x1000, rights)
+        else:
+            out.append((page, page + 0x1000, rights))
+    return out

@@ -16,7 +16,8 @@ from ..arm64 import cpu
 #: Register numbers beyond X0..X30.
 SP, PC, NZCV = 31, 32, 33
 _IDS = (*cpu.UC_X, cpu.UC_SP, cpu.UC_PC, cpu.UC_NZCV)
-_PROT = {"rx": cpu.UC_PROT_READ_EXEC, "rw": cpu.UC_PROT_READ_WRITE}
+_PROT = {"r": cpu.UC_PROT_READ, "rx": cpu.UC_PROT_READ_EXEC, "rw": cpu.UC_PROT_READ_WRITE,
+         "rwx": cpu.UC_PROT_ALL}
 
 
 class Cpu:
@@ -28,7 +29,8 @@ class Cpu:
     # --- memory ---
 
     def map(self, addr: int, size: int, prot: str) -> None:
-        """Map ``size`` bytes at ``addr`` (page-aligned), ``rx`` for code or ``rw`` for data."""
+        """Map ``size`` bytes at ``addr`` (page-aligned): ``rx`` for code, ``rw`` for data, ``r`` for
+        read-only data (a binary's rodata), ``rwx`` where a page holds both."""
         self._uc.mem_map(addr, size, _PROT[prot])
 
     def read(self, addr: int, size: int) -> bytes:
@@ -67,6 +69,14 @@ class Cpu:
     def on_block(self, callback: Callable[[int, int], None]) -> Any:
         """Call ``callback(address, size)`` before each translated block runs; returns the handle."""
         return self._uc.hook_add(cpu.UC_HOOK_BLOCK, lambda _uc, addr, size, _user: callback(addr, size))
+
+    def on_invalid(self, callback: Callable[[int, int, int], None]) -> Any:
+        """Call ``callback(kind, address, size)`` on an access to unmapped or protected memory, before
+        the access faults (``kind``: one of ``arm64.cpu.MEM_READ``/``MEM_WRITE``/``MEM_FETCH``)."""
+        def hook(_uc: Any, kind: int, address: int, size: int, _value: int, _user: Any) -> bool:
+            callback(kind, address, size)
+            return False  # the access faults: unicorn stops with its error
+        return self._uc.hook_add(cpu.UC_HOOK_MEM_INVALID, hook)
 
     def unhook(self, handle: Any) -> None:
         """Remove a hook added by :meth:`on_code` or :meth:`on_block`."""

@@ -149,13 +149,21 @@ def profile_walk(m: Machine, trigger: unwind.Trigger) -> unwind.Walk:
                        measured=measured_note(program))
 
 
-def run(s: Scenario, program: Program | None = None) -> Result:
+def run(s: Scenario, program: Program | None = None, jump: tuple[int, int] | None = None) -> Result:
     """Emulate to the preemption point (its first visit), preempt, and unwind.
 
-    ``program`` replaces the scenario's (a function loaded from a real binary).
+    ``program`` replaces the scenario's (a function loaded from a real binary). ``jump`` is
+    (after, to): run to ``after`` (the prologue's end), then go on from ``to``, with the frame
+    the prologue built: a way into a part of a real function that no argument reaches.
     """
     program = program or program_for(s)
     m = start(s, program)
+    if jump is not None:
+        ev = m.run_until(jump[0])
+        if m.pc != jump[0]:
+            why = ev.text if ev else "never reached"
+            raise ExplainerError(f"the prologue did not end at {jump[0]:#x}: {why}")
+        m.set_reg("PC", jump[1])
     target = resolve_point(program.target, s.at)
     ev = m.run_until(target)
     if m.pc != target:

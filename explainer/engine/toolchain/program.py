@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 from ..arm64 import asm
@@ -112,6 +113,25 @@ class Function:
 
 
 @dataclass(frozen=True)
+class MemoryImage:
+    """Memory a program brings besides its functions' code: a real binary's segments (code, rodata,
+    data, bss at their addresses), or arguments the user placed in memory."""
+
+    name: str
+    address: int
+    size: int
+    """Bytes mapped; past ``data`` they read as zero (.bss)."""
+    data: bytes
+    writable: bool
+    executable: bool = False
+
+    @property
+    def end(self) -> int:
+        """One past its last byte."""
+        return self.address + self.size
+
+
+@dataclass(frozen=True)
 class Program:
     """Everything mapped into the text segment, and the function table over it."""
 
@@ -124,6 +144,12 @@ class Program:
     """The large-frame function: the reproducer's, or one loaded from a real binary."""
     locals_name: str = "big_buffer"
     """What the stack view calls the frame's locals (the reproducer's buffer, or just locals)."""
+    memory: tuple[MemoryImage, ...] = ()
+    """Mapped before the functions' code, which is written over it (a real binary's segments)."""
+    registers: tuple[tuple[str, int], ...] = ()
+    """Registers set when the target is entered: its arguments (R0 ...), as the caller would pass them."""
+    lookup: Callable[[int], Function | None] | None = field(default=None, compare=False, repr=False)
+    """findfunc for PCs outside ``functions``: the rest of a real binary's function table, read on demand."""
 
     @cached_property
     def by_name(self) -> dict[str, Function]:
@@ -153,6 +179,8 @@ class Program:
         entries, ordered = self._by_entry
         k = bisect.bisect_right(entries, pc) - 1
         f = ordered[k] if k >= 0 and pc < ordered[k].end else None
+        if f is None and self.lookup is not None:
+            f = self.lookup(pc)
         if len(found) < _FINDFUNC_MEMO:
             found[pc] = f
         return f
@@ -241,21 +269,28 @@ def build_program(version: GoVersion, size: int, leaf: bool, buffer: Buffer) -> 
 
 
 def build_around(version: GoVersion, target: Function, leaf: bool, loaded: tuple[Function, ...] = (),
-                 stops: dict[int, str] | None = None) -> Program:
+                 stops: dict[int, str] | None = None, *, memory: tuple[MemoryImage, ...] = (),
+                 registers: tuple[tuple[str, int], ...] = (), args_size: int = 0,
+                 lookup: Callable[[int], Function | None] | None = None, above: int = 0) -> Program:
     """A program around a function taken from a real binary, at its real address.
 
     ``target`` and ``loaded`` (its callees, real code too) keep their addresses; ``stops`` are
     functions the real code calls that are not emulated (the runtime's), each a one-word stub at
     its real entry that ends the run. The callers (main.main, runtime.main, goexit) and
-    asyncPreempt are the stand-ins build_program uses, placed above the real code.
+    asyncPreempt are the stand-ins build_program uses, placed above the real code and ``above`` (the
+    end of the binary's segments, mapped from ``memory``), within a BL's reach. main.main's frame
+    holds the target's argument and result area (``args_size``, the function table's ``args``)
+    above its saved LR, as a real caller's does.
     """
     facts = facts_for(version)
     real = facts.functions["fast_leaf" if leaf else "fast_nonleaf"]
-    sources = _standins(version, real, VAL)
+    # A caller's frame: its saved LR at 0(RSP), then the callee's arguments and results.
+    caller_frame = max(real["main.main"].frame, (8 + args_size + 15) & ~15)
+    sources = _standins(version, real, VAL, caller_frame)
     stops = dict(stops or {})
     taken = {f.name for f in (target, *loaded)} | set(stops.values())
     sources = {n: v for n, v in sources.items() if n not in taken}
-    cursor = (max(f.end for f in (target, *loaded)) + 0xFFFF) & ~0xFFF
+    cursor = (max([f.end for f in (target, *loaded)] + [above]) + 0xFFFF) & ~0xFFF
     entries = {f.name: f.entry for f in (target, *loaded)} | {n: a for a, n in stops.items()}
     entries[TARGET] = target.entry  # main.main's stand-in calls it by the reproducer's name
     for name, (progs, _) in sources.items():
@@ -269,19 +304,21 @@ def build_around(version: GoVersion, target: Function, leaf: bool, loaded: tuple
     functions += [_stub(name, entries[name], symbol_for) for name in STUBS if name not in stops.values()]
     functions += [_stub(name, addr, symbol_for, stop=True) for addr, name in stops.items()]
     return Program(version, target.frame, leaf, Buffer.FAST, tuple(sorted(functions, key=lambda f: f.entry)),
-                   target_name=target.name, locals_name="locals")
+                   target_name=target.name, locals_name="locals", memory=memory, registers=registers,
+                   lookup=lookup)
 
 
 Sources = dict[str, tuple[list[Prog], dict[str, bool]]]
 """Function name -> its Progs and its Function flags (asm, topframe, injected, standin)."""
 
 
-def _standins(version: GoVersion, real: dict[str, FunctionFact], val: int) -> Sources:
-    """main.big_stack's callers up to runtime.goexit, and asyncPreempt: the same around any target."""
+def _standins(version: GoVersion, real: dict[str, FunctionFact], val: int, main_frame: int = 0) -> Sources:
+    """main.big_stack's callers up to runtime.goexit, and asyncPreempt: the same around any target
+    (main.main's frame the real build's, or ``main_frame`` when larger)."""
     return {
         "runtime.goexit": (goexit(), {"asm": True, "topframe": True}),
         "runtime.main": (runtime_main(version, real["runtime.main"].frame), {"standin": True}),
-        "main.main": (main_main(version, real["main.main"].frame, val), {"standin": True}),
+        "main.main": (main_main(version, max(real["main.main"].frame, main_frame), val), {"standin": True}),
         "runtime.asyncPreempt": (async_preempt(version), {"asm": True, "injected": True}),
         "runtime.asyncPreempt2": (async_preempt2(version), {}),
     }
