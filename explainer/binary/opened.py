@@ -12,6 +12,7 @@ function ends the run at its entry with an event (the lab does not emulate the r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -19,10 +20,10 @@ from ..engine.arm64 import asm
 from ..engine.arm64.asm import Instruction
 from ..engine.errors import ExplainerError
 from ..engine.experiments.scenario import Scenario
-from ..engine.releases.versions import GoVersion
+from ..engine.releases.versions import GoVersion, known_versions
 from ..engine.toolchain.bigstack import min_frame
 from ..engine.toolchain.program import Function, MemoryImage, Program, build_around
-from .arguments import Arguments
+from .arguments import INT_ARG_REGS, Arguments
 from .errors import BinaryError
 from .model import GoBinary, GoFunc, bl_target
 from .pclntab import value_at
@@ -66,8 +67,11 @@ def opened_program(binary: GoBinary, name: str, arguments: Arguments | None = No
     loaded, stops = _callees(binary, fn)
     arguments = arguments or Arguments()
     segments = _segments(binary, {fn.entry} | {f.entry for f in loaded})
+    # Every argument register set: what --args gives, zero (a zero value: 0, nil) for the rest.
+    given = len(arguments.registers)
+    registers = arguments.registers + tuple((f"R{k}", 0) for k in range(given, INT_ARG_REGS))
     return build_around(version, target, fn.leaf, loaded, stops, memory=segments + arguments.memory,
-                        registers=arguments.registers, args_size=fn.args_size, lookup=_Lookup(binary),
+                        registers=registers, args_size=fn.args_size, lookup=_Lookup(binary),
                         above=max((m.end for m in segments), default=0))
 
 
@@ -78,12 +82,27 @@ def opened_scenario(binary: GoBinary, program: Program) -> Scenario:
 
 
 def binary_version(binary: GoBinary) -> GoVersion:
-    """The binary's Go release, as the runtime model needs it."""
+    """The binary's Go release, as the runtime model needs it.
+
+    Raises:
+        BinaryError: no release recorded, or one the model has no runtime facts for (saying which
+            facts are missing for a release older than the model's first).
+    """
     if binary.go_version is None:
         raise BinaryError(f"{binary.path} has no Go build info: the lab needs its Go release")
     try:
         return GoVersion.parse(binary.go_version)
     except ExplainerError as err:
+        first = known_versions()[0]
+        old = re.match(r"1\.(\d+)", binary.go_version)
+        if old and int(old.group(1)) < first.minor:
+            raise BinaryError(
+                f"{binary.path} was built by go{binary.go_version}, older than the lab's runtime model, "
+                f"which starts at go1.{first.minor}: for go1.{old.group(1)} it has no recorded runtime facts "
+                "(asyncPreempt's code and frame, g's preemptStop and asyncSafePoint offsets, m.incgo's "
+                "offset, where the unwinder faults), and its traceback is gentraceback, not the "
+                f"runtime.(*unwinder) the model follows (go1.{first.minor}'s runtime/traceback.go). "
+                "explainer scan reads this binary; open cannot run it") from None
         raise BinaryError(f"{binary.path} was built by go{binary.go_version}: {err}") from None
 
 

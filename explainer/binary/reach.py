@@ -113,6 +113,24 @@ def reach(binary: GoBinary, name: str, point: Point, arguments: Arguments,
     return Reached(program, scenario, _run(scenario, program), how)
 
 
+def lab_program(binary: GoBinary, name: str, arguments: Arguments, point: Point) -> Program:
+    """The program the lab opens on: its epilogue (what ``e`` and ``w`` run to) is the one asked for
+    (``--at sp2#3``), else the one a run with these arguments reaches."""
+    number = point.number if point.name in EPILOGUE_POINTS else None
+    return opened_program(binary, name, arguments, epilogue=number or first_epilogue(binary, name, arguments))
+
+
+def first_epilogue(binary: GoBinary, name: str, arguments: Arguments) -> int | None:
+    """The number of the epilogue a run from the entry with these arguments reaches first (its sp2),
+    for the lab to call *the* epilogue; None when it reaches none."""
+    program = opened_program(binary, name, arguments)
+    found = epilogues(program.target)
+    if len(found) < 2:
+        return None
+    first, _ = _first_reached(opened_scenario(binary, program), program, found, "sp2")
+    return first.number if first else None
+
+
 def _first_reached(base: Scenario, program: Program, found: tuple[Epilogue, ...],
                    name: str) -> tuple[Epilogue | None, str]:
     """Which epilogue's ``name`` point a run from the entry meets first, or why none."""

@@ -42,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
 
     from ..binary import load
     from ..binary.arguments import parse_arguments
-    from ..binary.opened import opened_program, opened_scenario
-    from ..binary.reach import EPILOGUE_POINTS, parse_point, reach
+    from ..binary.opened import opened_scenario
+    from ..binary.reach import lab_program, parse_point, reach
     from ..engine.experiments.scenario import parse
     from ..engine.runtime.outcome import Outcome
 
@@ -73,8 +73,7 @@ def run(args: argparse.Namespace) -> int:
     from ..ui.app import ExplainerApp
     from ..ui.screens.lab import OpenedFunction
 
-    program = opened_program(binary, args.function, arguments,
-                             epilogue=point.number if point.name in EPILOGUE_POINTS else None)
+    program = lab_program(binary, args.function, arguments, point)
     scenario = opened_scenario(binary, program)
     if args.stack:
         scenario = scenario.with_stack(args.stack)

@@ -39,7 +39,7 @@ def test_the_new_release_is_listed_parsed_and_named_in_errors(go128: None,
     assert _run(capsys, "versions")[1].splitlines()[-3:] == ["go1.27.3", "go1.28.0", "go1.28.1"]
     assert GoVersion.parse("go1.28.1").release.minor == 28
     assert main(["run", "go1.28.2/65552/leaf"]) == 2
-    assert "known are go1.22.0 to go1.28.1" in capsys.readouterr().err
+    assert "known are go1.21.0 to go1.28.1" in capsys.readouterr().err
 
 
 def test_it_builds_runs_and_crashes_as_the_entry_it_copied(go128: None,

@@ -38,7 +38,8 @@ class Prog:
     machine: tuple[str, ...]
     """ARM assembly for each machine instruction; ``{label}`` stands for a branch target."""
     role: str = "body"
-    """Which part of the function: stack-check, prologue, body, epilogue, morestack."""
+    """Which part of the function: stack-check, prologue, body, epilogue, morestack (or data: words
+    that are not instructions, a literal pool)."""
     spadj: int = 0
     """How much SP drops (positive) or rises (negative) once the whole Prog has run."""
     unsafe: bool = False
@@ -159,7 +160,10 @@ def assemble(
         for k in range(len(p.machine)):
             pc = pc0 + 4 * k
             word = next(words)
-            arm, go, writes_sp = _decode(word, pc, names)
+            if p.role == "data":  # a literal pool: objdump prints "?"
+                arm, go, writes_sp = f".word {word:#010x}", "?", False
+            else:
+                arm, go, writes_sp = _decode(word, pc, names)
             out.append(
                 Instruction(
                     pc=pc, offset=pc - entry, word=word, go=go, arm=arm, role=p.role,

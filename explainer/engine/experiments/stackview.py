@@ -86,7 +86,7 @@ class FrameLayout:
         rm = stktopsp - program.by_name["runtime.main"].frame
         mm = rm - program.by_name["main.main"].frame
         big = mm - program.size
-        lo = big + buffer_offset(program.leaf)
+        lo = big + buffer_offset(program.leaf, program.version)
         return cls(stktopsp, rm, mm, big, lo, lo + buffer_size(program.size, program.leaf),
                    program.target_name, program.locals_name)
 

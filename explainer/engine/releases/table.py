@@ -39,10 +39,18 @@ class Release:
     """The read loop's EOR is scheduled before the increment (real builds, go1.25 on)."""
     zero_extends_masks: bool
     """ARM64.rules turns ``ANDconst [0xff|0xffff|0xffffffff]`` into a zero extension (UBFX): go1.27."""
+    nonleaf_sum_below_buffer: bool
+    """fast_nonleaf.go's frame keeps sum's spill slot at 32(RSP), below big_buffer (from 40): go1.21.13's
+    builds (tests/data/realgo/objdump/*-go1.21.13.txt); from go1.22 the buffer starts at 32 and the
+    slot follows it, at 32+B."""
     regalloc: str
     """Which registers regalloc picks in main.big_stack's loops, read off real builds: ``go1.22`` (go1.22
     to go1.26) or ``go1.27`` (a non-leaf's sum in R1, the register sink's call needs next; a wide
     cloudflare fill's write pointer in R3)."""
+    spill_split_clamps_hi: bool
+    """asm7.go ``splitImm24uScaled`` (go1.22 on) clamps the high part of a large SP offset to 0xfff000 and
+    puts the rest in the scaled low part; go1.21.13's asm7.go:3921-3927 (case 30) goes to the constant
+    pool whenever ``v - (v & 0xfff<<3)`` does not fit an ADD immediate (a slot at 16 MiB and above)."""
     spill_split_tries_small_hi: bool
     """asm7.go ``splitImm24uScaled`` first tries a high part below 4096 (go1.27)."""
     async_preempt_frame: int
@@ -50,6 +58,10 @@ class Release:
     async_preempt_saves_vectors_on_stack: bool
     """asyncPreempt saves F0-F31 on its own frame (FSTPD, up to go1.25); from go1.26 the vector registers
     go to ``p.xRegs.scratch`` (preempt_arm64.s)."""
+    async_preempt_lr_from_pool: bool
+    """asyncPreempt's ``MOVD R30, -496(RSP)`` loads -496 from a literal pool after the function
+    (``MOVD 77(PC), R27 ; MOVD R30, (RSP)(R27)``: go1.21.13's build); from go1.22 the assembler computes
+    it (``SUB $496, RSP, R27 ; MOVD R30, (R27)``)."""
     g_preempt_fields: tuple[int, int] | None
     """Offsets of ``g.preemptStop`` and ``g.asyncSafePoint`` as asyncPreempt2 reads them (its compiled
     code, each family); None from go1.26, whose asyncPreempt2 parks without reading them."""
@@ -68,15 +80,21 @@ class Release:
 
 _GO122 = Release(minor=22, last_patch=12, nonleaf_fix_from=None, small_nonleaf_movdp=False,
                  moves_big_arrays_to_heap=False, zeroing="duffzero", eor_before_increment=False,
-                 zero_extends_masks=False, regalloc="go1.22", spill_split_tries_small_hi=False,
+                 zero_extends_masks=False, nonleaf_sum_below_buffer=False, regalloc="go1.22",
+                 spill_split_clamps_hi=True, spill_split_tries_small_hi=False,
                  async_preempt_frame=496, async_preempt_saves_vectors_on_stack=True,
-                 g_preempt_fields=(186, 188), guards_nil_m=False, objdump_suffixes_everywhere=False)
+                 async_preempt_lr_from_pool=False, g_preempt_fields=(178, 180), guards_nil_m=False,
+                 objdump_suffixes_everywhere=False)
 
-#: By minor. Read it through ``GoVersion.release`` (or ``release_of``).
+#: By minor. Read it through ``GoVersion.release`` (or ``release_of``). g_preempt_fields as each
+#: release's compiled asyncPreempt2 reads them (tests/data/realgo/runtime_facts.json): 178/180 in
+#: go1.21.13 and go1.22.10, 186/188 in go1.23.4-go1.24.11, 178/180 in go1.25.0.
 RELEASES: dict[int, Release] = {
+    21: replace(_GO122, minor=21, last_patch=13, async_preempt_lr_from_pool=True,
+                nonleaf_sum_below_buffer=True, spill_split_clamps_hi=False),
     22: _GO122,
-    23: replace(_GO122, minor=23, last_patch=12, nonleaf_fix_from=12),
-    24: replace(_GO122, minor=24, last_patch=11, nonleaf_fix_from=6,
+    23: replace(_GO122, minor=23, last_patch=12, nonleaf_fix_from=12, g_preempt_fields=(186, 188)),
+    24: replace(_GO122, minor=24, last_patch=11, nonleaf_fix_from=6, g_preempt_fields=(186, 188),
                 small_nonleaf_movdp=True, moves_big_arrays_to_heap=True),
     25: replace(_GO122, minor=25, last_patch=5, nonleaf_fix_from=0,
                 small_nonleaf_movdp=True, moves_big_arrays_to_heap=True,

@@ -18,7 +18,7 @@ builds, not derived.
 Frame layout (what the compiler chose, read off the real builds):
 leaf ``[0] saved LR, [8, 8+B) big_buffer, [N-8] FP slot``, so B = N - 16;
 non-leaf ``[0] saved LR, [8, 32) sink's slice argument, [32, 32+B) big_buffer,
-[32+B] spilled sum, [N-8] FP slot``, so B = N - 48.
+[32+B] spilled sum, [N-8] FP slot``, so B = N - 48 (go1.21: sum at [32], big_buffer [40, 40+B)).
 """
 
 from __future__ import annotations
@@ -87,9 +87,19 @@ def zeroing(version: GoVersion, b: int) -> Zeroing:
     return Zeroing.STRAIGHT if b < 192 else Zeroing.COUNTED_LOOP
 
 
-def buffer_offset(leaf: bool) -> int:
-    """Where big_buffer starts, in bytes above SP."""
-    return 8 if leaf else 32
+def buffer_offset(leaf: bool, version: GoVersion | None = None) -> int:
+    """Where big_buffer starts, in bytes above SP (after sum's spill slot on go1.21:
+    ``Release.nonleaf_sum_below_buffer``)."""
+    if leaf:
+        return 8
+    return 40 if version is not None and version.release.nonleaf_sum_below_buffer else 32
+
+
+def spill_slot(size: int, version: GoVersion) -> int:
+    """Where a non-leaf spills sum across the call to sink: after the buffer, or below it (go1.21)."""
+    if version.release.nonleaf_sum_below_buffer:
+        return 32
+    return buffer_offset(False, version) + buffer_size(size, False)
 
 
 def buffer_size(size: int, leaf: bool) -> int:
@@ -210,7 +220,7 @@ def body(version: GoVersion, size: int, leaf: bool, buffer: Buffer, planted: int
             f"frame {size} is too small for the reproducer's body: "
             f"at least {min_frame(leaf)} bytes for a {'leaf' if leaf else 'non-leaf'} frame"
         )
-    off, b = buffer_offset(leaf), buffer_size(size, leaf)
+    off, b = buffer_offset(leaf, version), buffer_size(size, leaf)
     progs, live = _zero(version, off, b, leaf)
     if buffer is Buffer.CLOUDFLARE:
         fill, total = _fill_every_byte(version, off, b, live if leaf else None)
@@ -361,12 +371,14 @@ def _split_imm24u_scaled(version: GoVersion, v: int, shift: int = 3) -> tuple[in
         return hi, v - hi
     lo = (v >> shift) & 0xFFF
     hi = v - (lo << shift)
+    if hi > 0xFFF000 and not version.release.spill_split_clamps_hi:  # go1.21: the constant pool
+        raise ExplainerError(f"frame too large for the modelled spill slot at {v} (a constant-pool store)")
     if hi > 0xFFF000:
         hi, lo = 0xFFF000, (v - 0xFFF000) >> shift
     return hi, lo << shift
 
 
-def _sp_slot(version: GoVersion, op: str, reg: str, v: int) -> tuple[str, ...]:
+def sp_slot(version: GoVersion, op: str, reg: str, v: int) -> tuple[str, ...]:
     """``MOVD Rn, v(RSP)`` / ``MOVD v(RSP), Rn`` as asm7.go assembles them (optab case 20/21, 30/31).
 
     A scaled 12-bit offset (v/8 < 4096) is one STR/LDR; a larger one goes through R27:
@@ -381,10 +393,10 @@ def _sp_slot(version: GoVersion, op: str, reg: str, v: int) -> tuple[str, ...]:
 
 def _call_sink(version: GoVersion, off: int, b: int, total: str, live: str | None) -> list[Prog]:
     """fast_nonleaf.go: ``return sum + sink(big_buffer[:])``, spilling sum across the call."""
-    slot = off + b
+    slot = spill_slot(b + 48, version)  # N = B + 48 for a non-leaf frame
     if slot % 8:
         raise ExplainerError(f"spill slot {slot} is not 8-byte aligned")
-    spill, reload = _sp_slot(version, "str", total, slot), _sp_slot(version, "ldr", "R3", slot)
+    spill, reload = sp_slot(version, "str", total, slot), sp_slot(version, "ldr", "R3", slot)
     far = len(spill) > 1  # the assembler put R27 in: a restartable sequence
     pointer = (Prog(f"MOVD {live}, R0", (f"mov x0, {_x(live)}",), note="slice pointer (still live)") if live
                else Prog(f"ADD ${off}, RSP, R0", (f"add x0, sp, #{off:#x}",), note="slice pointer"))

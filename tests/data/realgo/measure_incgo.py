@@ -32,7 +32,8 @@ def measure(root: Path) -> tuple[str, dict[str, object]]:
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         (d / "main.go").write_text((REF / "src" / "fast_leaf.go").read_text())
-        (d / "go.mod").write_text("module fast_leaf\n\ngo 1.22\n")
+        gomod = "1.21" if version.startswith("go1.21.") else "1.22"  # go1.21 refuses a go 1.22 module
+        (d / "go.mod").write_text(f"module fast_leaf\n\ngo {gomod}\n")
         env = dict(os.environ, GOOS="linux", GOARCH="arm64", CGO_ENABLED="0", GOTOOLCHAIN="local",
                    GOFLAGS="", GOCACHE=str(d / "cache"), GOPATH=str(d / "gopath"))
         subprocess.run([go, "build", "-trimpath", "-o", "bin", "."], cwd=d, env=env, check=True)

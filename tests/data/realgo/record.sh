@@ -28,6 +28,10 @@ export GOOS=linux GOARCH=arm64 CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= GO111MOD
 export GOPATH=$WORK/gopath GOCACHE=$WORK/gocache
 mkdir -p "$WORK" "$OUT/objdump" "$OUT/src" "$OUT/gcflags-S"
 
+# go.mod's go line: 1.22 (the reproducers' own), or the toolchain's release when older (go1.21 refuses
+# a module that needs a newer go under GOTOOLCHAIN=local).
+gomod() { case "$1" in 1.21.*) echo 1.21 ;; *) echo 1.22 ;; esac; }
+
 gobin() {
   local var="GO_${1//./_}"
   if [ -n "${!var:-}" ]; then echo "${!var}"; return; fi
@@ -79,7 +83,7 @@ for V in $VERSIONS; do
   for P in $PROGS; do
     mkdir -p "$W/$P"
     if [ "$P" = sizes ]; then cp "$OUT/src/sizes.go" "$W/$P/main.go"; else cp "$REF/src/$P.go" "$W/$P/main.go"; fi
-    printf 'module %s\n\ngo 1.22\n' "$P" > "$W/$P/go.mod"
+    printf 'module %s\n\ngo %s\n' "$P" "$(gomod "$V")" > "$W/$P/go.mod"
     (cd "$W/$P" && "$GO" build -trimpath -o "$W/$P/$P" .)
     "$GO" tool objdump -s '^main\.' "$W/$P/$P" > "$OUT/objdump/$P-go$V.txt"
     # full disassembly and symbol table, for runtime_facts.json (kept out of the repo)
@@ -129,7 +133,7 @@ func main() {
 	}
 }
 GO
-  printf 'module dwarfm\n\ngo 1.22\n' > "$W/dwarfm/go.mod"
+  printf 'module dwarfm\n\ngo %s\n' "$(gomod "$V")" > "$W/dwarfm/go.mod"
   (cd "$W/dwarfm" && GOOS= GOARCH= "$GO" run . "$W/fast_leaf/fast_leaf") > "$W/dwarf_offsets.txt"
   # -gcflags=-S: only main.big_stack's TEXT block (header + instruction lines incl. PCDATA/FUNCDATA;
   # the hex-byte dump and rel lines are dropped)

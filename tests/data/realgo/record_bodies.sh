@@ -29,6 +29,10 @@ export GOOS=linux GOARCH=arm64 CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= GO111MOD
 export GOPATH=$WORK/gopath GOCACHE=$WORK/gocache
 mkdir -p "$WORK" "$OUT/objdump" "$OUT/src"
 
+# go.mod's go line: 1.22 (the reproducers' own), or the toolchain's release when older (go1.21 refuses
+# a module that needs a newer go under GOTOOLCHAIN=local).
+gomod() { case "$1" in 1.21.*) echo 1.21 ;; *) echo 1.22 ;; esac; }
+
 gobin() {
   local var="GO_${1//./_}"
   if [ -n "${!var:-}" ]; then echo "${!var}"; return; fi
@@ -101,7 +105,7 @@ for V in $VERSIONS; do
   W=$WORK/go$V/bodies
   mkdir -p "$W"
   cp "$OUT/src/bodies.go" "$W/main.go"
-  printf 'module bodies\n\ngo 1.22\n' > "$W/go.mod"
+  printf 'module bodies\n\ngo %s\n' "$(gomod "$V")" > "$W/go.mod"
   (cd "$W" && "$GO" build -trimpath -o "$W/bodies" .)
   "$GO" tool objdump -s '^main\.' "$W/bodies" > "$OUT/objdump/bodies-go$V.txt"
   echo "go$V: $(grep -c '^TEXT' "$OUT/objdump/bodies-go$V.txt") functions"
@@ -109,7 +113,7 @@ for V in $VERSIONS; do
   mkdir -p "$W"
   cp "$OUT/src/spillslots_arm64.s" "$W/"
   printf 'package main\n\nfunc slots()\n\nfunc main() { slots() }\n' > "$W/main.go"
-  printf 'module spillslots\n\ngo 1.22\n' > "$W/go.mod"
+  printf 'module spillslots\n\ngo %s\n' "$(gomod "$V")" > "$W/go.mod"
   (cd "$W" && "$GO" build -trimpath -o "$W/spillslots" .)
   "$GO" tool objdump -s '^main\.slots' "$W/spillslots" > "$OUT/objdump/spillslots-go$V.txt"
 done

@@ -463,7 +463,9 @@ def version_facts(v):
     t["next_incgo_read"] = at(incgo_line)
     g = find_line(tb, "gp.m != nil", nlo, nhi)
     t["next_m_nil_guard"] = at(g) if g else None
-    t["next_funcspdelta_lr"] = at(find_line(tb, "funcspdelta(f, frame.pc) == 0", nlo, nhi))
+    # go1.21 passes the pcvalue cache too: funcspdelta(f, frame.pc, &u.cache)
+    t["next_funcspdelta_lr"] = at(find_line(tb, r"funcspdelta\(f, frame\.pc(, &u\.cache)?\) == 0", nlo, nhi,
+                                            regex=True))
     t["next_defined_at"] = f"runtime/traceback.go:{nlo}"
     blo = find_line(tb, "if !flr.valid() {", nlo, nhi)
     bhi = find_line(tb, r"^\t}$", blo, nhi, regex=True)
