@@ -300,3 +300,12 @@ def test_the_epilogue_the_lab_shows_is_the_one_chosen(objdump: Path) -> None:
     program = opened_program(b, DECODE, epilogue=3)
     epi = [i for i in program.target.instructions if i.role == "epilogue"]
     assert epi[-2].pc == third.pc and epi[-1].go == "RET"
+
+
+def test_without_arguments_the_function_gets_zero_values(objdump: Path) -> None:
+    """R0-R15 (Go's integer argument registers) are 0 at the entry unless --args gives them: nil, 0."""
+    b = load(objdump)
+    for args, want in (([], [0] * 16), (["7", "-1"], [7, (1 << 64) - 1] + [0] * 14)):
+        program = opened_program(b, SIZE, parse_arguments(args))
+        m = experiment.start(opened_scenario(b, program), program)
+        assert m.pc == listing(OBJDUMP_123, SIZE)[0].pc and list(m.regs()[:16]) == want
