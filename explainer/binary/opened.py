@@ -107,17 +107,19 @@ def binary_version(binary: GoBinary) -> GoVersion:
 
 
 def _segments(binary: GoBinary, running: set[int]) -> tuple[MemoryImage, ...]:
-    """The binary's segments as memory images; in the code, a BRK at the entry of every runtime
-    function that does not run (all but ``HELPERS`` and the functions loaded to run)."""
+    """The binary's segments as memory images; in the code, every runtime function that does not run
+    (all but ``HELPERS`` and the functions loaded to run) is BRKs throughout: a call into it, at its
+    entry or anywhere inside, ends the run there."""
     out = []
+    brk = _BRK.to_bytes(4, "little")
     for seg in binary.segments:
         data = bytes(seg.data)
         if seg.executable:
             code = bytearray(data)
             for f in binary.functions:
-                at = f.entry - seg.address
-                if _stops_at(f) and f.entry not in running and 0 <= at <= len(code) - 4:
-                    code[at : at + 4] = _BRK.to_bytes(4, "little")
+                at, end = f.entry - seg.address, min(f.end - seg.address, len(code)) & ~3
+                if _stops_at(f) and f.entry not in running and 0 <= at < end:
+                    code[at:end] = brk * ((end - at) // 4)
             data = bytes(code)
         out.append(MemoryImage(seg.name, seg.address, seg.size, data, seg.writable, seg.executable))
     return tuple(out)
