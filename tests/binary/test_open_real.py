@@ -212,7 +212,7 @@ def test_duffzero_is_entered_mid_way_and_runs_from_the_binarys_code(objdump: Pat
     m = experiment.start(opened_scenario(b, program), program)
     assert m.run_until(call.pc) is None
     start = m.regs()[20]
-    m.uc.mem_write(start, b"\xaa" * (16 * (k + 2)))
+    m.cpu.write(start, b"\xaa" * (16 * (k + 2)))
     assert m.run_until(call.pc + 4) is None
     assert m.regs()[20] == start + 16 * k
     assert m.read_bytes(start, 16 * (k + 1)) == bytes(16 * (k + 1))

@@ -38,8 +38,9 @@ async def test_w_stands_on_the_split_the_run_reaches_and_g_throws(tmp_path: Path
         await pilot.press("w")
         disasm = app.screen.query_one(LabPane).query_one(DisassemblyPanel)
         cursor = next(ln for ln in disasm.plain.splitlines() if ln.lstrip().startswith("▶"))
-        assert f"+{second_add.pc - lines[0].pc:#06x} {second_add.word:08x}" in cursor
-        assert second_add.text in cursor
+        assert f"+{second_add.pc - lines[0].pc:#06x} " in cursor and second_add.text in cursor
+        # (the hex word only when every line fits with it: Decode calls functions with long names)
+        assert f"{second_add.word:08x}" in cursor or all(f"{ln.word:08x}" not in disasm.plain for ln in lines)
         await pilot.press("g")
         assert "fatal error: traceback did not unwind completely" in app.screen.query_one(UnwindPanel).plain
         await pilot.press("y")
