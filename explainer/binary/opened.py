@@ -42,6 +42,9 @@ _NOT_LOADED = ("runtime.", "internal/runtime/", "internal/abi.", "sync/atomic.",
 #: memclr_arm64.s (memclrNoHeapPointers), memmove_arm64.s (memmove).
 HELPERS = frozenset({"runtime.duffzero", "runtime.duffcopy", "runtime.memclrNoHeapPointers",
                      "runtime.memmove"})
+#: The most memory a binary's segments may take when mapped (code, data and bss together): Go programs
+#: take tens of MB, rarely hundreds; a corrupt header could ask for terabytes.
+MAX_MAPPED = 1 << 30
 #: BRK #0: a stop at a runtime function's entry (the lab's stubs are the same word).
 _BRK = 0xD4200000
 
@@ -112,7 +115,14 @@ def _segments(binary: GoBinary, running: set[int]) -> tuple[MemoryImage, ...]:
     entry or anywhere inside, ends the run there."""
     out = []
     brk = _BRK.to_bytes(4, "little")
+    claimed = sum(seg.size for seg in binary.segments)
+    if claimed > MAX_MAPPED:
+        raise BinaryError(f"{binary.path}'s segments claim {claimed:,} bytes of memory; the lab maps up to "
+                          f"{MAX_MAPPED:,}")
     for seg in binary.segments:
+        if seg.address + seg.size > 1 << 48:
+            raise BinaryError(f"{binary.path}: segment {seg.name} ({seg.address:#x}, {seg.size:,} bytes) "
+                              "lies past arm64's 48-bit addresses")
         data = bytes(seg.data)
         if seg.executable:
             code = bytearray(data)

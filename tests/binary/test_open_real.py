@@ -309,3 +309,21 @@ def test_without_arguments_the_function_gets_zero_values(objdump: Path) -> None:
         program = opened_program(b, SIZE, parse_arguments(args))
         m = experiment.start(opened_scenario(b, program), program)
         assert m.pc == listing(OBJDUMP_123, SIZE)[0].pc and list(m.regs()[:16]) == want
+
+
+def test_a_segment_claiming_too_much_memory_is_refused(tmp_path: Path, capsys: Capture) -> None:
+    """A program header whose p_memsz asks for 16 TiB (a corrupt or hostile file): one line, exit 2."""
+    import struct
+
+    fixture = ROOT / "tests" / "fixtures" / "fast_nonleaf-go1.23.4-linux-arm64-stripped"
+    data = bytearray(fixture.read_bytes())
+    (phoff,) = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    load = next(phoff + i * phentsize for i in range(phnum)
+                if struct.unpack_from("<I", data, phoff + i * phentsize)[0] == 1)  # the first PT_LOAD
+    struct.pack_into("<Q", data, load + 40, 1 << 44)  # p_memsz
+    path = tmp_path / "huge"
+    path.write_bytes(bytes(data))
+    assert main(["open", str(path), "main.big_stack", "--run"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "segments claim 17,592,18" in err and "maps up to 1,073,741,824" in err
