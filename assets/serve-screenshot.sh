@@ -15,12 +15,12 @@ OUT=${1:-assets/serve-chromium.png}
 KEYS=${KEYS:-wg}
 CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser)}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-APP_PORT=$(free_port)
 CDP_PORT=$(free_port)
 PROFILE=$(mktemp -d)
 STATE=$(mktemp -d)
 
-EXPLAINER_STATE_DIR=$STATE explainer serve --port "$APP_PORT" >/dev/null 2>&1 &
+# port 0: any free port; the banner's first line is the address, with this run's token
+EXPLAINER_STATE_DIR=$STATE explainer serve --port 0 >"$STATE/banner" 2>/dev/null &
 SERVER=$!
 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
   --disable-background-networking --disable-component-update --disable-sync --hide-scrollbars \
@@ -29,7 +29,11 @@ SERVER=$!
 BROWSER=$!
 trap 'kill -INT $SERVER 2>/dev/null; kill $BROWSER 2>/dev/null; wait $SERVER $BROWSER 2>/dev/null; rm -rf "$PROFILE" "$STATE"' EXIT
 
-python3 - "$APP_PORT" "$CDP_PORT" "$OUT" "$KEYS" <<'EOF'
+for _ in $(seq 150); do grep -q '^explainer serve: open ' "$STATE/banner" 2>/dev/null && break; sleep 0.2; done
+URL=$(sed -n 's/^explainer serve: open \(http[^ ]*\)$/\1/p' "$STATE/banner")
+[ -n "$URL" ] || { echo "explainer serve printed no address" >&2; exit 1; }
+
+python3 - "$URL" "$CDP_PORT" "$OUT" "$KEYS" <<'EOF'
 """Drive the served page over the DevTools protocol and save a PNG."""
 import asyncio
 import base64
@@ -40,7 +44,7 @@ import urllib.request
 
 import aiohttp
 
-app_port, cdp_port, out, keys = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+app_url, cdp_port, out, keys = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 
 
 def get(url: str, deadline: float) -> bytes:
@@ -56,7 +60,7 @@ def get(url: str, deadline: float) -> bytes:
 
 async def main() -> None:
     deadline = time.monotonic() + 30
-    get(f"http://127.0.0.1:{app_port}/", deadline)  # the server listens
+    get(app_url, deadline)  # the server listens
     pages = json.loads(get(f"http://127.0.0.1:{cdp_port}/json/list", deadline))
     page = next(p for p in pages if p["type"] == "page")
     async with aiohttp.ClientSession() as session, \
@@ -78,7 +82,7 @@ async def main() -> None:
             return result.get("result", {}).get("value")
 
         await call("Page.enable")
-        await call("Page.navigate", url=f"http://127.0.0.1:{app_port}/")
+        await call("Page.navigate", url=app_url)
         while not await evaluate("document.body && document.body.classList.contains('-first-byte')"):
             if time.monotonic() > deadline:
                 raise SystemExit("the app never drew its first frame")

@@ -41,6 +41,16 @@ class ExplainerApp(App[None]):
         self.opened = opened
         self._store: ProgressStore | None = None
 
+    @property
+    def file_export(self) -> bool:
+        """May the app save files? Not in a browser (they would land on the serving machine, not the
+        viewer's) unless ``explainer serve --allow-export`` said so."""
+        import os
+
+        from .screens.export import FILE_EXPORT_ENV
+
+        return not self.is_web or os.environ.get(FILE_EXPORT_ENV) == "1"
+
     def on_mount(self) -> None:
         self.push_screen(LabScreen(self.scenario, self.opened))
 
@@ -73,7 +83,8 @@ class ExplainerApp(App[None]):
         self.push_screen(HelpScreen(bindings, panels))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's own Screenshot writes into ~/Downloads unasked; `i` saves the screen the app's way
+        yield from (c for c in super().get_system_commands(screen) if self.is_web or c.title != "Screenshot")
         if not hasattr(screen, "FOOTER_KEYS"):
             return
         for b in screen.BINDINGS:  # every key of the screen, whether or not its footer has room for it

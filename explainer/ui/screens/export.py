@@ -36,6 +36,8 @@ from ...output.save import Exists, SaveError, exists, save
 
 #: Overrides the folder the save dialog starts from (tests point it at a temporary folder).
 EXPORT_DIR_ENV = "EXPLAINER_EXPORT_DIR"
+#: Set to 1 in the served lab's environment by ``serve --allow-export``: in a browser it may save files.
+FILE_EXPORT_ENV = "EXPLAINER_WEB_FILE_EXPORT"
 
 
 @dataclass(frozen=True)
