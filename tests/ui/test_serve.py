@@ -89,11 +89,15 @@ async def refused(url: str, **headers: str) -> int:
     raise AssertionError(f"{url} accepted a websocket with {headers}")
 
 
+_CSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+
+
 async def read_until(ws: aiohttp.ClientWebSocketResponse, *wanted: bytes, seconds: float = 30) -> bytes:
-    """The lab's output until every one of ``wanted`` has shown."""
+    """The lab's output until every one of ``wanted`` has shown as text (colour and cursor moves, which
+    may fall between two words, left out)."""
     screen = b""
     deadline = time.monotonic() + seconds
-    while not all(w in screen for w in wanted):
+    while not all(w in _CSI.sub(b"", screen) for w in wanted):
         msg = await asyncio.wait_for(ws.receive(), max(0.1, deadline - time.monotonic()))
         if msg.type == aiohttp.WSMsgType.BINARY:
             screen += msg.data
