@@ -1,4 +1,7 @@
-"""``explainer present [TALK] [--notes|--check|--list]``: play a talk, follow it, or check it.
+"""``explainer present [TALK] [--notes|--check|--rehearse|--export html DIR|--export cast FILE|--list]``.
+
+Play a talk, follow it, check it, rehearse it against its time budgets, or export it (an offline HTML
+deck, an asciicast recording).
 
 TALK is a talk file of your own or the name of a shipped one (``split-epilogue``); with none, or with
 ``--list``, the shipped talks are listed.
@@ -14,6 +17,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..talk.script import Talk
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -26,6 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
                       help="speaker notes for a second terminal: follow the presenter of the same talk")
     mode.add_argument("--check", action="store_true",
                       help="play every beat and render every fact; print each mistake as file:line: message")
+    mode.add_argument("--rehearse", action="store_true",
+                      help="play the talk and time each beat; print budget, spent, over/under at the end and "
+                           "save the table beside the talk")
     mode.add_argument("--list", action="store_true", help="list the talks that ship with explainer")
     p.set_defaults(run=run)
 
@@ -79,11 +89,55 @@ def run(args: argparse.Namespace) -> int:
         n = len(errors)
         print(f"{len(talk.beats)} beats checked: " + (f"{n} mistake{'s' if n != 1 else ''}" if n else
                                                        "no mistakes"), file=sys.stderr)
+        if args.check:
+            from ..talk import budget
+
+            for line in budget.summary(talk):
+                print(line, file=sys.stderr)
         return (1 if args.check else 2) if errors else 0
     from ..ui.presenter import NotesApp, PresenterApp
 
     if args.notes:
         NotesApp(talk, cue.cue_path(path)).run()
-    else:
-        PresenterApp(talk, cue.cue_path(path)).run()
+        return 0
+    app = PresenterApp(talk, cue.cue_path(path), rehearse=args.rehearse)
+    app.run()
+    if args.rehearse and app.presenter is not None:
+        return _report(talk, app.presenter.stopwatch.spent)
     return 0
+
+
+def _report(talk: Talk, spent: dict[int, float]) -> int:
+    """Print the rehearsal's table and save it beside the talk (a shipped talk's: in this folder)."""
+    from ..content import talks_dir
+    from ..output.save import Exists, SaveError
+    from ..talk import budget, cue, rehearsal
+
+    print(budget.table(talk, spent), end="")
+    shipped = talk.path.resolve().parent == talks_dir().resolve()
+    when = cue.now()
+    target = rehearsal.file_for(talk.path, Path.cwd() if shipped else talk.path.parent, when)
+    try:
+        try:
+            rehearsal.write(target, talk, spent, when)
+        except Exists:
+            if not _yes(f"{target} exists: replace it? [y/N] "):
+                print(f"explainer: not saved: {target} exists", file=sys.stderr)
+                return 1
+            rehearsal.write(target, talk, spent, when, replace=True)
+    except SaveError as err:
+        print(f"explainer: the table was not saved: {err}", file=sys.stderr)
+        return 1
+    print(f"saved {target}" + (" (the talk ships with explainer: saved in this folder)" if shipped else ""),
+          file=sys.stderr)
+    return 0
+
+
+def _yes(question: str) -> bool:
+    """Ask on the terminal; no terminal (or end of input) is a no."""
+    if not sys.stdin.isatty():
+        return False
+    try:
+        return input(question).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False

@@ -38,6 +38,14 @@ class Cue:
     """When the presenter opened the talk (seconds since the epoch): the speaker's timer counts from it."""
     updated: float
     """When the presenter last moved."""
+    arrived: float | None = None
+    """When the presenter came to this beat (``r`` replays it without resetting this): the beat's timer
+    counts from it. None in a cue written without it: ``updated`` stands in."""
+
+    @property
+    def on_beat_since(self) -> float:
+        """When the current beat's time started."""
+        return self.updated if self.arrived is None else self.arrived
 
 
 def cue_path(talk: Path) -> Path:
@@ -64,8 +72,9 @@ def read(path: Path) -> Cue | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT:
             return None
+        arrived = data.get("arrived")
         cue = Cue(str(data["talk"]), int(data["beat"]), int(data["beats"]), float(data["started"]),
-                  float(data["updated"]))
+                  float(data["updated"]), None if arrived is None else float(arrived))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return cue if 0 <= cue.beat < cue.beats else None

@@ -29,7 +29,9 @@ PANES = ("disassembly", "registers", "stack", "unwind", "encoding", "log", "spli
 RELEASE = "release"
 TOP_KEYS = ("format_version", "title", "minutes", "beat")
 BEAT_KEYS = ("title", "scenario", "stop", "action", "expect", "panes", "highlight", "caption", "notes", "log",
-             "repro")
+             "repro", "minutes")
+#: The longest a talk or one beat may be planned for (minutes): ten hours.
+MAX_MINUTES = 600
 _OFFSET = re.compile(r"\+0x[0-9a-fA-F]+")
 _LOG_NAME = re.compile(r"[\w.+-]+\.log")
 _TOML_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
@@ -65,6 +67,8 @@ class Beat:
     """A crash log in ``assets/logs/`` (for the ``log`` pane)."""
     repro: bool = False
     """The log pane can run ``explainer repro`` live for the beat's release and shape (key x)."""
+    minutes: float | None = None
+    """The beat's time budget (``minutes = 1.5``): the notes warn when the beat runs over it."""
 
 
 @dataclass(frozen=True)
@@ -139,8 +143,9 @@ class _Reader:
         title = self.text(data, None, "title", required=True)
         minutes = data.get("minutes")
         if minutes is not None and (not isinstance(minutes, int) or isinstance(minutes, bool)
-                                    or not 1 <= minutes <= 600):
-            raise self.fail(None, "minutes", f"minutes must be a whole number from 1 to 600, not {minutes!r}")
+                                    or not 1 <= minutes <= MAX_MINUTES):
+            raise self.fail(None, "minutes", f"minutes must be a whole number from 1 to {MAX_MINUTES}, "
+                                             f"not {minutes!r}")
         beats = data.get("beat")
         if not isinstance(beats, list) or not beats or not all(isinstance(b, dict) for b in beats):
             raise self.fail(None, "beat", "no beats: a talk has one or more [[beat]] tables")
@@ -183,7 +188,7 @@ class _Reader:
         title, scenario = self.text(data, i, "title", True), self.text(data, i, "scenario", True)
         return Beat(i, title, scenario, self.stop(data, i), action, expect, panes, highlight,
                     self.text(data, i, "caption", required=True), self.text(data, i, "notes") or "", log,
-                    repro)
+                    repro, self.budget(data, i))
 
     def text(self, data: dict[str, Any], beat: int | None, key: str, required: bool = False) -> Any:
         where = "" if beat is None else f"beat {beat + 1}: "
@@ -210,6 +215,17 @@ class _Reader:
         if twice:
             raise self.fail(i, key, f"beat {i + 1}: {key} names {twice[0]!r} twice")
         return tuple(value)
+
+    def budget(self, data: dict[str, Any], i: int) -> float | None:
+        """A beat's ``minutes``: a number above 0 (1.5 is a minute and a half), whole seconds."""
+        value = data.get("minutes")
+        if value is None:
+            return None
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= MAX_MINUTES
+        if not ok or abs(value * 60 - round(value * 60)) > 1e-6:
+            raise self.fail(i, "minutes", f"beat {i + 1}: minutes must be above 0 and at most {MAX_MINUTES}, "
+                                          f"in whole seconds (1.5 is 1:30), not {value!r}")
+        return float(value)
 
     def stop(self, data: dict[str, Any], i: int) -> str | int:
         value = data.get("stop", "entry")

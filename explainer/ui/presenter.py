@@ -23,14 +23,18 @@ class PresenterApp(App[None]):
     TITLE = "split-epilogue explainer"
     BINDINGS = [Binding("q", "quit", "quit")]
 
-    def __init__(self, talk: Talk, cue_file: Path | None = None) -> None:
+    def __init__(self, talk: Talk, cue_file: Path | None = None, rehearse: bool = False) -> None:
         super().__init__()
         self.talk = talk
         self.cue_file = cue_file
         self.sub_title = talk.title
+        self.rehearse = rehearse
+        self.presenter: PresentScreen | None = None
+        """The one screen; its stopwatch holds the time spent on each beat after the app exits."""
 
     def on_mount(self) -> None:
-        self.push_screen(PresentScreen(self.talk, self.cue_file))
+        self.presenter = PresentScreen(self.talk, self.cue_file, self.rehearse)
+        self.push_screen(self.presenter)
 
 
 class NotesApp(App[None]):

@@ -23,7 +23,7 @@ from textual.widgets import Static
 
 from ...engine.errors import ExplainerError
 from ...engine.runtime.unwind import Trigger
-from ...talk import cue, live
+from ...talk import budget, cue, live
 from ...talk.script import Talk
 from ...talk.stage import Stage, printed, stage
 from ..widgets.beat_column import PANELS, BeatColumn
@@ -60,6 +60,8 @@ class PresentScreen(Screen[None]):
     PresentScreen #where { width: auto; padding: 0 1; background: $accent; color: $text; text-style: bold; }
     PresentScreen #title { width: 1fr; height: auto; padding: 0 1; text-style: bold; }
     PresentScreen #scenario { width: auto; padding: 0 1; color: $text-muted; }
+    PresentScreen #timer { width: auto; padding: 0 1; background: $primary; text-style: bold; }
+    PresentScreen #timer.-over { background: $error; }
     PresentScreen #stage { height: 1fr; }
     PresentScreen.-narrow #stage { layout: vertical; }
     PresentScreen #stage > * { width: 1fr; }
@@ -74,14 +76,18 @@ class PresentScreen(Screen[None]):
     PresentScreen.-blank { background: black; }
     """
 
-    def __init__(self, talk: Talk, cue_file: Path | None = None) -> None:
+    def __init__(self, talk: Talk, cue_file: Path | None = None, rehearse: bool = False) -> None:
         super().__init__()
         self.talk = talk
         self.cue_file = cue_file
         """Where the presenter's position is written for ``--notes`` (None: nowhere)."""
+        self.rehearse = rehearse
+        """A rehearsal: the bar shows the beat's time against its budget (the room never sees it)."""
         self.index = 0
         self.stage: Stage | None = None
         self.started = cue.now()
+        self.stopwatch = budget.Stopwatch(now=lambda: cue.now())
+        """Time on each beat: the beat's timer in the notes, the table of ``--rehearse``."""
         self._repro: subprocess.Popen[str] | None = None
         """A live ``explainer repro`` streaming into the log pane, while it runs."""
 
@@ -90,14 +96,19 @@ class PresentScreen(Screen[None]):
             yield Static(id="where")
             yield Static(id="title")
             yield Static(id="scenario")
+            if self.rehearse:
+                yield Static(id="timer")
         yield Horizontal(id="stage")
         yield Static(id="caption")
 
     async def on_mount(self) -> None:
         await self.show_beat(0)
+        if self.rehearse:
+            self.set_interval(1, self._tick)
 
     def on_unmount(self) -> None:
         live.stop(self._repro)
+        self.stopwatch.stop()
 
     # --- moving through the talk ---
 
@@ -173,6 +184,7 @@ class PresentScreen(Screen[None]):
         live.stop(self._repro)
         self._repro = None
         self.index = index
+        self.stopwatch.arrive(index)
         beat = self.talk.beats[index]
         box = self.query_one("#stage", Horizontal)
         await box.remove_children()
@@ -187,6 +199,7 @@ class PresentScreen(Screen[None]):
         self.query_one("#where", Static).update(f"{index + 1}/{len(self.talk.beats)}")
         self.query_one("#title", Static).update(beat.title)
         self._scenario_line()
+        self._tick()
         self._publish()
 
     # --- internals ---
@@ -212,6 +225,16 @@ class PresentScreen(Screen[None]):
             text = f"{side.scenario} · step {side.session.current.snapshot.step:,}"
         self.query_one("#scenario", Static).update(text)
 
+    def _tick(self) -> None:
+        """In a rehearsal, the beat's time against its budget, red once over."""
+        if not self.rehearse:
+            return
+        on_beat = self.stopwatch.on_beat()
+        limit = budget.beat_seconds(self.talk.beats[self.index])
+        timer = self.query_one("#timer", Static)
+        timer.update(f"rehearsal {budget.clock(on_beat)}" + (f" / {budget.clock(limit)}" if limit else ""))
+        timer.set_class(limit is not None and on_beat > limit, "-over")
+
     def _publish(self) -> None:
         from ...output.save import SaveError
 
@@ -220,7 +243,7 @@ class PresentScreen(Screen[None]):
         now = cue.now()
         try:
             cue.publish(cue.Cue(str(self.talk.path.resolve()), self.index, len(self.talk.beats),
-                                self.started, now), self.cue_file)
+                                self.started, now, self.stopwatch.arrived), self.cue_file)
         except SaveError as err:  # the notes will not follow; the talk goes on
             self.notify(f"speaker notes will not follow: {err}", severity="warning", markup=False)
             self.cue_file = None

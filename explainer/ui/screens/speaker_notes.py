@@ -1,9 +1,12 @@
-"""The speaker's second terminal: the current beat's notes, the next beat, the clock.
+"""The speaker's second terminal: the current beat's notes, the next beat, the clock and the budgets.
 
 It follows the presenter by polling the cue file (``talk.cue``) a few times a
 second: no network, nothing to configure, and it can be started before or
 after the presenter. Notes are rendered with the beat's own facts, so they are
-played on the engine here too (each beat once, then kept).
+played on the engine here too (each beat once, then kept). The clock counts the
+whole talk up, and down to its plan (``minutes``); the beat's timer counts from
+when the presenter came to it, and turns into a warning once the beat runs over
+its own ``minutes``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from ...engine.errors import ExplainerError
-from ...talk import cue
+from ...talk import budget, cue
 from ...talk.script import Talk
 from ...talk.stage import Stage, stage
 
@@ -33,6 +36,9 @@ class NotesScreen(Screen[None]):
     NotesScreen #bar { height: 1; background: $panel; }
     NotesScreen #where { width: 1fr; padding: 0 1; text-style: bold; }
     NotesScreen #clock { width: auto; padding: 0 1; background: $accent; text-style: bold; }
+    NotesScreen #clock.-over { background: $error; }
+    NotesScreen #beat-timer { width: auto; padding: 0 1; background: $primary; text-style: bold; }
+    NotesScreen #beat-timer.-over { background: $error; color: $text; }
     NotesScreen #notes { height: 1fr; padding: 1 2; }
     NotesScreen #next { height: auto; max-height: 8; border: round $primary; padding: 0 1;
                         color: $text-muted; }
@@ -49,6 +55,7 @@ class NotesScreen(Screen[None]):
     def compose(self):  # type: ignore[no-untyped-def]
         with Horizontal(id="bar"):
             yield Static(id="where")
+            yield Static(id="beat-timer")
             yield Static(id="clock")
         with VerticalScroll(id="notes"):
             yield Static(id="text")
@@ -95,7 +102,10 @@ class NotesScreen(Screen[None]):
         if i + 1 < len(self.talk.beats):
             after = self._stage(i + 1)
             caption = after if isinstance(after, str) else after.caption
-            nxt.update(Text.assemble(("Next: ", "bold"), (self.talk.beats[i + 1].title, "bold"),
+            coming = self.talk.beats[i + 1]
+            limit = budget.beat_seconds(coming)
+            nxt.update(Text.assemble(("Next: ", "bold"), (coming.title, "bold"),
+                                     (f" ({budget.clock(limit)})" if limit is not None else "", "bold"),
                                      "\n", caption))
         else:
             nxt.update(Text("Last beat: questions.", style="bold"))
@@ -110,9 +120,29 @@ class NotesScreen(Screen[None]):
 
     def _clock(self) -> None:
         clock = self.query_one("#clock", Static)
+        timer = self.query_one("#beat-timer", Static)
         if self.cue is None:
             clock.update("--:--")
+            timer.display = False
             return
-        elapsed = max(0, int(cue.now() - self.cue.started))
-        planned = f" / {self.talk.minutes}:00" if self.talk.minutes else ""
-        clock.update(f"{elapsed // 60:02d}:{elapsed % 60:02d}{planned}")
+        now = cue.now()
+        elapsed = max(0, int(now - self.cue.started))
+        plan = budget.planned(self.talk)
+        text = f"{elapsed // 60:02d}:{elapsed % 60:02d}"
+        if plan is not None:
+            left = plan - elapsed
+            text += f" / {budget.clock(plan)} · " + (f"{budget.clock(left)} left" if left >= 0 else
+                                                     f"{budget.clock(-left)} over")
+        clock.update(text)
+        clock.set_class(plan is not None and elapsed > plan, "-over")
+        limit = budget.beat_seconds(self.talk.beats[self.cue.beat])
+        on_beat = max(0.0, now - self.cue.on_beat_since)
+        timer.display = True
+        over = limit is not None and on_beat > limit
+        timer.set_class(over, "-over")
+        if limit is None:
+            timer.update(f"beat {budget.clock(on_beat)}")
+        elif over:
+            timer.update(f"⚠ beat over budget by {budget.clock(on_beat - limit)} ({budget.clock(limit)})")
+        else:
+            timer.update(f"beat {budget.clock(on_beat)} / {budget.clock(limit)}")
