@@ -37,8 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except ExplainerError as err:
-        print(f"explainer: {err}", file=sys.stderr)
+    except ExplainerError as err:  # its message may quote a name read from a file: shown escaped
+        from .output.printable import printable
+
+        print(f"explainer: {printable(str(err))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `explainer versions | head`: the reader left; no traceback
         sys.stderr.close()

@@ -9,8 +9,10 @@ because a scan asks for it only for the few functions with findings.
 from __future__ import annotations
 
 import bisect
+import copy
 import difflib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from .container import Segment
@@ -199,6 +201,16 @@ class GoBinary:
     def func_at(self, pc: int) -> GoFunc | None:
         """The function whose [entry, end) holds pc (runtime.findfunc), or None."""
         return self._module.func_at(pc)
+
+    def shown(self, show: Callable[[str], str]) -> GoBinary:
+        """This binary with every function named as ``show`` spells it: the lab and ``open`` show names
+        with their control characters escaped (``output.printable``), everywhere a name reaches a
+        screen (titles, CALL targets, the stack, the unwinder's words), by naming them so once here.
+        Code and tables are shared, not copied."""
+        module = copy.copy(self._module)
+        functions = tuple(replace(f, name=show(f.name), _module=module) for f in self.functions)
+        module.attach(functions)
+        return replace(self, functions=functions, _module=module)
 
     def func_named(self, name: str) -> GoFunc:
         """The function the table spells name. BinaryError with the nearest names otherwise."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..output.printable import printable
 from .model import GoBinary
 from .safepoint import PreemptionRule, Reason
 
@@ -90,7 +91,8 @@ class ScanReport:
                 "findings": [f.to_json() for f in self.findings], "exposed": self.exposed}
 
     def release_lines(self) -> list[str]:
-        """Where the release came from and whose preemption rule applied, when that is not plain."""
+        """Where the release came from and whose preemption rule applied, when that is not plain (as
+        read from the binary: :meth:`lines` escapes it for a terminal)."""
         out = []
         if self.go is None:
             out.append(f"release: unknown (no build info, no runtime.buildVersion string); the function "
@@ -111,13 +113,18 @@ class ScanReport:
         return out
 
     def lines(self) -> list[str]:
-        """One line per finding, the summary, then what to do about what is exposed."""
-        width = max((len(f.function) for f in self.findings), default=0)
+        """One line per finding, the summary, then what to do about what is exposed.
+
+        Everything read from the binary (names, its Go version) or from the file system is shown with
+        its control characters escaped (:func:`~explainer.output.printable.printable`): a function named
+        with ``ESC ] 0 ;`` must not set the reader's window title.
+        """
+        width = max((len(printable(f.function)) for f in self.findings), default=0)
         entry = max((len(f"{f.entry:#x}") for f in self.findings), default=0)
         out = []
         for f in self.findings:
             verdict = "PREEMPTIBLE" if f.preemptible else f"never preempted ({f.why})"
-            out.append(f"{f.function:<{width}}  entry {f.entry:<#{entry}x}  "
+            out.append(f"{printable(f.function):<{width}}  entry {f.entry:<#{entry}x}  "
                        f"{f.pcs[0]:#x} {f.instructions[0]} ; {f.pcs[1]:#x} {f.instructions[1]}  "
                        f"frame {f.frame_size:,} B {'leaf' if f.leaf else 'non-leaf'}  {verdict}  {f.status}")
         go = f"go{self.go}" if self.go else f"Go (release unknown, {self.table} table)"
@@ -131,4 +138,4 @@ class ScanReport:
             if status in exposed:
                 names = sorted({f.function for f in self.findings if f.preemptible and f.status == status})
                 out.append(f"what to do: {ADVICE[status]} ({', '.join(names)})")
-        return out
+        return [printable(line) for line in out]

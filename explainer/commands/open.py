@@ -46,8 +46,12 @@ def run(args: argparse.Namespace) -> int:
     from ..binary.reach import lab_program, parse_point, reach
     from ..engine.experiments.scenario import parse
     from ..engine.runtime.outcome import Outcome
+    from ..output.printable import printable
 
-    binary = load(args.binary)
+    # Names as a terminal may show them (control characters escaped), named so once for every screen;
+    # the function is found by its raw name or by that escaped spelling, the one scan prints.
+    binary = load(args.binary).shown(printable)
+    function = printable(args.function)
     arguments = parse_arguments(args.args)
     point = parse_point(args.at)
     if args.run_once:
@@ -57,23 +61,23 @@ def run(args: argparse.Namespace) -> int:
             options = parse(f"go{scenario.version}/{scenario.size}/unwind={args.unwind}")
             return replace(scenario, unwind=options.unwind)
 
-        reached = reach(binary, args.function, point, arguments, configure)
+        reached = reach(binary, function, point, arguments, configure)
         program, result = reached.program, reached.result
         kind = "leaf" if program.leaf else "non-leaf"
         how = f" ({reached.how})" if reached.how else ""
         at = f"+{result.snapshot.pc - result.entry:#x}{how}"
-        print(f"{program.target_name} in {binary.path} (go{reached.scenario.version}, "
-              f"frame {program.size:,} B, {kind}): preempted at {at}, {result.verdict.why}; "
-              f"{result.outcome.value}", file=sys.stderr)
+        print(printable(f"{program.target_name} in {binary.path} (go{reached.scenario.version}, "
+                        f"frame {program.size:,} B, {kind}): preempted at {at}, {result.verdict.why}; "
+                        f"{result.outcome.value}"), file=sys.stderr)
         for line in result.output:
-            print(line)
+            print(printable(line, keep="\t"))  # the runtime indents with a tab
         return 1 if result.outcome is Outcome.CRASH else 0
     import shlex
 
     from ..ui.app import ExplainerApp
     from ..ui.screens.lab import OpenedFunction
 
-    program = lab_program(binary, args.function, arguments, point)
+    program = lab_program(binary, function, arguments, point)
     scenario = opened_scenario(binary, program)
     if args.stack:
         scenario = scenario.with_stack(args.stack)
@@ -82,6 +86,6 @@ def run(args: argparse.Namespace) -> int:
         words += ["--at", args.at]
     if arguments.given:
         words += ["--args", *arguments.given]
-    ExplainerApp(scenario, OpenedFunction(program, f"{binary.path} · {program.target_name}",
+    ExplainerApp(scenario, OpenedFunction(program, printable(f"{binary.path} · {program.target_name}"),
                                           shlex.join(words))).run()
     return 0

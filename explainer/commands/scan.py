@@ -60,11 +60,14 @@ def run(args: argparse.Namespace) -> int:
     for o in outcomes:
         summary.add(o)
     if summary.scanned == 0:  # nothing readable at all: one line per file, or why nothing was found
+        from ..output.printable import printable
+
         for o in summary.errors:
-            print(f"explainer: {o.reason}", file=sys.stderr)
+            print(f"explainer: {printable(o.reason)}", file=sys.stderr)
         if not summary.errors:
             why = ", ".join(f"{k}: {v}" for k, v in sorted(summary.skipped.items())) or "no files"
-            print(f"explainer: no Go arm64 binary found in {', '.join(args.paths)} ({why})", file=sys.stderr)
+            print(printable(f"explainer: no Go arm64 binary found in {', '.join(args.paths)} ({why})"),
+                  file=sys.stderr)
         return 2
     if args.sarif:
         from .. import __version__
@@ -143,8 +146,10 @@ class _progress:  # noqa: N801  (a context-free helper, named for what it shows)
 
 
 def _fleet_lines(outcomes: list[Outcome], summary: Summary, seconds: float) -> list[str]:
+    """The run's lines; names and paths read from the binaries and folders escaped (``printable``)."""
     from ..binary.fleet import ERROR
     from ..binary.report import ADVICE, LEAF_SPLIT, NONLEAF_SPLIT
+    from ..output.printable import printable
 
     out = []
     for o in outcomes:
@@ -152,8 +157,9 @@ def _fleet_lines(outcomes: list[Outcome], summary: Summary, seconds: float) -> l
             out.append(f"{o.path}: error: {o.reason}")
         elif o.report is not None:
             lines = o.report.lines()
-            head = next(line for line in lines if line.startswith(f"{o.report.binary}: "))
-            out.append(head.replace(f"{o.report.binary}: ", f"{o.path}: ", 1))
+            shown = printable(o.report.binary)
+            head = next(line for line in lines if line.startswith(f"{shown}: "))
+            out.append(head.replace(f"{shown}: ", f"{o.path}: ", 1))
             out += [f"  {line}" for line in o.report.release_lines()]  # where the release came from
             exposed = [f for f in o.report.findings if f.preemptible]
             for f in exposed:
@@ -176,4 +182,4 @@ def _fleet_lines(outcomes: list[Outcome], summary: Summary, seconds: float) -> l
         binaries = summary.exposed_by_status.get(status)
         if binaries:
             out.append(f"what to do: {ADVICE[status]} ({', '.join(sorted(binaries))})")
-    return out
+    return [printable(line) for line in out]

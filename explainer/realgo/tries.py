@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..output.printable import printable
+
 if TYPE_CHECKING:
     from ..binary import Finding
 
@@ -45,7 +47,8 @@ def describe_scan(findings: Sequence[Finding] | str) -> str:
     if not exposed:
         return (f"scan: {_count(len(findings), 'split release')}, none preemptible: "
                 "nothing here for a preemption to land in")
-    parts = [f"{f.function} at {f.pcs[0]:#x}/{f.pcs[1]:#x} (frame {f.frame_size:,} B, {f.status})"
+    parts = [f"{printable(f.function)} at {f.pcs[0]:#x}/{f.pcs[1]:#x} (frame {f.frame_size:,} B, "
+             f"{f.status})"
              for f in exposed[:4]]
     more = f" and {len(exposed) - 4} more" if len(exposed) > 4 else ""
     return f"scan: {_count(len(exposed), 'preemptible split release')}: {'; '.join(parts)}{more}"

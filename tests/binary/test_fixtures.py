@@ -26,7 +26,9 @@ def test_every_fixture_has_its_checksum() -> None:
 def test_every_go_arm64_fixture_has_an_objdump_excerpt_and_a_checksum() -> None:
     for file, excerpt, *_ in GO_ARM64:
         assert file in SUMS and (FIXTURES / "objdump" / f"{excerpt}.txt.gz").is_file()
-    assert len(SUMS) == len(GO_ARM64) + 2  # plus the x86-64 and the C binaries of the bad-input tests
+    # plus the x86-64 and the C binaries of the bad-input tests, and hostile_names (test_hostile_names.py)
+    assert len(SUMS) == len(GO_ARM64) + 3
+    assert (FIXTURES / "objdump" / "hostile_names-go1.25.0-linux-arm64.txt.gz").is_file()
 
 
 @pytest.mark.realgo

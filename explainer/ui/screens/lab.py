@@ -272,7 +272,7 @@ class LabScreen(Screen[None]):
         title = next((f for f in forms if len(f) <= room), forms[-1])
         # A plain one-line bar, and not Screen.sub_title: that reactive repaints the whole screen (every
         # panel, not just the bar) on each change, and Header reflows it.
-        self.query_one("#title", Static).update(title, layout=False)
+        self.query_one("#title", Static).update(Text(title), layout=False)  # names are data, not markup
         scenarios = " · ".join(str(p.scenario) for p in panes)
         if self.opened:
             line = Text.assemble(("opened ", "dim"), (self.opened.source, "bold"))

@@ -64,7 +64,7 @@ class LessonScreen(Screen[None]):
         """Index into ``lesson.steps`` of the step enter plays next."""
 
     def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(f"{self.lesson.id} · {render(self.lesson.title)}", id="lesson-title")
+        yield Static(Text(f"{self.lesson.id} · {render(self.lesson.title)}"), id="lesson-title")
         with Horizontal():
             with VerticalScroll(id="text"):
                 step_no = checkpoint_no = 0

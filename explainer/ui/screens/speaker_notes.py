@@ -86,14 +86,14 @@ class NotesScreen(Screen[None]):
         text = self.query_one("#text", Static)
         nxt = self.query_one("#next", Static)
         if self.cue is None:
-            self.query_one("#where", Static).update(f"{self.talk.title} · waiting for the presenter")
+            self.query_one("#where", Static).update(Text(f"{self.talk.title} · waiting for the presenter"))
             text.update(Text(f"Start the talk in another terminal:\n  explainer present {self.talk.path}",
                              style="dim"))
             nxt.update(Text(f"First: {self.talk.beats[0].title}"))
             return
         i = self.cue.beat
         beat = self.talk.beats[i]
-        self.query_one("#where", Static).update(f"Beat {i + 1}/{len(self.talk.beats)} · {beat.title}")
+        self.query_one("#where", Static).update(Text(f"Beat {i + 1}/{len(self.talk.beats)} · {beat.title}"))
         played = self._stage(i)
         if isinstance(played, str):
             text.update(Text(played, style="bold red"))

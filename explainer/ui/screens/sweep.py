@@ -152,8 +152,8 @@ class SweepScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         s = self.scenario
-        yield Static(f"Sweep ─ {s} · frame {s.size:,} B · "
-                     f"{'leaf' if s.leaf else 'non-leaf'} · unwind: {s.unwind.value}", id="sweep-title")
+        yield Static(Text(f"Sweep ─ {s} · frame {s.size:,} B · "
+                          f"{'leaf' if s.leaf else 'non-leaf'} · unwind: {s.unwind.value}"), id="sweep-title")
         with TabbedContent(initial="instructions"):
             with TabPane("Instructions", id="instructions"):
                 yield Static("Preempting at every instruction…", id="summary", classes="summary")
