@@ -10,6 +10,7 @@ from textual.screen import Screen
 
 from ..engine.errors import ExplainerError
 from ..engine.experiments.scenario import Scenario, parse
+from .no_color import NO_COLOR_CSS
 from .screens.help import HelpScreen
 from .screens.lab import LabScreen, OpenedFunction
 from .screens.options import PRESETS
@@ -28,6 +29,7 @@ DEFAULT_SCENARIO = "go1.23.4/65584"
 class ExplainerApp(App[None]):
     """split-epilogue explainer."""
 
+    CSS = NO_COLOR_CSS
     TITLE = "split-epilogue explainer"
     BINDINGS = [
         Binding("question_mark", "help", "help"),

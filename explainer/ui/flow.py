@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.style import Style
 from rich.text import Text
 
 
-def flow(atoms: Sequence[Text], width: int, indent: int = 4, gap: int = 2) -> list[Text]:
+def flow(atoms: Sequence[Text], width: int, indent: int = 4, gap: int = 2,
+         gap_style: str | Style = "") -> list[Text]:
     """Lay ``atoms`` out in lines of at most ``width`` cells, breaking only between atoms.
 
     Args:
@@ -23,12 +25,13 @@ def flow(atoms: Sequence[Text], width: int, indent: int = 4, gap: int = 2) -> li
         width: Cells a line may use (a non-positive width means no limit).
         indent: Cells before an atom that starts a continuation line.
         gap: Cells between two atoms on one line.
+        gap_style: The style of the cells between them (a sentence's own, so an underline runs on).
     """
     lines: list[Text] = []
     line: Text | None = None
     for atom in atoms:
         if line is not None and (width <= 0 or line.cell_len + gap + atom.cell_len <= width):
-            line.append(" " * gap)
+            line.append(" " * gap, style=gap_style)
             line.append_text(atom)
             continue
         if line is not None:
@@ -55,5 +58,5 @@ def wrap(line: Text, width: int, hanging: int = 2) -> list[Text]:
     words = [w for w in line[lead:].split(" ") if w.plain]
     if not words:
         return [line]
-    out = flow(words, width - lead, indent=hanging, gap=1)
+    out = flow(words, width - lead, indent=hanging, gap=1, gap_style=line.style)
     return [Text(" " * lead) + piece for piece in out]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.content import Content
 from textual.widgets import Static
 
 #: Go's names for the arm64 registers that have one (cmd/internal/obj/arm64/a.out.go).
@@ -37,4 +38,4 @@ def reg_label(name: str) -> str:
 def plain(static: Static) -> str:
     """What a Static shows, as plain text (tests and exports read panels through this)."""
     content = static.content
-    return content.plain if isinstance(content, Text) else str(content)
+    return content.plain if isinstance(content, (Text, Content)) else str(content)

@@ -13,6 +13,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from ..talk.script import Talk
+from .no_color import NO_COLOR_CSS
 from .screens.present import PresentScreen
 from .screens.speaker_notes import NotesScreen
 
@@ -20,6 +21,7 @@ from .screens.speaker_notes import NotesScreen
 class PresenterApp(App[None]):
     """split-epilogue explainer · presenter."""
 
+    CSS = NO_COLOR_CSS
     TITLE = "split-epilogue explainer"
     BINDINGS = [Binding("q", "quit", "quit")]
 

@@ -65,3 +65,36 @@ def inside(app: App[object], widget: Widget) -> list[str]:
 def title(app: App[object], widget: Widget) -> str:
     """A bordered widget's top border line as painted (its border title is drawn there)."""
     return region(app, widget)[0]
+
+
+_RULE = re.compile(r"\.([\w-]+-r\d+) \{ fill: (#[0-9a-f]{6})")
+_CLASSED_RUN = re.compile(r'<text class="([\w-]+)" x="([\d.]+)" y="[\d.]+" textLength="[\d.]+" '
+                          r'clip-path="url\(#[\w-]+-line-(\d+)\)">([^<]*)</text>')
+
+
+def colour_of(app: App[object], words: str) -> str:
+    """The foreground colour (``#rrggbb``) the compositor paints the first letter of ``words`` in.
+
+    Rich's SVG draws spaces as background only, so a phrase spans several runs: the screen is rebuilt
+    cell by cell with each cell's class, the phrase found on a line, and its first cell's fill read.
+    """
+    svg = app.export_screenshot()
+    fills = dict(_RULE.findall(svg))
+    width, height = app.size
+    rows = [[(" ", "")] * width for _ in range(height)]
+    for cls, x, line, text in _CLASSED_RUN.findall(svg):
+        row, col = rows[int(line)], round(float(x) / _CELL_PX)
+        for ch in html.unescape(text).replace("\xa0", " "):
+            if col >= width:
+                break
+            row[col] = (ch, cls)
+            if cell_len(ch) == 2 and col + 1 < width:
+                row[col + 1] = ("", cls)  # the second cell of a wide character
+                col += 1
+            col += 1
+    for row in rows:
+        chars = [(ch, cls) for ch, cls in row if ch]
+        at = "".join(ch for ch, _ in chars).find(words)
+        if at >= 0:
+            return fills.get(chars[at][1], "")
+    raise AssertionError(f"{words!r} is not painted")

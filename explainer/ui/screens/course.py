@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -85,8 +86,8 @@ class CourseScreen(Screen[None]):
         out = []
         for lesson in self.lessons:
             done = self.store.is_done(lesson.id)
-            label = Text.assemble(("✓ " if done else "  ", "bold green"), (f"{lesson.id}  ", "dim"),
-                                  render(lesson.title))
+            label = Content.assemble(("✓ " if done else "  ", "$success bold"), (f"{lesson.id}  ", "dim"),
+                                     render(lesson.title))
             out.append(Option(label, id=lesson.id))
         return out
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
@@ -21,10 +22,12 @@ class HelpScreen(ModalScreen[None]):
     """Keys first, then what each panel shows."""
 
     BINDINGS = [Binding("escape,q,question_mark", "close", "close help")]
+    COMPONENT_CLASSES = {"help--key"}
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 90%; max-width: 110; height: 90%; border: round $accent;
                                   background: $surface; padding: 0 1; }
+    HelpScreen > .help--key { color: $accent; text-style: bold; }
     """
 
     def __init__(self, bindings: list[Binding], panels: list[tuple[str, str]]) -> None:
@@ -32,14 +35,7 @@ class HelpScreen(ModalScreen[None]):
         self.bindings = bindings
         self.panels = panels
 
-    def compose(self):  # type: ignore[no-untyped-def]
-        keys = Table(title="Keys", title_justify="left", show_header=False, box=None, padding=(0, 2))
-        keys.add_column(style="bold cyan", no_wrap=True)
-        keys.add_column()
-        for b in self.bindings:
-            keys.add_row(key_label(b), b.tooltip or b.description)
-        keys.add_row("ctrl+p", "Command palette: every command above, by name")
-        keys.add_row("q", "Quit")
+    def compose(self) -> ComposeResult:
         panels = Table(title="Panels", title_justify="left", show_header=False, box=None, padding=(0, 2))
         panels.add_column(style="bold", no_wrap=True)
         panels.add_column()
@@ -49,9 +45,28 @@ class HelpScreen(ModalScreen[None]):
             box.border_title = "Help · esc closes"
             yield Static(Text("split-epilogue explainer: step a large-frame Go function on arm64, preempt it "
                               "at any instruction and watch the runtime unwind its stack.\n"))
-            yield Static(keys)
+            yield Static(id="keys")
             yield Static(Text(""))
             yield Static(panels)
+
+    def on_mount(self) -> None:
+        self._keys()
+
+    def notify_style_update(self) -> None:
+        """A new theme: the keys in its accent colour."""
+        super().notify_style_update()
+        if self.is_mounted:
+            self.call_later(self._keys)  # after the component styles have the new theme
+
+    def _keys(self) -> None:
+        keys = Table(title="Keys", title_justify="left", show_header=False, box=None, padding=(0, 2))
+        keys.add_column(style=self.get_component_rich_style("help--key"), no_wrap=True)
+        keys.add_column()
+        for b in self.bindings:
+            keys.add_row(key_label(b), b.tooltip or b.description)
+        keys.add_row("ctrl+p", "Command palette: every command above, by name")
+        keys.add_row("q", "Quit")
+        self.query_one("#keys", Static).update(keys)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -6,11 +6,15 @@ the engine behind each pane's :class:`Session`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -54,7 +58,8 @@ class LabScreen(Screen[None]):
                 tooltip="Preempt here, then a traceback of all goroutines walks the stack"),
         Binding("n", "unwind('panic')", "panic", show=False, tooltip="Preempt here, then a panic walks "
                 "its own goroutine's stack"),
-        Binding("f", "unwind('goroutine-profile')", "goroutine profile", show=False, tooltip="Preempt here, then "
+        Binding("f", "unwind('goroutine-profile')", "goroutine profile", show=False,
+                tooltip="Preempt here, then "
                 "a goroutine profile (pprof) walks the stack, errors silenced"),
         Binding("c", "unwind('copy')", "stack copy", show=False, tooltip="Preempt here, then the GC tries "
                 "to shrink (copy) the stack"),
@@ -104,14 +109,17 @@ class LabScreen(Screen[None]):
     LabScreen.-short LabPane.narrow > UnwindPanel { height: auto; max-height: 6; }
     """
 
+    split: var[bool] = var(False)
+    """Two panes, before and after the fix, stepping together (v)."""
+    arm_syntax: var[bool] = var(False)
+    """The disassembly in ARM syntax (a); bound down to every pane."""
+
     def __init__(self, scenario: Scenario, opened: OpenedFunction | None = None) -> None:
         super().__init__()
         self.scenario = scenario
         self.opened = opened
-        self.split = False
-        self.arm_syntax = False
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield Static(id="title")
         yield Static(id="scenario")
         with Horizontal(id="panes"):
@@ -129,36 +137,38 @@ class LabScreen(Screen[None]):
         """The panes every command goes to."""
         return list(self.query(LabPane))
 
-    def _each(self, command: str, *args: object) -> None:
+    def _each(self, command: Callable[[LabPane], None]) -> None:
+        """One command on every pane (both sides of the split view step together)."""
         for pane in self.panes:
             try:
-                getattr(pane, command)(*args)
+                command(pane)
             except ExplainerError as err:
                 self.notify(str(err), title="Cannot do that", severity="error")
 
     def action_step(self) -> None:
-        self._each("step")
+        self._each(LabPane.step)
 
     def action_back(self) -> None:
-        self._each("back")
+        self._each(LabPane.back)
 
     def action_reset(self) -> None:
-        self._each("reset")
+        self._each(LabPane.reset)
 
     def action_run_to(self, anchor: str) -> None:
-        self._each("run_to", anchor)
+        self._each(lambda pane: pane.run_to(anchor))
 
     def action_preempt(self) -> None:
-        self._each("preempt", None)
+        self._each(lambda pane: pane.preempt(None))
 
     def action_unwind(self, trigger: str) -> None:
-        self._each("preempt", Trigger(trigger))
+        walker = Trigger(trigger)
+        self._each(lambda pane: pane.preempt(walker))
 
     def action_timeline(self, delta: int) -> None:
-        self._each("move_on_timeline", delta)
+        self._each(lambda pane: pane.move_on_timeline(delta))
 
     def action_mark(self, direction: int) -> None:
-        self._each("jump_to_mark", direction)
+        self._each(lambda pane: pane.jump_to_mark(direction))
 
     def action_save_screen(self) -> None:
         from .export import FileToSave, save_into_folder
@@ -178,7 +188,10 @@ class LabScreen(Screen[None]):
 
     def action_syntax(self) -> None:
         self.arm_syntax = not self.arm_syntax
-        self._each("set_arm_syntax", self.arm_syntax)
+
+    def watch_arm_syntax(self, arm: bool) -> None:
+        for pane in self.panes:
+            pane.arm_syntax = arm
 
     def action_copy(self) -> None:
         text = self.opened.command if self.opened else str(self.panes[0].scenario)
@@ -194,10 +207,12 @@ class LabScreen(Screen[None]):
                     title="Not for an opened function", severity="warning")
         return True
 
-    async def action_split(self) -> None:
+    def action_split(self) -> None:
         if self._reproducer_only("The split view"):
             return
         self.split = not self.split
+
+    async def watch_split(self) -> None:
         await self._rebuild(self.scenario)
 
     def action_options(self) -> None:
@@ -228,18 +243,20 @@ class LabScreen(Screen[None]):
             await self._rebuild(scenario)
 
     async def _rebuild(self, scenario: Scenario) -> None:
+        """New panes for ``scenario`` (two when split); a scenario the engine refuses raises first."""
+        if self.split:
+            before, after = split_pair(scenario)
+            panes = [LabPane(before, f"go{before.version} · before the fix", classes="narrow"),
+                     LabPane(after, f"go{after.version} · after the fix", classes="narrow")]
+        else:
+            panes = [LabPane(scenario)]
         self.scenario = scenario
         box = self.query_one("#panes", Horizontal)
         self.set_focus(None)  # keys must not go to a widget that is about to be removed
         await box.remove_children()
-        if self.split:
-            before, after = split_pair(scenario)
-            await box.mount(LabPane(before, f"go{before.version} · before the fix", classes="narrow"),
-                            LabPane(after, f"go{after.version} · after the fix", classes="narrow"))
-        else:
-            await box.mount(LabPane(scenario))
-        if self.arm_syntax:
-            self._each("set_arm_syntax", True)
+        for pane in panes:
+            pane.arm_syntax = self.arm_syntax
+        await box.mount_all(panes)
         self.focus_next()
         self._titles()
 
@@ -296,17 +313,17 @@ class LabScreen(Screen[None]):
             return
         left, right = outcomes
         if left is right is Outcome.CRASH and not panes[0].scenario.leaf:
-            text = Text("Both crash: the release on the right has no fix either.", style="bold red")
+            text = Content.styled("Both crash: the release on the right has no fix either.", "$error bold")
         elif left is right is Outcome.CRASH:
-            text = Text("Both crash. A leaf function's epilogue is still split after the fix: "
-                        "this is the residual the fix missed.", style="bold red")
+            text = Content.styled("Both crash. A leaf function's epilogue is still split after the fix: "
+                                  "this is the residual the fix missed.", "$error bold")
         elif left is Outcome.CRASH and right is not None:
-            text = Text(f"Before the fix: crash. After: {right.value}. The fix releases the frame in one "
-                        "write to RSP, and the runtime refuses to preempt the instructions that name R27.",
-                        style="bold green")
+            text = Content.styled(f"Before the fix: crash. After: {right.value}. The fix releases the frame "
+                                  "in one write to RSP, and the runtime refuses to preempt the instructions "
+                                  "that name R27.", "$success bold")
         else:
             said = [o.value if o else "" for o in (left, right)]
-            text = Text(f"Before the fix: {said[0]}. After: {said[1]}. Step to the last write to RSP (w) "
-                        "and unwind (g) to see them differ.")
+            text = Content(f"Before the fix: {said[0]}. After: {said[1]}. Step to the last write to RSP (w) "
+                           "and unwind (g) to see them differ.")
         bar.update(text)
         bar.add_class("shown")

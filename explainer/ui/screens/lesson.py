@@ -10,6 +10,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Markdown, RadioButton, RadioSet, Static
 
@@ -105,12 +106,12 @@ class LessonScreen(Screen[None]):
         return Text.assemble((f"Step {n}: ", "bold"), render(step.text), (f"   {state}", "dim"))
 
     @staticmethod
-    def _explain(cp: Checkpoint, chosen: int | None) -> Text:
+    def _explain(cp: Checkpoint, chosen: int | None) -> Content:
         if chosen is None:
-            return Text("")
+            return Content("")
         option = cp.options[chosen]
-        mark = ("✓ right. ", "bold green") if option.correct else ("✗ not quite. ", "bold red")
-        return Text.assemble(mark, render(option.explanation))
+        mark = ("✓ right. ", "$success bold") if option.correct else ("✗ not quite. ", "$error bold")
+        return Content.assemble(mark, render(option.explanation))
 
     # --- playing steps ---
 

@@ -11,12 +11,15 @@ file a second terminal follows (``--notes``).
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
 from textual import work
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
@@ -25,8 +28,8 @@ from ...engine.errors import ExplainerError
 from ...engine.runtime.unwind import Trigger
 from ...talk import budget, cue, live
 from ...talk.script import Talk
-from ...talk.stage import Stage, printed, stage
-from ..widgets.beat_column import PANELS, BeatColumn
+from ...talk.stage import Side, Stage, printed, stage
+from ..widgets.beat_column import PANEL_HELP, BeatColumn
 from ..widgets.crash_log import CrashLogPanel
 from ..widgets.encoding import EncodingPanel
 
@@ -91,7 +94,7 @@ class PresentScreen(Screen[None]):
         self._repro: subprocess.Popen[str] | None = None
         """A live ``explainer repro`` streaming into the log pane, while it runs."""
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         with Horizontal(id="bar"):
             yield Static(id="where")
             yield Static(id="title")
@@ -130,13 +133,13 @@ class PresentScreen(Screen[None]):
         await self.show_beat(len(self.talk.beats) - 1)
 
     def action_step(self) -> None:
-        self._each("step")
+        self._each(Side.step)
 
     def action_back(self) -> None:
-        self._each("back")
+        self._each(Side.back)
 
     def action_unwind(self) -> None:
-        self._each("unwind", Trigger.GC)
+        self._each(lambda side: side.unwind(Trigger.GC))
 
     def action_repro(self) -> None:
         """Run the beat's reproducer for real into the log pane (a worker thread: the screen stays live)."""
@@ -174,10 +177,10 @@ class PresentScreen(Screen[None]):
     def action_help(self) -> None:
         from .help import HelpScreen
 
-        panels = [(name.capitalize(), getattr(w, "HELP", "")) for name, w in PANELS.items()]
+        panels = [(name.capitalize(), text) for name, text in PANEL_HELP.items()]
         panels += [("Encoding", EncodingPanel.HELP), ("Log", CrashLogPanel.HELP),
                    ("Split", "The beat's panels twice: before the fix (left) and after (right).")]
-        self.app.push_screen(HelpScreen(list(self.BINDINGS), panels))
+        self.app.push_screen(HelpScreen([b for b in self.BINDINGS if isinstance(b, Binding)], panels))
 
     async def show_beat(self, index: int) -> None:
         """Play beat ``index`` afresh and put it on screen."""
@@ -192,7 +195,8 @@ class PresentScreen(Screen[None]):
             self.stage = stage(beat)
         except ExplainerError as err:  # the talk was checked when it opened; say it, never crash a talk
             self.stage = None
-            self.query_one("#caption", Static).update(Text(f"Cannot play this beat: {err}", style="bold red"))
+            said = Content.styled(f"Cannot play this beat: {err}", "$error bold")
+            self.query_one("#caption", Static).update(said)
         else:
             await box.mount_all(_columns(self.stage))
             self.query_one("#caption", Static).update(Text(self.stage.caption))
@@ -204,13 +208,13 @@ class PresentScreen(Screen[None]):
 
     # --- internals ---
 
-    def _each(self, command: str, *args: object) -> None:
+    def _each(self, command: Callable[[Side], None]) -> None:
         """An off-script command on every side of the beat, then redraw."""
         if self.stage is None:
             return
         for side in self.stage.sides:
             try:
-                getattr(side, command)(*args)
+                command(side)
             except ExplainerError as err:
                 self.notify(str(err), title="Cannot do that", severity="error")
         for column in self.query(BeatColumn):

@@ -16,6 +16,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -96,7 +97,7 @@ class NotesScreen(Screen[None]):
         self.query_one("#where", Static).update(Text(f"Beat {i + 1}/{len(self.talk.beats)} · {beat.title}"))
         played = self._stage(i)
         if isinstance(played, str):
-            text.update(Text(played, style="bold red"))
+            text.update(Content.styled(played, "$error bold"))
         else:
             text.update(Text(played.notes or "(no notes for this beat)"))
         if i + 1 < len(self.talk.beats):

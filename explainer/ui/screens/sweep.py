@@ -13,10 +13,13 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.color import Color
+from textual.content import Content
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
@@ -42,10 +45,9 @@ from ...engine.runtime.safepoint import Reason
 from ..format import offset
 from ..widgets.key_footer import KeyFooter
 
-UNSAFE_STYLE = "bold red"
-SAFE_STYLE = "green"
-REFUSED_STYLE = "dim"
-STYLES = {Outcome.CRASH: UNSAFE_STYLE, Outcome.REFUSED: REFUSED_STYLE, Outcome.NOT_REACHED: REFUSED_STYLE}
+#: The component class that colours each outcome (the theme's error, success and muted colours).
+STYLES = {Outcome.CRASH: "sweep--unsafe", Outcome.REFUSED: "sweep--refused",
+          Outcome.NOT_REACHED: "sweep--refused"}
 #: How each epilogue plan reads in the size table (``immediates.AddPlan`` has the long form).
 PLAN_WORDS = {"IMM12": "one ADD (imm12)", "IMM12_SHIFTED": "one ADD (imm12<<12)",
               "R27_MOVZ": "MOVZ → R27, one ADD", "R27_ORR": "ORR bitmask → R27, one ADD",
@@ -112,11 +114,15 @@ class SweepScreen(Screen[None]):
     ]
     FOOTER_KEYS = ("back", "help", "quit", "show_tab('instructions')", "show_tab('sizes')", "rerun")
     """The footer's keys by importance (the rest: ? and the command palette)."""
+    COMPONENT_CLASSES = {"sweep--unsafe", "sweep--safe", "sweep--refused"}
     DEFAULT_CSS = """
     SweepScreen #sweep-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
     SweepScreen TabbedContent, SweepScreen ContentSwitcher, SweepScreen TabPane { height: 1fr; }
     SweepScreen TabPane { padding: 0; }
     SweepScreen #detail { height: 4; padding: 0 1; color: $text-muted; }
+    SweepScreen > .sweep--unsafe { color: $error; text-style: bold; }
+    SweepScreen > .sweep--safe { color: $success; }
+    SweepScreen > .sweep--refused { color: $text-muted; }
     SweepScreen .summary { height: auto; padding: 0 1; }
     SweepScreen #points { height: 1fr; }
     SweepScreen #sizes-progress { height: 1; padding: 0 1; }
@@ -191,7 +197,7 @@ class SweepScreen(Screen[None]):
     def _show_instructions(self, event: InstructionsSwept) -> None:
         summary = self.query_one("#summary", Static)
         if event.error:
-            summary.update(Text(f"The sweep failed: {event.error}", style=UNSAFE_STYLE))
+            summary.update(Content.styled(f"The sweep failed: {event.error}", "$error bold"))
             return
         points = [p for p, _ in event.rows]
         summary.update(summary_line(points))
@@ -212,8 +218,8 @@ class SweepScreen(Screen[None]):
         else:
             table.add_columns("offset", "word", "Go syntax", "verdict")
         for p, word in self._rows:
-            style = STYLES.get(p.outcome, SAFE_STYLE)
-            row_style = UNSAFE_STYLE if p.outcome is Outcome.CRASH else ""
+            style = self._style(STYLES.get(p.outcome, "sweep--safe"))
+            row_style = self._style("sweep--unsafe") if p.outcome is Outcome.CRASH else Style()
             go = Text(p.go, style=row_style)
             if narrow:
                 go.truncate(_NARROW_GO, overflow="ellipsis")
@@ -287,7 +293,7 @@ class SweepScreen(Screen[None]):
         edges.clear()
         for r in size_ranges(points):
             span = f"{r.first:,} B" if r.first == r.last else f"{r.first:,} – {r.last:,} B"
-            style = UNSAFE_STYLE if r.unsafe else ""
+            style = self._style("sweep--unsafe") if r.unsafe else Style()
             how = "; ".join(PLAN_WORDS.get(name, name) for name in r.plans)
             edges.add_row(Text(span, style=style), Text(str(r.unsafe), style=style), how)
 
@@ -296,7 +302,7 @@ class SweepScreen(Screen[None]):
         what = f"{s.version.name} {'leaf' if s.leaf else 'non-leaf'}, GC scan"
         if error:
             return Text(f"Size sweep stopped at {len(points)} of {total} ({what}): {error}",
-                        style=UNSAFE_STYLE)
+                        style=self._style("sweep--unsafe"))
         bad = [p.size for p in points if p.unsafe]
         text = f"{len(points)} of {total} sizes swept ({what}) · {len(bad)} with an unsafe instruction"
         if bad:
@@ -322,12 +328,32 @@ class SweepScreen(Screen[None]):
         plt.xticks([x for x, _ in ticks], [label for _, label in ticks])
         plt.xlabel("frame size (log scale)")
         plt.ylabel("unsafe")
-        for unsafe, color in ((False, "green"), (True, "red")):
+        theme = self.app.current_theme
+        for unsafe, name in ((False, theme.success), (True, theme.error)):
+            color = Color.parse(name or ("red" if unsafe else "green")).rgb
             group = [p for p in points if bool(p.unsafe) is unsafe]
             if group:
                 plt.scatter([math.log2(p.size) for p in group], [p.unsafe for p in group],
                             color=color, marker="●")
         plot.refresh()
+
+    # --- the theme's colours ---
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(name)
+
+    def notify_style_update(self) -> None:
+        """A new theme: fill the tables and the plot again in its colours."""
+        super().notify_style_update()
+        if self.is_mounted:
+            self.call_later(self._recolour)  # after the component styles have the new theme
+
+    def _recolour(self) -> None:
+        if self._rows:
+            self._fill_points(self.query_one("#points", DataTable).cursor_row)
+        done = self._by_size.get(self._key)
+        if done:
+            self._show_sizes(done, None)
 
     # --- actions ---
 

@@ -8,17 +8,31 @@ engine values appear on stage as in the lab.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.reactive import var
+from textual.widget import Widget
 
 from ...talk.stage import Side
+from ..state import PaneState
 from .disassembly import DisassemblyPanel
 from .registers import RegistersPanel
 from .stack import StackPanel
 from .unwind import UnwindPanel
 
-#: Pane name (in a talk file) -> the lab widget that draws it.
-PANELS: dict[str, type] = {"disassembly": DisassemblyPanel, "registers": RegistersPanel,
-                           "stack": StackPanel, "unwind": UnwindPanel}
+#: Pane name (in a talk file) -> the lab widget that draws it, made for a given CSS class.
+PANELS: dict[str, Callable[[str], Widget]] = {
+    "disassembly": lambda classes: DisassemblyPanel(classes=classes),
+    "registers": lambda classes: RegistersPanel(classes=classes),
+    "stack": lambda classes: StackPanel(classes=classes),
+    # the runtime's own words end the walk: on a projector they must be in view
+    "unwind": lambda classes: UnwindPanel(end_in_view=True, classes=classes),
+}
+#: Each pane's help text, by its talk-file name.
+PANEL_HELP = {"disassembly": DisassemblyPanel.HELP, "registers": RegistersPanel.HELP,
+              "stack": StackPanel.HELP, "unwind": UnwindPanel.HELP}
 
 
 class BeatColumn(Vertical):
@@ -33,8 +47,12 @@ class BeatColumn(Vertical):
     BeatColumn RegistersPanel { max-height: 8; }
     """
 
-    def __init__(self, side: Side, names: tuple[str, ...], **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    state: var[PaneState | None] = var(None)
+    """What the panels draw: the side's moment, its preemption and the beat's highlighted PCs."""
+
+    def __init__(self, side: Side, names: tuple[str, ...], *, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.side = side
         self.names = tuple(n for n in names if n in PANELS)
         """The panels shown, by their talk-file names."""
@@ -43,9 +61,9 @@ class BeatColumn(Vertical):
             self.border_title = side.label
             self.add_class("labelled")
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         for name in self.names:
-            panel = PANELS[name](classes=f"beat-{name}")
+            panel = PANELS[name](f"beat-{name}").data_bind(BeatColumn.state)
             panel.can_focus = False  # keys belong to the presenter (space and Page Down would scroll)
             yield panel
 
@@ -53,20 +71,7 @@ class BeatColumn(Vertical):
         self.draw()
 
     def draw(self) -> None:
-        """Draw the side's current moment (and its preemption, if any)."""
-        s, p = self.side.session, self.side.preemption
-        moment = s.current
-        for panel in self.query(DisassemblyPanel):
-            panel.show(s.function, moment, self.side.highlight)
-        for regs in self.query(RegistersPanel):
-            regs.show(moment.snapshot)
-        view = p.stack if p is not None and p.parked else moment.stack
-        for stack in self.query(StackPanel):
-            stack.show(view, self._frame_sizes)
-        for unwind in self.query(UnwindPanel):
-            if p is None:
-                unwind.clear()
-            else:
-                unwind.show(p, s.function.entry)
-                # the runtime's own words end the walk: on a projector they must be in view
-                unwind.call_after_refresh(unwind.scroll_end, animate=False)
+        """Side → state: draw the side's current moment (and its preemption, if any)."""
+        side = self.side
+        self.state = PaneState.of(side.session, side.preemption, highlight=side.highlight,
+                                  frame_sizes=self._frame_sizes)

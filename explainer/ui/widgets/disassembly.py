@@ -4,25 +4,28 @@ The eye should land on the epilogue's release of the frame: the instructions
 that write RSP are boxed and the box says whether the release is one write or
 two. Every byte comes from the engine's assembled :class:`Instruction` values;
 whether SP stands mid-frame comes from the engine's :class:`Moment` (SP against
-entry SP − pcsp), never from the listing's shape.
+entry SP − pcsp), never from the listing's shape. Colours are the theme's,
+through the component classes below; the marks (▶, the box, ⚡) are text, so a
+no-colour terminal keeps them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.geometry import Size
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...engine.arm64 import asm
 from ...engine.experiments.fix import release
-from ...engine.experiments.session import Moment
-from ...engine.toolchain.program import Function
 from ..format import offset
+from ..state import PaneState
 
 #: Each part's heading, longest first (the panel uses the first that fits).
 _ROLE_TITLES = {
@@ -63,20 +66,38 @@ class DisassemblyPanel(ScrollView):
             "⚡ SP mid-frame, with how far SP is from where the pcsp table puts it. The column left of the "
             "text is the compiler's UnsafePoint table: ✗ the runtime never preempts there, ↺ it backs up "
             "to the start of a restartable sequence.")
+    COMPONENT_CLASSES = {
+        "disassembly--cursor",
+        "disassembly--arrow",
+        "disassembly--box",
+        "disassembly--boxed",
+        "disassembly--heading",
+        "disassembly--column",
+        "disassembly--highlight",
+        "disassembly--highlight-cursor",
+        "disassembly--mid-frame",
+    }
     DEFAULT_CSS = """
     DisassemblyPanel { border: round $primary; padding: 0; overflow-x: hidden; scrollbar-size-vertical: 1; }
+    DisassemblyPanel > .disassembly--cursor { text-style: reverse bold; }
+    DisassemblyPanel > .disassembly--arrow { color: $accent; text-style: bold; }
+    DisassemblyPanel > .disassembly--box { color: $warning; text-style: bold; }
+    DisassemblyPanel > .disassembly--boxed { color: $warning; }
+    DisassemblyPanel > .disassembly--heading { color: $text-muted; text-style: italic; }
+    DisassemblyPanel > .disassembly--column { color: $text-muted; }
+    DisassemblyPanel > .disassembly--highlight { background: $secondary 40%; text-style: bold underline; }
+    DisassemblyPanel > .disassembly--highlight-cursor { background: $secondary;
+                                                        text-style: reverse bold underline; }
+    DisassemblyPanel > .disassembly--mid-frame { color: $error; text-style: bold; }
     """
 
+    state: var[PaneState | None] = var(None)
+    """The pane's moment: its function, PC, mid-frame skew and highlighted PCs."""
     arm_syntax: reactive[bool] = reactive(False)
     """Show ARM syntax (capstone's) instead of Go's."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._fn: Function | None = None
-        self._pc = 0
-        self._where = ""
-        self._skew = 0
-        self._highlight: frozenset[int] = frozenset()
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self._group: list[asm.Instruction] = []
         self._rows: list[_Row] = []
         """The listing (headings, the release's box, instructions) with the mid-frame note, if any."""
@@ -95,24 +116,23 @@ class DisassemblyPanel(ScrollView):
     @property
     def highlighted(self) -> frozenset[int]:
         """The PCs drawn in the highlight colour."""
-        return self._highlight
+        return self.state.highlight if self.state is not None else frozenset()
 
-    def show(self, fn: Function, moment: Moment, highlight: frozenset[int] = frozenset()) -> None:
-        """Mark the moment's PC (and whether SP is mid-frame there).
+    # --- watchers: the state, the syntax, the size, the theme ---
 
-        ``highlight``: PCs drawn in the highlight colour (a talk's beat points the room at them).
-        """
-        pc, where, skew = moment.snapshot.pc, moment.function, moment.sp_skew
-        relayout = fn is not self._fn or highlight != self._highlight
-        # the extra lines (the mid-frame note, "PC is in ...") come, go or change: lay out again
-        relayout |= (skew != self._skew) or (fn.at(pc) is None) or (self._fn is not None
-                                                                   and self._fn.at(self._pc) is None)
-        old = self._current_line()
-        self._fn, self._highlight, self._pc, self._where, self._skew = fn, highlight, pc, where, skew
+    def watch_state(self, old: PaneState | None, new: PaneState | None) -> None:
+        if new is None:
+            return
+        moment = new.moment
+        relayout = (old is None or new.function is not old.function or new.highlight != old.highlight
+                    # the extra lines (the mid-frame note, "PC is in ...") come, go or change
+                    or moment.sp_skew != old.moment.sp_skew or new.function.at(moment.snapshot.pc) is None
+                    or old.function.at(old.moment.snapshot.pc) is None)
         if relayout:
             self._layout_rows()
         else:
-            for line in {old, self._current_line()}:
+            assert old is not None
+            for line in {self._line_of.get(old.moment.snapshot.pc, -1), self._current_line()}:
                 self._strips.pop((line, True), None)
                 self._strips.pop((line, False), None)
                 self.refresh_line(line)  # a line of the listing: ScrollView takes the scroll offset off
@@ -127,18 +147,31 @@ class DisassemblyPanel(ScrollView):
         self._layout_rows()
         self.call_after_refresh(self._scroll_to_cursor)
 
+    def notify_style_update(self) -> None:
+        """A new theme (or class): the cached lines carry the old component styles."""
+        super().notify_style_update()
+        self._strips.clear()
+
     # --- the listing ---
+
+    @property
+    def _pc(self) -> int:
+        return self.state.moment.snapshot.pc if self.state is not None else -1
+
+    @property
+    def _skew(self) -> int:
+        return self.state.moment.sp_skew if self.state is not None else 0
 
     def _layout_rows(self) -> None:
         """The listing's lines for the function (headings, the release's box, instructions, notes)."""
-        fn = self._fn
-        if fn is None:
+        if self.state is None:
             return
+        fn, pc = self.state.function, self._pc
         group = release(fn)
         self._group = group
         width = self._width()
         # the hex words only when every instruction but the morestack tail's fits with them
-        self._words = not width or width >= max((2 + self._insn_text(i, False, True).cell_len
+        self._words = not width or width >= max((2 + len(self._column(i, True))
                                                   + len(i.arm if self.arm_syntax else i.go)
                                                  for i in fn.instructions if i.role != "morestack"),
                                                 default=0)
@@ -149,17 +182,17 @@ class DisassemblyPanel(ScrollView):
         for insn in fn.instructions:
             if insn.role != role:
                 role = insn.role
-                heading = _fitting(_ROLE_TITLES.get(role, (role,)), width - 1)
-                rows.append(_Row(_styled(f" {heading}", "dim italic")))
+                rows.append(_Row("heading", f" {_fitting(_ROLE_TITLES.get(role, (role,)), width - 1)}"))
             if insn.pc == first:
-                rows.append(_Row(_styled(f" ┌ {title}", "bold yellow")))
-            rows.append(_Row(None, insn, first <= insn.pc <= last))
-            if insn.pc == self._pc and self._skew:
-                rows.append(_Row(None, None, first <= insn.pc <= last, note=True))
+                rows.append(_Row("box", f" ┌ {title}"))
+            boxed = first <= insn.pc <= last
+            rows.append(_Row("insn", insn=insn, boxed=boxed))
+            if insn.pc == pc and self._skew:
+                rows.append(_Row("note", boxed=boxed))
             if insn.pc == last:
-                rows.append(_Row(_styled(" └" + "─" * 20, "bold yellow")))
-        if fn.at(self._pc) is None:
-            rows.append(_Row(_styled(f"▶ PC {self._pc:#x} is in {self._where}", "bold cyan")))
+                rows.append(_Row("box", " └" + "─" * 20))
+        if fn.at(pc) is None:
+            rows.append(_Row("outside", f"▶ PC {pc:#x} is in {self.state.moment.function}"))
         self._rows = rows
         self._line_of = {r.insn.pc: k for k, r in enumerate(rows) if r.insn is not None}
         self._strips.clear()
@@ -174,35 +207,42 @@ class DisassemblyPanel(ScrollView):
     def _current_line(self) -> int:
         return self._line_of.get(self._pc, len(self._rows) - 1)
 
-    def _insn_text(self, insn: asm.Instruction, here: bool, words: bool) -> Text:
-        text = Text(no_wrap=True)
-        column = f" {offset(insn.offset)} {insn.hex} " if words else f" {offset(insn.offset)} "
-        text.append(column + f"{_PCDATA_MARK.get(insn.unsafe_point, '?')} ", style="" if here else "dim")
-        return text
+    def _column(self, insn: asm.Instruction, words: bool) -> str:
+        """The offset, the word (when there is room) and the UnsafePoint mark, before the text."""
+        word = f" {insn.hex}" if words else ""
+        return f" {offset(insn.offset)}{word} {_PCDATA_MARK.get(insn.unsafe_point, '?')} "
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"disassembly--{name}")
 
     def _line_text(self, k: int) -> Text:
         row = self._rows[k]
-        if row.text is not None:
-            return row.text
-        box = "│" if row.boxed else " "
         out = Text(no_wrap=True)
-        if row.note:
+        if row.kind in ("heading", "box", "outside"):
+            out.append(row.text, style=self._style({"heading": "heading", "box": "box",
+                                                    "outside": "arrow"}[row.kind]))
+            return out
+        box = "│" if row.boxed else " "
+        if row.kind == "note":
             out.append(" ")
-            out.append(box, style="bold yellow")
-            note = f"   {MID_FRAME}: {abs(self._skew):,} B off the pcsp table"
+            out.append(box, style=self._style("box"))
+            note = f"{MID_FRAME}: {abs(self._skew):,} B off the pcsp table"
             width = self._width()
-            out.append(note if not width or len(note) + 2 <= width else f"   {MID_FRAME}", style="bold red")
+            out.append("   ")
+            out.append(note if not width or len(note) + 5 <= width else MID_FRAME,
+                       style=self._style("mid-frame"))
             return out
         insn = row.insn
         assert insn is not None
         here = insn.pc == self._pc
-        style = "reverse bold" if here else ("yellow" if row.boxed else "")
-        if insn.pc in self._highlight:
-            style = "bold black on magenta" if not here else "reverse bold magenta"
-        out.append("▶" if here else " ", style="bold cyan")
-        out.append(box, style="bold yellow")
-        out.append_text(self._insn_text(insn, here, self._words))
-        out.append(insn.arm if self.arm_syntax else insn.go, style=style)
+        lit = insn.pc in self.highlighted
+        text_style = ("highlight-cursor" if lit else "cursor") if here else \
+            ("highlight" if lit else "boxed" if row.boxed else None)
+        out.append("▶" if here else " ", style=self._style("arrow"))
+        out.append(box, style=self._style("box"))
+        out.append(self._column(insn, self._words), style=Style() if here else self._style("column"))
+        out.append(insn.arm if self.arm_syntax else insn.go,
+                   style=self._style(text_style) if text_style else Style())
         return out
 
     def render_line(self, y: int) -> Strip:
@@ -255,20 +295,13 @@ def _fitting(forms: tuple[str, ...], room: int) -> str:
     return next((f for f in forms if room < 0 or len(f) <= room), forms[-1])
 
 
-def _styled(text: str, style: str) -> Text:
-    """A line styled as a span: Text.render, which the line API uses, ignores a Text's own style."""
-    out = Text(no_wrap=True)
-    out.append(text, style=style)
-    return out
-
-
 @dataclass(frozen=True)
 class _Row:
-    """One line of the listing: a heading (text), an instruction, or the mid-frame note under the PC."""
+    """One line of the listing: a heading, the box's edge, an instruction, the mid-frame note under the
+    PC, or where the PC is when it left the function."""
 
-    text: Text | None
+    kind: Literal["heading", "box", "insn", "note", "outside"]
+    text: str = ""
     insn: asm.Instruction | None = None
     boxed: bool = False
     """Inside the release's box."""
-    note: bool = False
-    """The line under ▶ that says SP is mid-frame."""

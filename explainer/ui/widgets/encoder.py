@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.widgets import Input, Static
 
 from ...engine.arm64.encoder import Encoding, encode_add_sp
@@ -49,27 +49,27 @@ class EncoderPanel(VerticalScroll):
             value = int(text.strip().replace("_", "").replace(",", ""), 0)
             self._out.update(describe(encode_add_sp(value)))
         except ValueError:
-            self._out.update(Text(f"not a number: {text!r}", style="bold red"))
+            self._out.update(Content.styled(f"not a number: {text!r}", "$error bold"))
         except ExplainerError as err:
-            self._out.update(Text(str(err), style="bold red"))
+            self._out.update(Content.styled(str(err), "$error bold"))
 
 
-def describe(e: Encoding) -> Text:
-    """The checks, the instructions and the fields, as text."""
-    out = Text()
-    out.append(f"{e.constant:,} = {e.constant:#x}   class {e.conclass.value}\n", style="bold")
+def describe(e: Encoding) -> Content:
+    """The checks, the instructions and the fields, as text in the theme's colours."""
+    parts: list[tuple[str, str] | str] = [(f"{e.constant:,} = {e.constant:#x}   class {e.conclass.value}\n",
+                                           "bold")]
     for c in e.checks:
-        out.append(f"  {c.name:<10} {'yes' if c.passed else 'no ':<4}", style="green" if c.passed else "dim")
-        out.append(f"{c.why}\n")
-    out.append(f"Go emits: {e.plan.value}\n", style="bold")
+        parts += [(f"  {c.name:<10} {'yes' if c.passed else 'no ':<4}", "$success" if c.passed else "dim"),
+                  f"{c.why}\n"]
+    parts.append((f"Go emits: {e.plan.value}\n", "bold"))
     for insn, f in zip(e.instructions, e.fields, strict=True):
-        out.append(f"  {insn.hex}  {insn.go:<28} {insn.arm}\n")
+        parts.append(f"  {insn.hex}  {insn.go:<28} {insn.arm}\n")
         if f is not None:
-            out.append(f"      sf={f.sf} op={f.op} S={f.s} 100010 sh={f.sh} imm12={f.imm12:#05x} "
-                       f"Rn={f.rn} Rd={f.rd}" + ("  (31 = SP)" if f.rd == 31 else "") + "\n", style="cyan")
+            parts.append((f"      sf={f.sf} op={f.op} S={f.s} 100010 sh={f.sh} imm12={f.imm12:#05x} "
+                          f"Rn={f.rn} Rd={f.rd}" + ("  (31 = SP)" if f.rd == 31 else "") + "\n", "$accent"))
     if e.writes_to_sp > 1:
-        out.append(f"{e.writes_to_sp} writes to RSP: between them SP points into the dying frame.",
-                   style="bold red")
+        parts.append((f"{e.writes_to_sp} writes to RSP: between them SP points into the dying frame.",
+                      "$error bold"))
     else:
-        out.append("One write to RSP: the frame is released in one indivisible step.", style="bold green")
-    return out
+        parts.append(("One write to RSP: the frame is released in one indivisible step.", "$success bold"))
+    return Content.assemble(*parts)

@@ -1,8 +1,10 @@
 """One scenario on screen: its session, the four panels that draw it, and its timeline.
 
 The pane owns a headless :class:`Session` and turns each user command into one
-engine call, then hands the resulting values to the panels. The split view is
-two panes receiving the same commands. The pane also remembers the last
+engine call. After each, it takes one :class:`~explainer.ui.state.PaneState`
+from the session and sets its ``state``; every panel is data-bound to it and
+redraws in its own watcher (session → state → widgets, one way). The split view
+is two panes receiving the same commands. The pane also remembers the last
 preemption taken at each step: that memory is the one source of what the
 panels show about preemption, so however the cursor reaches a step (a key, a
 run, a timeline jump), the unwind panel and the timeline say the same.
@@ -10,16 +12,20 @@ run, a timeline jump), the unwind panel and the timeline say the same.
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.reactive import reactive, var
 from textual.widget import Widget
 
 from ...engine.errors import ExplainerError
 from ...engine.experiments import report, timeline
 from ...engine.experiments.scenario import Scenario
 from ...engine.experiments.session import Preemption, Session
+from ...engine.experiments.timeline import Mark
 from ...engine.runtime.unwind import Trigger
 from ...engine.toolchain.program import Program
+from ..state import PaneState
 from .disassembly import DisassemblyPanel
 from .registers import RegistersPanel
 from .stack import StackPanel
@@ -44,6 +50,11 @@ class LabPane(Widget):
     LabPane.narrow UnwindPanel { height: auto; max-height: 40%; }
     """
 
+    state: var[PaneState | None] = var(None)
+    """What the panels draw: the session's moment, its preemption, the trace and its marks."""
+    arm_syntax: reactive[bool] = reactive(False)
+    """The disassembly in ARM syntax (the screen's toggle, bound down to the disassembly)."""
+
     class Changed(Message):
         """The pane moved to another moment or preempted."""
 
@@ -53,37 +64,40 @@ class LabPane(Widget):
             self.note = note
             """Something to tell the user (a refused command), or None."""
 
-    def __init__(self, scenario: Scenario, label: str = "", program: Program | None = None,
-                 **kwargs: object) -> None:
+    def __init__(self, scenario: Scenario, label: str = "", program: Program | None = None, *,
+                 id: str | None = None, classes: str | None = None) -> None:
         """``program`` replaces the scenario's: a function opened from a real binary."""
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(id=id, classes=classes)
         self.session = Session(scenario, program)
         self.preemptions: dict[int, Preemption] = {}
         """The last preemption taken at each step (the timeline's marks)."""
-        self._revision = 0
+        self._marks: tuple[object, dict[int, frozenset[Mark]]] = (None, {})
+        """The timeline's marks and the (trace, preemptions) they were computed for."""
         self._frame_sizes = {f.name: f.frame for f in self.session.program.functions}
         self.label = label
         if label:
             self.border_title = label
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
+        disassembly = DisassemblyPanel().data_bind(LabPane.state, LabPane.arm_syntax)
+        stack, unwind = StackPanel().data_bind(LabPane.state), UnwindPanel().data_bind(LabPane.state)
         if self.has_class("narrow"):  # half a screen: the three panels that tell the story, PC and SP
-            yield DisassemblyPanel()
-            yield RegistersPanel(brief=True)
-            yield StackPanel()
-            yield UnwindPanel()
+            yield disassembly
+            yield RegistersPanel(brief=True).data_bind(LabPane.state)
+            yield stack
+            yield unwind
         else:
             with Horizontal(classes="columns"):
                 with Vertical(classes="column left"):
-                    yield DisassemblyPanel()
-                    yield RegistersPanel()
+                    yield disassembly
+                    yield RegistersPanel().data_bind(LabPane.state)
                 with Vertical(classes="column"):
-                    yield StackPanel()
-                    yield UnwindPanel()
-        yield Timeline()
+                    yield stack
+                    yield unwind
+        yield Timeline().data_bind(LabPane.state)
 
     def on_mount(self) -> None:
-        self._draw()
+        self._publish()
 
     @property
     def scenario(self) -> Scenario:
@@ -126,7 +140,7 @@ class LabPane(Widget):
         except ExplainerError as err:
             self.post_message(self.Changed(self, str(err)))
             return
-        self._draw()
+        self._publish()
         self.post_message(self.Changed(self))
 
     def run_command(self, command: str) -> None:
@@ -136,7 +150,7 @@ class LabPane(Widget):
         if command.split()[0] == "split":
             return  # a lab-screen command; a lesson's pane is always single
         self._remember(do(self.session, command))
-        self._draw()
+        self._publish()
         self.post_message(self.Changed(self))
 
     def check(self, expectation: str) -> str | None:
@@ -148,7 +162,7 @@ class LabPane(Widget):
     def goto(self, step: int) -> None:
         """Jump to a recorded step; its preemption and unwind come back if one was taken there."""
         self.session.goto(step)
-        self._draw()
+        self._publish()
         self.post_message(self.Changed(self))
 
     def move_on_timeline(self, delta: int) -> None:
@@ -160,8 +174,7 @@ class LabPane(Widget):
 
     def jump_to_mark(self, direction: int, mark: timeline.Mark | None = None) -> None:
         """To the next (1) or previous (-1) marked stop, or say there is none."""
-        found = timeline.marks(self.session.trace, self.preemptions, *timeline.return_of(self.session))
-        index = timeline.next_marked(found, self.session.index, direction, mark)
+        index = timeline.next_marked(self._found(), self.session.index, direction, mark)
         if index is None:
             where = "after" if direction > 0 else "before"
             self.post_message(self.Changed(self, f"No mark on the timeline {where} this step."))
@@ -178,34 +191,25 @@ class LabPane(Widget):
         name = r["scenario"].replace("/", "_").replace("=", "-").replace("+", "")
         return f"{name}-step{self.session.current.snapshot.step}.json", report.dumps(r) + "\n"
 
-    def set_arm_syntax(self, on: bool) -> None:
-        """Go or ARM syntax in the disassembly."""
-        self.query_one(DisassemblyPanel).arm_syntax = on
-
-    # --- drawing ---
+    # --- the state the panels draw ---
 
     def _remember(self, p: Preemption | None) -> None:
         if p is not None:
             self.preemptions[p.at.snapshot.step] = p
-            self._revision += 1
 
     def _moved(self, note: str | None = None) -> None:
-        self._draw()
+        self._publish()
         self.post_message(self.Changed(self, note))
 
-    def _draw(self) -> None:
-        s = self.session
-        moment = s.current
-        fn = s.function
-        p = self.preemption
-        self.query_one(DisassemblyPanel).show(fn, moment)
-        view = p.stack if p and p.parked else moment.stack
-        self.query_one(StackPanel).show(view, self._frame_sizes)
-        for regs in self.query(RegistersPanel):
-            regs.show(moment.snapshot)
-        unwind = self.query_one(UnwindPanel)
-        if p is None:
-            unwind.clear()
-        else:
-            unwind.show(p, fn.entry)
-        self.query_one(Timeline).show(s, self.preemptions, self._revision)
+    def _found(self) -> dict[int, frozenset[Mark]]:
+        """The timeline's marks, recomputed only when the trace or the preemptions changed."""
+        key = (self.session.trace, tuple(self.preemptions.values()))
+        if self._marks[0] != key:
+            s = self.session
+            self._marks = (key, timeline.marks(s.trace, self.preemptions, *timeline.return_of(s)))
+        return self._marks[1]
+
+    def _publish(self) -> None:
+        """Session → state: the one place the panels' value is made."""
+        self.state = PaneState.of(self.session, self.preemption, marks=self._found(),
+                                  frame_sizes=self._frame_sizes)

@@ -10,13 +10,16 @@ split view's, half a screen wide) shows PC, RSP, FP and LR on one line.
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.css.scalar import Unit
+from textual.reactive import var
 from textual.widgets import Static
 
 from ...engine.emulator.machine import REG_NAMES, Snapshot
 from ..flow import flow
 from ..format import reg_label
+from ..state import PaneState
 
 #: The registers the story turns on come first; the rest follow in order.
 _FIRST = ("PC", "RSP", "R29", "R30", "R27", "R28")
@@ -37,33 +40,48 @@ class RegistersPanel(Static):
             "frame size there), R28 g the current goroutine, R29 FP the frame pointer, R30 LR the link "
             "register. Values the last step changed are shown in reverse video, named on the first line "
             "and drawn right after PC, RSP, R29, R30, R27 and R28, so they stay in view.")
+    COMPONENT_CLASSES = {"registers--changed", "registers--story", "registers--other", "registers--legend"}
     DEFAULT_CSS = """
     RegistersPanel { border: round $primary; padding: 0 1; height: auto; max-height: 12; overflow-y: auto; }
     RegistersPanel.brief { border: none; padding: 0 1; max-height: 2; }
+    RegistersPanel > .registers--changed { text-style: reverse; }
+    RegistersPanel > .registers--story { text-style: bold; }
+    RegistersPanel > .registers--other { color: $text-muted; }
+    RegistersPanel > .registers--legend { color: $text-muted; }
     """
 
-    def __init__(self, brief: bool = False, **kwargs: object) -> None:
+    state: var[PaneState | None] = var(None)
+    """The pane's moment: the registers of its snapshot."""
+
+    def __init__(self, brief: bool = False, *, id: str | None = None, classes: str | None = None) -> None:
         """``brief``: PC, RSP, FP and LR only, on one line with no border (half a screen)."""
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(id=id, classes=classes)
         self.brief = brief
         self.set_class(brief, "brief")
         if not brief:
             self.border_title = "Registers"
-        self._snap: Snapshot | None = None
         self._height = 0
 
-    def show(self, snap: Snapshot) -> None:
-        """Draw ``snap``."""
-        self._snap = snap
-        self._draw()
+    def watch_state(self, old: PaneState | None, new: PaneState | None) -> None:
+        if new is not None and (old is None or old.moment.snapshot != new.moment.snapshot):
+            self._draw()
 
     def on_resize(self) -> None:
         self._draw()
 
+    def notify_style_update(self) -> None:
+        """A new theme: draw the cells again in its colours."""
+        super().notify_style_update()
+        if self.is_mounted:
+            self.call_later(self._draw)  # after the component styles have the new theme
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"registers--{name}")
+
     def _draw(self) -> None:
-        snap = self._snap
-        if snap is None:
+        if self.state is None:
             return
+        snap = self.state.moment.snapshot
         width = self.content_region.width or 80
         out = self._brief(snap, width) if self.brief else self._full(snap, width)
         # a new layout only when the panel's height changes (a step usually changes values, not lines)
@@ -71,13 +89,13 @@ class RegistersPanel(Static):
         self.update(out, layout=lines != self._height)
         self._height = lines
 
-    @staticmethod
-    def _value(snap: Snapshot, name: str) -> Text:
+    def _value(self, snap: Snapshot, name: str) -> Text:
         value = snap.pc if name == "PC" else snap.reg(name)
-        return Text(f"{value:#x}", style="reverse" if name in snap.changed else "")
+        return Text(f"{value:#x}", style=self._style("changed") if name in snap.changed else Style())
 
     def _brief(self, snap: Snapshot, width: int) -> Text:
-        cells = [Text.assemble((f"{name} ", "bold"), self._value(snap, name)) for name in _BRIEF]
+        cells = [Text.assemble((f"{name} ", self._style("story")), self._value(snap, name))
+                 for name in _BRIEF]
         return Text("\n").join(flow(cells, width, indent=0))
 
     def _full(self, snap: Snapshot, width: int) -> Text:
@@ -94,13 +112,14 @@ class RegistersPanel(Static):
         rows = [names[k: k + columns] for k in range(0, len(names), columns)]
         changed = [n for n in names if n in snap.changed and n != "PC"]
         header = self._changed_line(changed, rows, width)
-        out = Text(header, style="dim")
+        out = Text(header, style=self._style("legend"))
         for row in rows:
             out.append("\n")
             for k, name in enumerate(row):
                 if k:
                     out.append("  ")
-                out.append(f"{labels[name]:<{label}} ", style="bold" if name in _FIRST else "dim")
+                kind = "story" if name in _FIRST else "other"
+                out.append(f"{labels[name]:<{label}} ", style=self._style(kind))
                 out.append(" " * (digits - values[name].cell_len))
                 out.append_text(values[name])
         return out

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rich.text import Text
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Input, Label, Static
 from textual_plotext import PlotextPlot
 
@@ -75,10 +75,10 @@ class ScalePanel(Vertical):
     def _update(self) -> None:
         a = self.assumptions
         per_day = crashes_per_day(a)
-        self.query_one("#result", Static).update(Text.assemble(
+        self.query_one("#result", Static).update(Content.assemble(
             (f"window {a.window} of {a.instructions_per_call:,} instructions per call "
              f"(measured on {self.scenario})\n", "dim"),
-            (f"≈ {per_day:,.1f} crashes a day", "bold red" if per_day >= 1 else "bold green"),
+            (f"≈ {per_day:,.1f} crashes a day", "$error bold" if per_day >= 1 else "$success bold"),
             (f"   (Cloudflare's reported peak: up to {OBSERVED_PEAK_PER_DAY} a day)", "dim")))
         plot = self.query_one(PlotextPlot)
         plt = plot.plt

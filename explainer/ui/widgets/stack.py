@@ -5,26 +5,29 @@ out: a rule where one frame ends and the next begins, folds for long runs of
 buffer, and arrows for SP, FP, the slot the unwinder read and the slot where
 the return address really is. Rows are laid out for the panel's width (labels
 never wrap inside; see :mod:`..flow`) and again when it changes, and the SP row
-is brought back into view each time.
+is brought back into view each time. The arrows are words, so they survive a
+no-colour terminal; their colours are the theme's (component classes).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.reactive import var
 from textual.widgets import Static
 
 from ...engine.experiments.stackview import StackRow, StackView
 from ..flow import flow
 from ..format import addr, plain, size, word
+from ..state import PaneState
 
-_MARKS = {
-    "SP": ("◀ SP", "bold cyan"),
-    "FP": ("◀ FP", "cyan"),
-    "read": ("◀ LR read here", "bold red"),
-    "real": ("◀ real LR", "bold green"),
-}
+#: Each mark's label and component class.
+_MARKS = {"SP": "◀ SP", "FP": "◀ FP", "read": "◀ LR read here", "real": "◀ real LR"}
 _ADDR = 12
 """Cells of a goroutine stack address (0x40000bdf20)."""
 _ALIGNED = 48
@@ -39,16 +42,26 @@ class StackPanel(VerticalScroll):
             "the same, which. ◀ SP and ◀ FP follow the registers. After an unwind, one arrow marks the "
             "slot the unwinder read as main.big_stack's return address and another the slot where that "
             "address really is; the distance between them, in bytes, is the bug.")
+    COMPONENT_CLASSES = {"stack--rule", "stack--fold", "stack--value", "stack--SP", "stack--FP",
+                         "stack--read", "stack--real"}
     DEFAULT_CSS = """
     StackPanel { border: round $primary; padding: 0 0 0 1; border-subtitle-color: $error;
                  scrollbar-size-vertical: 1; }
+    StackPanel > .stack--rule { color: $text-muted; }
+    StackPanel > .stack--fold { color: $text-muted; }
+    StackPanel > .stack--value { text-style: bold; }
+    StackPanel > .stack--SP { color: $accent; text-style: bold; }
+    StackPanel > .stack--FP { color: $accent; }
+    StackPanel > .stack--read { color: $error; text-style: bold; }
+    StackPanel > .stack--real { color: $success; text-style: bold; }
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    state: var[PaneState | None] = var(None)
+    """The pane's moment: the stack to draw (the parked one after a preemption) and the frame sizes."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self._body = Static()
-        self._view: StackView | None = None
-        self._frame_sizes: dict[str, int] = {}
         self._lines: list[Text] = []
         self._focus = 0
         self.border_title = "Stack (high addresses on top)"
@@ -59,12 +72,18 @@ class StackPanel(VerticalScroll):
         text = plain(self._body)
         return f"{text}\n{self.border_subtitle}"
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield self._body
 
-    def show(self, view: StackView, frame_sizes: dict[str, int]) -> None:
-        """Draw ``view``; ``frame_sizes`` names each function's frame for the rules."""
-        self._view, self._frame_sizes = view, frame_sizes
+    @property
+    def view(self) -> StackView | None:
+        """The stack drawn."""
+        return self.state.stack if self.state is not None else None
+
+    def watch_state(self, old: PaneState | None, new: PaneState | None) -> None:
+        if new is None or (old is not None and old.stack == new.stack):
+            return  # nothing on the stack changed: no repaint
+        view = new.stack
         self.border_subtitle = ""
         if view.distance is not None:  # the bug, measured, on the border where it is always seen
             d = view.distance
@@ -75,10 +94,19 @@ class StackPanel(VerticalScroll):
     def on_resize(self, event: events.Resize) -> None:
         self._lay_out(force=True)
 
+    def notify_style_update(self) -> None:
+        """A new theme: draw the rows again in its colours."""
+        super().notify_style_update()
+        if self.is_mounted:
+            self.call_later(self._lay_out, True)  # after the component styles have the new theme
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"stack--{name}")
+
     def _lay_out(self, force: bool = False) -> None:
-        view = self._view
-        if view is None:
+        if self.state is None:
             return
+        view, sizes = self.state.stack, self.state.frame_sizes
         width = self.scrollable_content_region.width
         lines: list[Text] = []
         owner = ""
@@ -86,10 +114,10 @@ class StackPanel(VerticalScroll):
         for row in view.rows:
             if row.frame != owner:
                 owner = row.frame
-                lines.append(_rule(owner, self._frame_sizes, width))
+                lines.append(self._rule(owner, sizes, width))
             if focus == 0 and ("SP" in row.marks or "read" in row.marks):
                 focus = len(lines)
-            lines.extend(flow(_atoms(row, width), width, indent=4))
+            lines.extend(flow(self._atoms(row, width), width, indent=4))
         if not force and [t.plain for t in lines] == [t.plain for t in self._lines]:
             return  # nothing on the stack changed: no repaint
         same_height = len(lines) == len(self._lines)
@@ -101,40 +129,40 @@ class StackPanel(VerticalScroll):
         """Scroll so the SP row sits a third of the way down (one painted line per laid-out line)."""
         self.scroll_to(y=max(0, self._focus - self.scrollable_content_region.height // 3), animate=False)
 
+    def _rule(self, owner: str, frame_sizes: Mapping[str, int], width: int) -> Text:
+        """Where a frame begins: its function and frame size, drawn across the panel."""
+        if owner == "free":
+            names = ["── free stack "]
+        elif owner == "pushCall":
+            names = ["── pushed by SIGURG's pushCall (16 B) ", "── pushCall (16 B) "]
+        else:
+            n = frame_sizes.get(owner)
+            sized = [f"── {owner} (frame {size(n)}) ", f"── {owner} ({size(n)}) "] if n else []
+            names = sized + [f"── {owner} "]
+        text = next((t for t in names if width <= 0 or len(t) + 2 <= width), names[-1])
+        rule = Text(text + "─" * max(2, width - 1 - len(text)) if width > 0 else text + "──",
+                    style=self._style("rule"))
+        if width > 0:
+            rule.truncate(width, overflow="ellipsis")
+        return rule
 
-def _rule(owner: str, frame_sizes: dict[str, int], width: int) -> Text:
-    """Where a frame begins: its function and frame size, drawn across the panel."""
-    if owner == "free":
-        names = ["── free stack "]
-    elif owner == "pushCall":
-        names = ["── pushed by SIGURG's pushCall (16 B) ", "── pushCall (16 B) "]
-    else:
-        n = frame_sizes.get(owner)
-        sized = [f"── {owner} (frame {size(n)}) ", f"── {owner} ({size(n)}) "] if n else []
-        names = sized + [f"── {owner} "]
-    text = next((t for t in names if width <= 0 or len(t) + 2 <= width), names[-1])
-    rule = Text(text + "─" * max(2, width - 1 - len(text)) if width > 0 else text + "──", style="dim")
-    if width > 0:
-        rule.truncate(width, overflow="ellipsis")
-    return rule
-
-
-def _atoms(row: StackRow, width: int) -> list[Text]:
-    """The labels of one row, in reading order: address and value, what it is, then its marks."""
-    if row.folded:  # one label: the longest telling that fits the panel
-        forms = [f"… {row.size:,} B of {row.meaning}" + (f", all {word(row.value)} …" if row.value is not None
-                                                         else " …"),
-                 f"… {row.size:,} B of {row.meaning} …", f"… {row.size:,} B …"]
-        # on the address's line if any form fits there, else the longest that fits a line of its own
-        what = next((f for f in forms if width <= 0 or _ADDR + 2 + len(f) <= width),
-                    next((f for f in forms if len(f) + 4 <= width), forms[-1]))
-        return [Text(f"{addr(row.addr):>{_ADDR}}", style="dim"), Text(what, style="dim")]
-    head = Text(f"{addr(row.addr):>{_ADDR}} ")
-    value = word(row.value)
-    aligned = width <= 0 or width >= _ALIGNED
-    head.append(f"{value:>{_ADDR}}" if aligned else value, style="bold" if row.marks else "")
-    atoms = [head, Text(row.meaning)]
-    for m in row.marks:
-        label, style = _MARKS[m]
-        atoms.append(Text(label, style=style))
-    return atoms
+    def _atoms(self, row: StackRow, width: int) -> list[Text]:
+        """The labels of one row, in reading order: address and value, what it is, then its marks."""
+        if row.folded:  # one label: the longest telling that fits the panel
+            fold = self._style("fold")
+            forms = [f"… {row.size:,} B of {row.meaning}" + (f", all {word(row.value)} …"
+                                                            if row.value is not None else " …"),
+                     f"… {row.size:,} B of {row.meaning} …", f"… {row.size:,} B …"]
+            # on the address's line if any form fits there, else the longest that fits a line of its own
+            what = next((f for f in forms if width <= 0 or _ADDR + 2 + len(f) <= width),
+                        next((f for f in forms if len(f) + 4 <= width), forms[-1]))
+            return [Text(f"{addr(row.addr):>{_ADDR}}", style=fold), Text(what, style=fold)]
+        head = Text(f"{addr(row.addr):>{_ADDR}} ")
+        value = word(row.value)
+        aligned = width <= 0 or width >= _ALIGNED
+        head.append(f"{value:>{_ADDR}}" if aligned else value,
+                    style=self._style("value") if row.marks else Style())
+        atoms = [head, Text(row.meaning)]
+        for m in row.marks:
+            atoms.append(Text(_MARKS[m], style=self._style(m)))
+        return atoms
