@@ -1,7 +1,8 @@
 """The ``explainer`` command: assembles the subcommands of :mod:`explainer.commands` into one parser.
 
 With no subcommand it opens the lab. Bad input prints one line on stderr and exits 2; nothing else
-is printed. The parser is built on every start, so nothing heavy is imported here.
+is printed. An unexpected error (a bug) prints one line naming the file its traceback went to, and
+exits 70. The parser is built on every start, so nothing heavy is imported here.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from .engine.errors import ExplainerError
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        print(f"explainer: {message}", file=sys.stderr)
+        # argparse quotes the arguments as typed: a newline or escape in one would break the one line
+        shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+        print(f"explainer: {shown}", file=sys.stderr)
         sys.exit(2)
 
 
@@ -34,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else argv
+    if any("\0" in arg for arg in given):  # no shell passes one; a caller's list could (os calls refuse it)
+        print("explainer: an argument contains a NUL character", file=sys.stderr)
+        return 2
     args = _parser().parse_args(argv)
     try:
         return int(args.run(args))
@@ -45,6 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `explainer versions | head`: the reader left; no traceback
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:  # ctrl+c: long emulation runs in chunks, so it stops within milliseconds
+        print("explainer: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # a bug: the traceback to a file, one line here (errorlog.py)
+        from . import errorlog
+
+        print(errorlog.sentence(err, errorlog.record(err)), file=sys.stderr)
+        return errorlog.EXIT_BUG
 
 
 if __name__ == "__main__":

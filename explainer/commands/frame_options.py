@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..engine.errors import ExplainerError
-
 
 def add_frame_arguments(parser: argparse.ArgumentParser) -> None:
     """``--go``, ``--size``, ``--leaf`` and ``--json``, in that order (the help lists them so)."""
@@ -19,12 +17,11 @@ def frame_size(text: str) -> int:
     """``--size``: a positive multiple of 16 the model can lay out.
 
     Raises:
-        ExplainerError: anything else, in one line.
+        ExplainerError: anything else (``²``, ``６４``, 5,000 digits, ``-16``), in one line.
     """
+    from ..engine.numbers import whole_number
     from ..engine.toolchain.frames import check_frame_size
 
-    if not text.strip().isdigit():
-        raise ExplainerError(f"bad frame size {text!r}: must be a positive multiple of 16")
-    size = int(text)
+    size = whole_number(text, "frame size", 1, (1 << 31) - 1, " bytes")
     check_frame_size(size)
     return size

@@ -12,5 +12,6 @@ def run(args: argparse.Namespace) -> int:
     scenario = parse(args.scenario) if args.scenario else None  # a bad scenario: one line, no screen
     from ..ui.app import ExplainerApp
 
-    ExplainerApp(scenario).run()
-    return 0
+    app = ExplainerApp(scenario)
+    app.run()
+    return app.return_code or 0  # 70 after an unexpected error (explainer.errorlog)

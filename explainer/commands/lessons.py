@@ -36,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         raise ExplainerError(f"no lessons folder {str(folder)!r}")
     files = lesson.lesson_files(folder)
+    if not files:  # "0 lessons checked: no mistakes" would pass a wrong --dir as a good course
+        raise ExplainerError(f"no lessons in {str(folder)!r}: a lesson is a file named NN-slug.md "
+                             "(lessons/FORMAT.md)")
     if args.handout:
         return _handout(args, files)
     if args.check:
@@ -62,12 +65,13 @@ def run(args: argparse.Namespace) -> int:
 def _handout(args: argparse.Namespace, files: list[Path]) -> int:
     """``lessons --handout N``: the lesson as Markdown, on stdout or in ``-o FILE``."""
     from ..course import handout, lesson
+    from ..engine.numbers import quoted
 
-    want = args.handout.removesuffix(".md")
-    key = f"{int(want):02d}" if want.isdigit() else want
+    want = args.handout.strip().removesuffix(".md")
+    key = f"{int(want):02d}" if want.isascii() and want.isdigit() and len(want) <= 3 else want
     found = [p for p in files if p.stem == key or p.stem.split("-")[0] == key]
     if not found:
-        raise ExplainerError(f"no lesson {args.handout!r}: give its number (6 or 06) or name (06-race)")
+        raise ExplainerError(f"no lesson {quoted(args.handout)}: give its number (6 or 06) or name (06-race)")
     text = handout.handout(lesson.load(found[0]), answers=not args.no_answers)
     if args.output:
         from ..output.save import Exists, save

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from ..binary.arguments import parse_arguments
     from ..binary.opened import opened_scenario
     from ..binary.reach import lab_program, parse_point, reach
-    from ..engine.experiments.scenario import parse
+    from ..engine.experiments.scenario import trigger
     from ..engine.runtime.outcome import Outcome
     from ..output.printable import printable
 
@@ -58,8 +58,9 @@ def run(args: argparse.Namespace) -> int:
         def configure(scenario):  # type: ignore[no-untyped-def]
             if args.stack:
                 scenario = scenario.with_stack(args.stack)
-            options = parse(f"go{scenario.version}/{scenario.size}/unwind={args.unwind}")
-            return replace(scenario, unwind=options.unwind)
+            # --unwind on its own: a scenario line built from the options would read "gc/leaf" as parts
+            # and check a leaf's frame size as a non-leaf's
+            return replace(scenario, unwind=trigger(args.unwind))
 
         reached = reach(binary, function, point, arguments, configure)
         program, result = reached.program, reached.result
@@ -86,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         words += ["--at", args.at]
     if arguments.given:
         words += ["--args", *arguments.given]
-    ExplainerApp(scenario, OpenedFunction(program, printable(f"{binary.path} · {program.target_name}"),
-                                          shlex.join(words))).run()
-    return 0
+    app = ExplainerApp(scenario, OpenedFunction(program, printable(f"{binary.path} · {program.target_name}"),
+                                                shlex.join(words)))
+    app.run()
+    return app.return_code or 0  # 70 after an unexpected error (explainer.errorlog)

@@ -98,10 +98,13 @@ def run(args: argparse.Namespace) -> int:
     from ..ui.presenter import NotesApp, PresenterApp
 
     if args.notes:
-        NotesApp(talk, cue.cue_path(path)).run()
-        return 0
+        notes = NotesApp(talk, cue.cue_path(path))
+        notes.run()
+        return notes.return_code or 0  # 70 after an unexpected error (explainer.errorlog)
     app = PresenterApp(talk, cue.cue_path(path), rehearse=args.rehearse)
     app.run()
+    if app.return_code:
+        return app.return_code
     if args.rehearse and app.presenter is not None:
         return _report(talk, app.presenter.stopwatch.spent)
     return 0

@@ -37,12 +37,16 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _number(text: str, what: str, kind: type) -> Any:
+    """A positive number; ASCII only (``float("１")`` is 1.0) and short (``int()`` fails at 4,301 digits)."""
+    from ..engine.numbers import quoted
+
+    t = text.strip()
     try:
-        value = kind(text)
+        value = kind(t) if t.isascii() and len(t) <= 32 else None
     except ValueError:
         value = None
     if value is None or not math.isfinite(value) or value <= 0:
-        raise ExplainerError(f"bad {what} {text!r}: must be a positive number")
+        raise ExplainerError(f"bad {what} {quoted(text)}: must be a positive number")
     return value
 
 

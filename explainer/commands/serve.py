@@ -13,6 +13,7 @@ import argparse
 import ipaddress
 
 from ..engine.errors import ExplainerError
+from ..engine.numbers import quoted
 
 DEFAULT_PORT = 8000
 DEFAULT_HOST = "127.0.0.1"
@@ -48,8 +49,8 @@ def port_number(text: str) -> int:
         ExplainerError: anything else.
     """
     t = text.strip()
-    if not t.isascii() or not t.isdigit() or not 0 <= int(t) <= 65535:
-        raise ExplainerError(f"bad port {text!r}: a number from 1 to 65535 (0: any free port)")
+    if not t.isascii() or not t.isdigit() or len(t) > 5 or not 0 <= int(t) <= 65535:  # int: 4,301 digits fail
+        raise ExplainerError(f"bad port {quoted(text)}: a number from 1 to 65535 (0: any free port)")
     return int(t)
 
 
@@ -60,8 +61,8 @@ def sessions(text: str) -> int:
         ExplainerError: anything else.
     """
     t = text.strip()
-    if not t.isascii() or not t.isdigit() or not 1 <= int(t) <= 64:
-        raise ExplainerError(f"bad --max-sessions {text!r}: a number from 1 to 64")
+    if not t.isascii() or not t.isdigit() or len(t) > 2 or not 1 <= int(t) <= 64:
+        raise ExplainerError(f"bad --max-sessions {quoted(text)}: a number from 1 to 64")
     return int(t)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .. import content
 from .blocks import Block, Checkpoint, LessonError, Option, Prose, Step, read_body
+from .textfile import read_text
 
 __all__ = ["Block", "Checkpoint", "Lesson", "LessonError", "Option", "Prose", "Step",
            "lesson_files", "lessons_dir", "load", "load_all", "parse"]
@@ -84,7 +85,7 @@ def load(path: Path) -> Lesson:
         LessonError: the file cannot be read, or its first mistake.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except (OSError, UnicodeDecodeError) as err:
         raise LessonError(str(path), 1, f"cannot read the lesson: {err}") from None
     return parse(text, str(path))

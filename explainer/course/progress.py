@@ -84,7 +84,7 @@ class Progress:
                 raise ValueError(f"answers of {lesson!r} are not an object")
             parsed[lesson] = {}
             for k, v in chosen.items():
-                if not (k.isascii() and k.isdigit()) or type(v) is not int or v < 0:
+                if not (k.isascii() and k.isdigit() and len(k) <= 6) or type(v) is not int or v < 0:
                     raise ValueError(f"answer {k!r}: {v!r} of {lesson!r} is not index: index")
                 parsed[lesson][int(k)] = v
         return cls(frozenset(done), _frozen(parsed))

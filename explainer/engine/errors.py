@@ -8,6 +8,14 @@ class ExplainerError(ValueError):
     """
 
 
+class Cancelled(Exception):
+    """A long run stopped because the person asked (its progress callback raised it).
+
+    Not an ExplainerError: nothing was wrong with the input. The machine that ran stands at an
+    exact step, and a Session keeps its cursor where it was.
+    """
+
+
 class SourceError(ExplainerError):
     """A mistake in a file a person wrote (a lesson, a talk), where their editor shows it."""
 

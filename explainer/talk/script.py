@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..course.commands import OUTCOMES, CommandError, parse_do  # actions: the lessons' - do: grammar
+from ..course.textfile import NotReadable, read_text
 from ..engine.errors import SourceError
 from ..engine.experiments.scenario import ANCHORS
 from .locate import Layout, layout
@@ -95,7 +96,9 @@ def load(path: Path) -> Talk:
         TalkError: the file cannot be read, or its first mistake.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
+    except NotReadable as err:
+        raise TalkError(str(path), 1, f"cannot read the talk: {err}") from None
     except (OSError, UnicodeDecodeError) as err:
         raise TalkError(str(path), 1, f"cannot read the talk: {err.__class__.__name__}: {err}") from None
     return parse(text, str(path))
@@ -110,6 +113,9 @@ def parse(text: str, name: str) -> Talk:
     where = layout(text)
     try:
         data = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise TalkError(name, _deepest_line(text), "not valid for a talk: arrays or tables nested too "
+                                                   "deeply (a talk needs two levels)") from None
     except tomllib.TOMLDecodeError as err:
         message = str(err)
         m = _TOML_WHERE.search(message)
@@ -117,6 +123,12 @@ def parse(text: str, name: str) -> Talk:
         detail = _TOML_WHERE.sub(f" (column {m.group(2)})" if m else "", message)
         raise TalkError(name, line, f"not valid TOML: {detail[0].lower() + detail[1:]}") from None
     return _Reader(name, where).talk(data)
+
+
+def _deepest_line(text: str) -> int:
+    """The line with the most opening brackets and braces: where the nesting is."""
+    lines = text.split("\n")
+    return 1 + max(range(len(lines)), key=lambda i: lines[i].count("[") + lines[i].count("{"))
 
 
 class _Reader:

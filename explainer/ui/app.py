@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -15,7 +15,9 @@ from .screens.help import HelpScreen
 from .screens.lab import LabScreen, OpenedFunction
 from .screens.options import PRESETS
 from .screens.progress_store import ProgressStore
+from .unexpected import ReportingApp
 from .widgets.disassembly import DisassemblyPanel
+from .widgets.long_run import LongRuns
 from .widgets.registers import RegistersPanel
 from .widgets.stack import StackPanel
 from .widgets.timeline import Timeline
@@ -26,7 +28,7 @@ from .widgets.unwind import UnwindPanel
 DEFAULT_SCENARIO = "go1.23.4/65584"
 
 
-class ExplainerApp(App[None]):
+class ExplainerApp(ReportingApp[None]):
     """split-epilogue explainer."""
 
     CSS = NO_COLOR_CSS
@@ -34,6 +36,9 @@ class ExplainerApp(App[None]):
     BINDINGS = [
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
+        # A long run (a far step, a big frame's body) goes on in a worker: esc or ctrl+c stops it.
+        Binding("escape", "stop_runs", "stop the run", show=False),
+        Binding("ctrl+c", "interrupt", show=False),
     ]
 
     def __init__(self, scenario: Scenario | None = None, opened: OpenedFunction | None = None) -> None:
@@ -55,6 +60,18 @@ class ExplainerApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(LabScreen(self.scenario, self.opened))
+
+    def _stop_runs(self) -> bool:
+        return any([pane.stop_run() for pane in self.screen.query(LongRuns)])
+
+    def action_stop_runs(self) -> None:
+        """Stop the panes' long runs (esc)."""
+        self._stop_runs()
+
+    def action_interrupt(self) -> None:
+        """ctrl+c: stop a long run; with none, Textual's hint (q quits; ctrl+c copies in a text box)."""
+        if not self._stop_runs():
+            self.action_help_quit()
 
     def action_course(self) -> None:
         """Open the course (lessons/ as data; a broken lesson is reported, not raised)."""

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.app import App
 from textual.binding import Binding
 
 from ..talk.script import Talk
 from .no_color import NO_COLOR_CSS
 from .screens.present import PresentScreen
 from .screens.speaker_notes import NotesScreen
+from .unexpected import ReportingApp
 
 
-class PresenterApp(App[None]):
+class PresenterApp(ReportingApp[None]):
     """split-epilogue explainer · presenter."""
 
     CSS = NO_COLOR_CSS
@@ -39,7 +39,7 @@ class PresenterApp(App[None]):
         self.push_screen(self.presenter)
 
 
-class NotesApp(App[None]):
+class NotesApp(ReportingApp[None]):
     """split-epilogue explainer · speaker notes."""
 
     TITLE = "split-epilogue explainer · notes"

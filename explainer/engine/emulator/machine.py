@@ -7,6 +7,7 @@ runtime's g, m and p (``goroutine``); callers get immutable :class:`Snapshot` va
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..arm64.cpu import UcError
@@ -18,9 +19,20 @@ from .unicorn_cpu import NZCV, PC, SP, Cpu
 
 REG_NAMES = tuple(f"R{i}" for i in range(31)) + ("RSP",)
 _MASK = (1 << 64) - 1
+#: The most instructions one run may execute (to a point, or to a step): a minute at most of native
+#: emulation on one core of a loaded 2-core machine. A 2 GiB frame's fast body runs 0.4 G; the 16 MiB
+#: cloudflare body (every byte written) 0.2 G; only bigger cloudflare bodies need more.
+RUN_LIMIT = 4_000_000_000
+#: Instructions run natively between two progress reports (a few milliseconds).
+_CHUNK = 1 << 20
+#: Runs this short count their blocks from the start (no replay when they stop early).
+_SHORT_RUN = 1 << 16
+
+Progress = Callable[[int], None]
+"""Told, between chunks of a long run, how many instructions it has run; raise Cancelled to stop it."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     """Something that stopped the emulation."""
 
@@ -29,7 +41,7 @@ class Event:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """The CPU after some number of steps into main.big_stack."""
 
@@ -53,20 +65,37 @@ class Snapshot:
         return self.regs[31]
 
 
+_CHANGED: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _interned(names: frozenset[str]) -> frozenset[str]:
+    """One object per set of changed registers: a trace of 100,000 steps holds a few dozen sets."""
+    if len(_CHANGED) > 4096:  # a bound, should register sets ever be many
+        _CHANGED.clear()
+    return _CHANGED.setdefault(names, names)
+
+
 class Machine:
     """One goroutine running ``program`` on ``bounds``; starts at main.big_stack's entry."""
 
     def __init__(self, program: Program, bounds: StackBounds, preempt_stop: bool = True) -> None:
         self.program = program
         self.bounds = bounds
-        self.cpu = Cpu()
-        """The CPU (``unicorn_cpu.Cpu``): for the sweep's hooks; everything else goes through methods."""
+        self._check_code()
+        self._preempt_stop = preempt_stop
+        self._start()
+
+    def _start(self) -> None:
+        """A fresh CPU at main.big_stack's entry (again, for a replay)."""
+        self._cpu = Cpu()
         self._map_text()
         self._map_stack()
-        install(self.cpu, bounds, program.version.release, preempt_stop)
+        install(self._cpu, self.bounds, self.program.version.release, self._preempt_stop)
         self.step_count = 0
         self.event: Event | None = None
         self._enter_target()
+        self._changed_by_hand = False
+        """pushCall wrote here: a replay from the entry would not come back to this state."""
 
     # --- set-up ---
 
@@ -80,7 +109,7 @@ class Machine:
         def on_invalid(kind: int, address: int, size: int) -> None:
             self._access = Access(kind, address, size)
 
-        self.cpu.on_invalid(on_invalid)
+        self._cpu.on_invalid(on_invalid)
         pages: dict[int, str] = {}
         for image in self.program.memory:
             self._check_image(image.name, image.address, image.end)
@@ -91,11 +120,11 @@ class Machine:
             for page in range(f.entry & ~0xFFF, f.end, 0x1000):
                 pages[page] = _union(pages.get(page, ""), "rx")
         for lo, hi, rights in _runs(pages):
-            self.cpu.map(lo, hi - lo, rights)
+            self._cpu.map(lo, hi - lo, rights)
         for image in self.program.memory:
-            self.cpu.write(image.address, image.data)
+            self._cpu.write(image.address, image.data)
         for addr, code in self.program.text.items():
-            self.cpu.write(addr, code)
+            self._cpu.write(addr, code)
 
     def _check_image(self, name: str, lo: int, hi: int) -> None:
         """A binary's segment must not lie where the model keeps g, m and p, or the stack."""
@@ -106,17 +135,35 @@ class Machine:
                                      f"keeps {what} ({a:#x}-{b:#x}): choose another --stack, or the lab "
                                      "cannot load it")
 
+    @property
+    def cpu(self) -> Cpu:
+        """The CPU (``unicorn_cpu.Cpu``), for the sweep's hooks and tests that write memory.
+
+        Whoever takes it may change the state behind the machine's back, so from then on the machine
+        never replays itself from the entry to count a run (``_counted_run``): it counts blocks.
+        """
+        self._changed_by_hand = True
+        return self._cpu
+
+    def _check_code(self) -> None:
+        """The functions' code must not lie on the goroutine stack (``_check_image`` does the rest)."""
+        b = self.bounds
+        for f in self.program.functions:
+            if f.entry < b.hi and b.lo < f.end:
+                raise ExplainerError(f"bad stack {b.lo:#x}-{b.hi:#x}: it overlaps {f.name}'s code "
+                                     f"({f.entry:#x}-{f.end:#x}); choose a stack elsewhere")
+
     def _map_stack(self) -> None:
         lo, hi = self.bounds.lo & ~0xFFF, (self.bounds.hi + 0xFFF) & ~0xFFF
-        self.cpu.map(lo, hi - lo, "rw")
+        self._cpu.map(lo, hi - lo, "rw")
 
     def _enter_target(self) -> None:
         """newproc's start: SP = stktopsp, LR = goexit+4, PC = runtime.main; run to big_stack."""
         for n in range(31):
-            self.cpu.set_reg(n, 0)
-        self.cpu.set_reg(SP, self.bounds.stktopsp)
-        self.cpu.set_reg(30, self.program.symbol("runtime.goexit") + 4)
-        self.cpu.set_reg(28, G_ADDR)
+            self._cpu.set_reg(n, 0)
+        self._cpu.set_reg(SP, self.bounds.stktopsp)
+        self._cpu.set_reg(30, self.program.symbol("runtime.goexit") + 4)
+        self._cpu.set_reg(28, G_ADDR)
         start, target = self.program.symbol("runtime.main"), self.program.target.entry
         ev = self._run(start, target, 10_000)
         if self.pc != target:
@@ -131,33 +178,35 @@ class Machine:
     def read_u64(self, addr: int) -> int:
         """One little-endian word; 0 if unmapped (the unwinder would fault: see Event)."""
         try:
-            return int.from_bytes(self.cpu.read(addr, 8), "little")
+            return int.from_bytes(self._cpu.read(addr, 8), "little")
         except UcError:
             return 0
 
     def read_bytes(self, addr: int, size: int) -> bytes:
         """Raw memory; empty if any of it is unmapped."""
         try:
-            return self.cpu.read(addr, size)
+            return self._cpu.read(addr, size)
         except UcError:
             return b""
 
     def write_u64(self, addr: int, value: int) -> None:
         """Write one word (pushCall and the runtime's own stores)."""
-        self.cpu.write(addr, (value & _MASK).to_bytes(8, "little"))
+        self._changed_by_hand = True
+        self._cpu.write(addr, (value & _MASK).to_bytes(8, "little"))
 
     @property
     def pc(self) -> int:
         """The current PC."""
-        return self.cpu.reg(PC)
+        return self._cpu.reg(PC)
 
     def regs(self) -> tuple[int, ...]:
         """R0..R30 then RSP."""
-        return tuple(self.cpu.reg(n) for n in range(32))
+        return self._cpu.regs()
 
     def set_reg(self, name: str, value: int) -> None:
         """Set R0..R30, RSP or PC by Go name."""
-        self.cpu.set_reg({"PC": PC, "RSP": SP}.get(name) or int(name[1:]), value)
+        self._changed_by_hand = True
+        self._cpu.set_reg({"PC": PC, "RSP": SP}.get(name) or int(name[1:]), value)
 
     def snapshot(self, previous: Snapshot | None = None) -> Snapshot:
         """The current state as a value; ``changed`` is relative to ``previous``."""
@@ -167,8 +216,10 @@ class Machine:
             changed = {n for n, a, b in zip(REG_NAMES, regs, previous.regs, strict=True) if a != b}
             if self.pc != previous.pc + 4:
                 changed.add("PC")
-        return Snapshot(self.step_count, self.pc, regs, self.cpu.reg(NZCV),
-                        frozenset(changed), self.event)
+            # The same int objects where nothing changed: a long trace holds few distinct values.
+            regs = tuple(b if a == b else a for a, b in zip(regs, previous.regs, strict=True))
+        return Snapshot(self.step_count, self.pc, regs, self._cpu.reg(NZCV),
+                        _interned(frozenset(changed)), self.event)
 
     # --- running ---
 
@@ -176,7 +227,7 @@ class Machine:
         fault = None
         self._access = None
         try:
-            self.cpu.run(begin, until, count)
+            self._cpu.run(begin, until, count)
         except UcError as err:
             word = self.read_bytes(self.pc, 4)
             fault = Event("fault", describe(err, self.pc, self._access, self.program,
@@ -190,44 +241,129 @@ class Machine:
         """Execute one instruction of the goroutine."""
         return self.advance(1)
 
-    def advance(self, count: int) -> Event | None:
-        """Execute exactly ``count`` instructions natively (replaying a trace to its Nth step)."""
+    def advance(self, count: int, progress: Progress | None = None) -> Event | None:
+        """Execute exactly ``count`` instructions natively, or fewer when main.big_stack returns first.
+
+        ``step_count`` is exact either way: a step past the return stands at the return, counted.
+        (Before, the run went on through main.main's loop, which calls big_stack forever.)
+
+        Raises:
+            Cancelled: ``progress`` asked to stop (the machine stands at an exact, earlier step).
+        """
         if count <= 0 or self.event is not None:
             return self.event
-        ev = self._run(self.pc, 0, count)
-        self.step_count += count
-        if ev is None and self.program.findfunc(self.pc) is self.program.by_name.get("main.main"):
+        back = self._back_in_main
+        ev = self._counted_run((back,), count, progress)
+        if ev is None and self.pc == back:
             ev = self._returned()
         self.event = ev
         return ev
 
-    def run_until(self, pc: int, limit: int = 50_000_000) -> Event | None:
-        """Run natively until ``pc`` (not executed), counting instructions with a block hook."""
+    def run_until(self, pc: int, limit: int = RUN_LIMIT, progress: Progress | None = None) -> Event | None:
+        """Run natively until ``pc`` (not executed), the return from main.big_stack, or ``limit``.
+
+        Returns the event that stopped the CPU, or a ``limit`` event (the CPU may run on from
+        there), or None at ``pc``.
+
+        Raises:
+            Cancelled: ``progress`` asked to stop (the machine stands at an exact, earlier step).
+        """
+        back = self._back_in_main
+        start = self.step_count
+        ev = self._counted_run((pc, back), limit, progress)
+        if ev is None and self.pc == back and pc != back:
+            ev = self._returned()
+        self.event = ev
+        if ev is None and self.pc != pc and self.step_count - start >= limit:
+            return Event("limit", f"stopped after {limit:,} instructions, the most one run may execute")
+        return ev
+
+    @property
+    def _back_in_main(self) -> int:
+        return self.program.return_address_after("main.main", self.program.target.name)
+
+    def _counted_run(self, exits: tuple[int, ...], limit: int, progress: Progress | None) -> Event | None:
+        """Run until an exit (not executed), a stop, or ``limit`` instructions; add exactly what ran.
+
+        Unicorn's own instruction count is fast (about five times a block hook's) but says nothing of
+        how many ran when the CPU stops early, at an exit or a fault. So the run goes in chunks of
+        that count; when a chunk stops early, the CPU is rebuilt and replayed natively to the chunk's
+        start, and that one chunk runs again counting its blocks. Between chunks ``progress`` hears
+        how far the run got, and may cancel it: the machine then stands at an exact step. A machine
+        its callers changed by hand (pushCall) cannot be replayed, so it counts blocks all along, as
+        short runs do.
+        """
+        if self.pc in exits:
+            return None
+        self._cpu.stop_at(exits)
+        try:
+            if 1 < limit <= _SHORT_RUN or self._changed_by_hand:
+                return self._count_blocks(exits, limit, progress)
+            ran = 0
+            while ran < limit:
+                n = min(_CHUNK, limit - ran)
+                before = self.step_count
+                ev = self._run(self.pc, 0, n)
+                if ev is None and self.pc not in exits:
+                    self.step_count += n
+                    ran += n
+                    if progress is not None and ran < limit:
+                        progress(ran)
+                    continue
+                if n == 1:  # one instruction ran (a fault counts: the CPU stood at its PC)
+                    self.step_count += 1
+                    return ev
+                self._replay(before, exits, progress, ran)
+                return self._count_blocks(exits, n, None)
+            return None
+        finally:
+            self._cpu.stop_at_until()  # ``until`` again, for the set-up and the sweep's own runs
+
+    def _count_blocks(self, exits: tuple[int, ...], limit: int, progress: Progress | None) -> Event | None:
+        """Run with a block hook that counts what runs: exact wherever the CPU stops."""
         counted = [0]
-        back_in_main = self.program.return_address_after("main.main", self.program.target.name)
+        rest = [0]
 
         def on_block(address: int, size: int) -> None:
-            if address == back_in_main:  # big_stack returned: ``pc`` will never come
-                self.cpu.stop()
+            n = size // 4
+            if address in exits:  # unicorn stops there before the block runs
                 return
-            counted[0] += size // 4
+            if counted[0] + n > limit:  # the limit falls inside this block: finish it by native count
+                rest[0] = limit - counted[0]
+                self._cpu.stop()  # before this block runs
+                return
+            if progress is not None and counted[0] // _CHUNK != (counted[0] + n) // _CHUNK:
+                progress(counted[0])  # may raise Cancelled: emulation stops before this block
+            counted[0] += n
 
-        h = self.cpu.on_block(on_block)
-        # A block hook fires only for code translated after it was added: forget every translated block of
-        # the program, or a loop already run by advance() (single steps into the body) goes uncounted.
-        text = self.program.functions
-        self.cpu.forget_code(min(f.entry for f in text), max(f.end for f in text))
-        start = self.pc
+        h = self._cpu.on_block(on_block)
+        # A block hook fires only for code translated after it was added: drop every translated block,
+        # or a loop already run natively would go uncounted.
+        self._cpu.forget_all_code()
         try:
-            ev = self._run(start, pc, limit)
+            ev = self._run(self.pc, 0, 0)
         finally:
-            self.cpu.unhook(h)
-        # unicorn ends a translated block at ``until``, so whole blocks are exactly what ran.
-        self.step_count += counted[0]
-        if ev is None and self.pc == back_in_main and pc != back_in_main:
-            ev = self._returned()
-        self.event = ev
+            self._cpu.unhook(h)
+            self._cpu.forget_all_code()
+            self.step_count += counted[0]  # whole blocks are exactly what ran
+        if ev is None and rest[0]:
+            ev = self._run(self.pc, 0, rest[0])
+            self.step_count += rest[0]
         return ev
+
+    def _replay(self, step: int, exits: tuple[int, ...], progress: Progress | None, ran: int) -> None:
+        """A fresh CPU run natively to ``step``, a step this machine reached before.
+
+        ``progress`` hears ``ran`` (how far the run being repeated got) between chunks, and may cancel.
+        """
+        self._start()
+        while self.step_count < step:  # no exits: the way here may pass them
+            n = min(_CHUNK, step - self.step_count)
+            self._run(self.pc, 0, n)
+            self.step_count += n
+            if progress is not None:
+                progress(ran)
+        self._cpu.stop_at(exits)
 
     def run_to_first(self, pcs: frozenset[int], limit: int = 50_000_000) -> tuple[int | None, Event | None]:
         """A probe: run until one of ``pcs`` is about to run, the target returns or the CPU stops.
@@ -240,18 +376,18 @@ class Machine:
 
         def on_code(pc: int) -> None:
             reached.append(pc)
-            self.cpu.stop()  # before the instruction runs
+            self._cpu.stop()  # before the instruction runs
 
         back = self.program.return_address_after("main.main", self.program.target.name)
         watched = sorted(pcs | {back})
-        hooks = [self.cpu.on_code(on_code, pc, pc) for pc in watched]
+        hooks = [self._cpu.on_code(on_code, pc, pc) for pc in watched]
         for pc in watched:  # hooks see only code translated after they exist
-            self.cpu.forget_code(pc, pc + 4)
+            self._cpu.forget_code(pc, pc + 4)
         try:
             ev = self._run(self.pc, 0, limit)
         finally:
             for h in hooks:
-                self.cpu.unhook(h)
+                self._cpu.unhook(h)
         self.event = ev or Event("probe", "a probe run: step it no further")
         if reached and reached[0] in pcs:
             return reached[0], None

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..emulator.goroutine import RUNTIME_PAGES_END, StackBounds
-from ..emulator.machine import Machine, Snapshot
+from ..emulator.machine import RUN_LIMIT, Event, Machine, Progress, Snapshot
 from ..errors import ExplainerError
 from ..releases.runtime_data import facts_for
 from ..runtime import unwind
@@ -16,7 +16,7 @@ from ..runtime.outcome import Outcome
 from ..runtime.preempt import Parked, Verdict, inject, verdict
 from ..toolchain.program import Function, Program, build_program
 from . import stackview
-from .scenario import DEFAULT_STACK, Scenario
+from .scenario import DEFAULT_AT, DEFAULT_STACK, Scenario
 
 #: Headroom a frame needs below it: asyncPreempt's frames and the stack guard.
 _HEADROOM = 4096
@@ -149,34 +149,68 @@ def profile_walk(m: Machine, trigger: unwind.Trigger) -> unwind.Walk:
                        measured=measured_note(program))
 
 
-def run(s: Scenario, program: Program | None = None, jump: tuple[int, int] | None = None) -> Result:
-    """Emulate to the preemption point (its first visit), preempt, and unwind.
+def run(s: Scenario, program: Program | None = None, jump: tuple[int, int] | None = None,
+        progress: Progress | None = None) -> Result:
+    """Emulate to the preemption point, preempt, and unwind.
 
-    ``program`` replaces the scenario's (a function loaded from a real binary). ``jump`` is
-    (after, to): run to ``after`` (the prologue's end), then go on from ``to``, with the frame
-    the prologue built: a way into a part of a real function that no argument reaches.
+    The point is ``s.at``'s first visit; with ``s.step``, exactly that many instructions from the
+    entry (where the lab's exported step stood), and ``s.at``, unless it is the default, must name
+    the PC found there. ``program`` replaces the scenario's (a function loaded from a real binary).
+    ``jump`` is (after, to): run to ``after`` (the prologue's end), then go on from ``to``, with the
+    frame the prologue built: a way into a part of a real function that no argument reaches.
+
+    Raises:
+        ExplainerError: the point is not reached (the sentence says why), or ``at`` disagrees with
+            ``step``.
+        Cancelled: ``progress`` stopped the run.
     """
     program = program or program_for(s)
     m = start(s, program)
     if jump is not None:
-        ev = m.run_until(jump[0])
+        ev = m.run_until(jump[0], RUN_LIMIT, progress)
         if m.pc != jump[0]:
-            why = ev.text if ev else "never reached"
-            raise ExplainerError(f"the prologue did not end at {jump[0]:#x}: {why}")
+            raise ExplainerError(f"the prologue did not end at {jump[0]:#x}: {_why_stopped(program, ev)}")
         m.set_reg("PC", jump[1])
-    target = resolve_point(program.target, s.at)
-    ev = m.run_until(target)
-    if m.pc != target:
-        why = ev.text if ev else "the function never ran it"
-        if ev and "morestack" in ev.text:
-            why = "the stack check failed: the frame does not fit this stack (runtime.morestack)"
-        raise ExplainerError(f"preemption point {s.at} ({target:#x}) not reached: {why}")
+    fn = program.target
+    target = resolve_point(fn, s.at)
+    if s.step is not None:
+        ev = m.advance(s.step - m.step_count, progress)
+        if m.step_count != s.step:
+            why = (f"{program.target_name} returned to main.main" if ev is None or ev.kind == "returned"
+                   else _why_stopped(program, ev))
+            raise ExplainerError(f"step {s.step:,} not reached: {why} after {m.step_count:,} instructions")
+        if m.pc != target and s.at != DEFAULT_AT:
+            here = fn.at(m.pc)
+            where = f"+{here.offset:#x} ({here.go})" if here else f"{m.pc:#x}, outside {fn.name}"
+            raise ExplainerError(f"step {s.step:,} stands at {where}, not at {s.at}: "
+                                 "leave at= out, or give the step where it is")
+    else:
+        ev = m.run_until(target, RUN_LIMIT, progress)
+        if m.pc != target:
+            raise ExplainerError(f"preemption point {s.at} ({target:#x}) not reached: "
+                                 f"{_why_stopped(program, ev)}")
     snap = m.snapshot()
     v, parked, walk = preempt_and_unwind(m, snap, s.unwind)
     stack = stack_view(m, snap, parked, walk)
     if walk is None:
         return Result(s, Outcome.REFUSED, snap, v, None, None, stack, program.target.entry)
     return Result(s, walk.outcome, snap, v, parked, walk, stack, program.target.entry)
+
+
+def _why_stopped(program: Program, ev: Event | None) -> str:
+    """Why the CPU stopped short, in the words a person can act on."""
+    name = program.target_name
+    if ev is None or ev.kind == "returned":
+        return f"{name} returned to main.main first"
+    if ev.kind == "limit":
+        return ev.text
+    if ev.kind == "stub" and "morestack" in ev.text:
+        return "the stack check failed: the frame does not fit this stack (runtime.morestack)"
+    if ev.kind == "stub":
+        called = ev.text.removeprefix("reached ")
+        return f"{name} calls {called} first, and the lab does not emulate the runtime"
+    return (f"the CPU stopped: {ev.text} (the lab maps only the code, the goroutine stack and g, m "
+            "and p: code that reads the heap or globals cannot run here)")
 
 
 def stack_view(m: Machine, snap: Snapshot, parked: Parked | None,

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from functools import total_ordering
 
 from ..errors import ExplainerError
+from ..numbers import quoted
 from .table import RELEASES, Release
 
-_VERSION_RE = re.compile(r"^(?:go)?1\.(\d+)(?:\.(\d+))?$")
+#: ASCII digits without leading zeros, as Go spells releases (``\d`` would take "２３" too).
+_VERSION_RE = re.compile(r"(?:go)?1\.(0|[1-9][0-9]{0,3})(?:\.(0|[1-9][0-9]{0,3}))?")
 
 
 @total_ordering
@@ -29,14 +31,17 @@ class GoVersion:
     @classmethod
     def parse(cls, text: str) -> GoVersion:
         """Parse ``1.23.4`` or ``go1.23.4``; reject releases the model does not know."""
-        m = _VERSION_RE.match(text.strip())
+        m = _VERSION_RE.fullmatch(text.strip())
         if not m:
-            raise ExplainerError(f"bad Go version {text!r}: expected e.g. 1.23.4 or go1.23.4")
+            raise ExplainerError(f"bad Go version {quoted(text)}: expected e.g. 1.23.4 or go1.23.4")
         minor, patch = int(m.group(1)), int(m.group(2) or 0)
+        if m.group(2) is None and minor >= 21:  # since go1.21 a line's first release is 1.N.0
+            raise ExplainerError(f"bad Go version {quoted(text)}: 1.{minor} is a language version; "
+                                 f"name a release, e.g. go1.{minor}.0 (go.dev/doc/toolchain)")
         if minor not in RELEASES or patch > RELEASES[minor].last_patch:
             first, last = known_versions()[0], known_versions()[-1]
             raise ExplainerError(
-                f"unknown Go version {text!r}: known are {first.name} to {last.name} "
+                f"unknown Go version {quoted(text)}: known are {first.name} to {last.name} "
                 "(see `explainer versions`)"
             )
         return cls(minor, patch)

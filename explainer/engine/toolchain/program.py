@@ -300,7 +300,16 @@ def build_around(version: GoVersion, target: Function, leaf: bool, loaded: tuple
         if name not in entries:
             entries[name], cursor = cursor, cursor + 16
     symbol_for = {addr: name for name, addr in entries.items() if name != TARGET}
-    functions = [target, *loaded, *_assemble(version, sources, entries, symbol_for, real, {})]
+    functions = [target, *loaded]
+    # The stand-in main.main starts the GC goroutine through a newproc that returns at once; when the
+    # real code calls runtime.newproc too, that entry is a stop, so the stand-ins get their own.
+    standin_entries = entries
+    if "runtime.newproc" in stops.values():
+        standin_entries = entries | {"runtime.newproc": cursor}
+        functions.append(_stub("runtime.newproc", cursor, {cursor: "runtime.newproc"}))
+        symbol_for.setdefault(cursor, "runtime.newproc")
+        cursor += 16
+    functions += _assemble(version, sources, standin_entries, symbol_for, real, {})
     functions += [_stub(name, entries[name], symbol_for) for name in STUBS if name not in stops.values()]
     functions += [_stub(name, addr, symbol_for, stop=True) for addr, name in stops.items()]
     return Program(version, target.frame, leaf, Buffer.FAST, tuple(sorted(functions, key=lambda f: f.entry)),

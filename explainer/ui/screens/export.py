@@ -27,12 +27,12 @@ import platformdirs
 from textual.app import App
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from ...course.progress import APP_NAME
 from ...engine.errors import ExplainerError
 from ...output.save import Exists, SaveError, exists, save
+from .modal import OnceModal
 
 #: Overrides the folder the save dialog starts from (tests point it at a temporary folder).
 EXPORT_DIR_ENV = "EXPLAINER_EXPORT_DIR"
@@ -52,7 +52,7 @@ class FileToSave:
 Producer = Callable[[], list[FileToSave]]
 
 
-class FolderScreen(ModalScreen[Path | None]):
+class FolderScreen(OnceModal[Path | None]):
     """Which folder to save into; enter saves, escape cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "cancel")]

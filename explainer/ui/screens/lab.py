@@ -109,7 +109,7 @@ class LabScreen(Screen[None]):
     LabScreen.-short LabPane.narrow > UnwindPanel { height: auto; max-height: 6; }
     """
 
-    split: var[bool] = var(False)
+    split: var[bool] = var(False, init=False)  # init: a rebuild on mount lost an opened function's program
     """Two panes, before and after the fix, stepping together (v)."""
     arm_syntax: var[bool] = var(False)
     """The disassembly in ARM syntax (a); bound down to every pane."""
@@ -240,7 +240,10 @@ class LabScreen(Screen[None]):
 
     async def _apply(self, scenario: Scenario | None) -> None:
         if scenario is not None:
-            await self._rebuild(scenario)
+            try:
+                await self._rebuild(scenario)
+            except ExplainerError as err:  # what only the machine can tell (the code and the stack overlap)
+                self.notify(str(err), title="Cannot open that scenario", severity="error")
 
     async def _rebuild(self, scenario: Scenario) -> None:
         """New panes for ``scenario`` (two when split); a scenario the engine refuses raises first."""
@@ -249,7 +252,7 @@ class LabScreen(Screen[None]):
             panes = [LabPane(before, f"go{before.version} · before the fix", classes="narrow"),
                      LabPane(after, f"go{after.version} · after the fix", classes="narrow")]
         else:
-            panes = [LabPane(scenario)]
+            panes = [LabPane(scenario, program=self.opened.program if self.opened else None)]
         self.scenario = scenario
         box = self.query_one("#panes", Horizontal)
         self.set_focus(None)  # keys must not go to a widget that is about to be removed
@@ -319,8 +322,9 @@ class LabScreen(Screen[None]):
                                   "this is the residual the fix missed.", "$error bold")
         elif left is Outcome.CRASH and right is not None:
             text = Content.styled(f"Before the fix: crash. After: {right.value}. The fix releases the frame "
-                                  "in one write to RSP, and the runtime refuses to preempt the instructions "
-                                  "that name R27.", "$success bold")
+                                  "in one write to RSP, and "
+                                  "the runtime refuses to preempt the instructions that name R27.",
+                                  "$success bold")
         else:
             said = [o.value if o else "" for o in (left, right)]
             text = Content(f"Before the fix: {said[0]}. After: {said[1]}. Step to the last write to RSP (w) "

@@ -84,15 +84,22 @@ class LessonScreen(Screen[None]):
         yield KeyFooter(self.FOOTER_KEYS)
 
     def _side(self):  # type: ignore[no-untyped-def]
-        scenario = parse(self.lesson.scenario)
+        try:  # a lesson's scenario is checked by `lessons --check`, not by loading: say what is wrong
+            scenario = parse(self.lesson.scenario)
+            pane = LabPane(scenario, f"lab: {scenario}", classes="narrow")
+        except ExplainerError as err:
+            yield Static(Text.assemble(("This lesson's lab cannot open: ", "bold red"),
+                                       f"{self.lesson.path}:{self.lesson.scenario_line}: {err}. "
+                                       "`explainer lessons --check` lists every mistake."), id="no-lab")
+            return
         if self.lesson.widget == "encoder":
             yield EncoderPanel(scenario.size)
         elif self.lesson.widget == "scale":
             yield ScalePanel(scenario)
-        yield LabPane(scenario, f"lab: {scenario}", classes="narrow")
+        yield pane
 
     def _checkpoint(self, index: int, cp: Checkpoint):  # type: ignore[no-untyped-def]
-        chosen = self.store.answer(self.lesson.id, index)
+        chosen = self.store.answer(self.lesson.id, index, len(cp.options))
         with VerticalScroll(classes="checkpoint", id=f"checkpoint-{index}") as box:
             box.border_title = "Checkpoint"
             yield Static(Text(render(cp.question), style="bold"))
@@ -125,6 +132,10 @@ class LessonScreen(Screen[None]):
         if self.next_index >= len(steps):
             self.notify("No more steps: answer the checkpoint.", title="Lesson")
             return
+        if not self.query(LabPane):
+            self.notify("This lesson's lab could not open (see the right): its steps cannot be played.",
+                        title="Lesson", severity="error")
+            return
         step = steps[self.next_index]
         failures: list[str] = []
         try:
@@ -144,10 +155,12 @@ class LessonScreen(Screen[None]):
         self._maybe_done()
 
     def action_timeline(self, delta: int) -> None:
-        self.pane.move_on_timeline(delta)
+        for pane in self.query(LabPane):  # none when the lesson's scenario is broken
+            pane.move_on_timeline(delta)
 
     def action_mark(self, direction: int) -> None:
-        self.pane.jump_to_mark(direction)
+        for pane in self.query(LabPane):
+            pane.jump_to_mark(direction)
 
     def action_handout(self) -> None:
         from .export import save_handout
@@ -169,7 +182,8 @@ class LessonScreen(Screen[None]):
         """Done: every step played and every checkpoint answered right."""
         if self.next_index < len(self.lesson.steps):
             return
-        answers = [self.store.answer(self.lesson.id, i) for i in range(len(self.lesson.checkpoints))]
+        answers = [self.store.answer(self.lesson.id, i, len(cp.options))
+                   for i, cp in enumerate(self.lesson.checkpoints)]
         if all(a is not None and cp.options[a].correct for a, cp in zip(answers, self.lesson.checkpoints,
                                                                            strict=True)):
             if self.store.mark_done(self.lesson.id):

@@ -6,13 +6,14 @@ from dataclasses import replace
 
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, Switch
 
 from ...engine.errors import ExplainerError
 from ...engine.experiments.scenario import DEFAULT_STACK, Scenario, parse_stack
+from ...engine.numbers import whole_number
 from ...engine.releases.versions import GoVersion, known_versions
 from ...engine.toolchain.bigstack import Buffer
+from .modal import OnceModal
 
 #: Frame sizes that each show one class of the assembler's choice.
 PRESETS = (
@@ -24,7 +25,7 @@ PRESETS = (
 )
 
 
-class OptionsScreen(ModalScreen[Scenario | None]):
+class OptionsScreen(OnceModal[Scenario | None]):
     """A form over the scenario; Apply validates with the engine and says what is wrong."""
 
     HELP = ("Choose the Go release, the frame size (or a preset), leaf or non-leaf, what the body leaves "
@@ -99,14 +100,12 @@ class OptionsScreen(ModalScreen[Scenario | None]):
             self.query_one("#error", Static).update(str(err))
 
     def _read(self) -> Scenario:
-        size_text = self.query_one("#size", Input).value.strip()
-        if not size_text.isdigit():
-            raise ExplainerError("bad frame size: type a number of bytes (a positive multiple of 16)")
+        size = whole_number(self.query_one("#size", Input).value, "frame size", 1, (1 << 31) - 1, " bytes")
         stack_text = self.query_one("#stack", Input).value.strip()
-        return replace(
+        return replace(  # Scenario checks the rest: the frame's size, the stack for that frame
             self.scenario,
             version=GoVersion.parse(str(self.query_one("#version", Select).value)),
-            size=int(size_text),
+            size=size,
             leaf=self.query_one("#leaf", Switch).value,
             buffer=Buffer(self.query_one("#buffer", Select).value),
             stack=parse_stack(stack_text) if stack_text else DEFAULT_STACK,

@@ -74,9 +74,13 @@ class ProgressStore:
         self._save(self.value)
         return f"The old file is kept as {aside}; progress is saved in {self.path} from now on."
 
-    def answer(self, lesson: str, checkpoint: int) -> int | None:
-        """The option chosen at a checkpoint, if any."""
-        return self.value.answers.get(lesson, {}).get(checkpoint)
+    def answer(self, lesson: str, checkpoint: int, options: int) -> int | None:
+        """The option chosen at a checkpoint of ``options`` options, if any.
+
+        An index the checkpoint no longer has (an option removed since it was chosen) is no answer.
+        """
+        chosen = self.value.answers.get(lesson, {}).get(checkpoint)
+        return chosen if chosen is not None and 0 <= chosen < options else None
 
     def is_done(self, lesson: str) -> bool:
         """True once the lesson's steps are played and its checkpoints answered right."""

@@ -16,24 +16,24 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive, var
-from textual.widget import Widget
 
 from ...engine.errors import ExplainerError
 from ...engine.experiments import report, timeline
 from ...engine.experiments.scenario import Scenario
-from ...engine.experiments.session import Preemption, Session
+from ...engine.experiments.session import Moment, Preemption, Session
 from ...engine.experiments.timeline import Mark
 from ...engine.runtime.unwind import Trigger
 from ...engine.toolchain.program import Program
 from ..state import PaneState
 from .disassembly import DisassemblyPanel
+from .long_run import LongRuns, RunStatus
 from .registers import RegistersPanel
 from .stack import StackPanel
 from .timeline import Timeline
 from .unwind import UnwindPanel
 
 
-class LabPane(Widget):
+class LabPane(LongRuns):
     """Disassembly, registers, stack and unwind for one scenario."""
 
     DEFAULT_CSS = """
@@ -68,7 +68,7 @@ class LabPane(Widget):
                  id: str | None = None, classes: str | None = None) -> None:
         """``program`` replaces the scenario's: a function opened from a real binary."""
         super().__init__(id=id, classes=classes)
-        self.session = Session(scenario, program)
+        self.session = Session(scenario, program, go_to_step=False)  # on_mount goes there, in a worker
         self.preemptions: dict[int, Preemption] = {}
         """The last preemption taken at each step (the timeline's marks)."""
         self._marks: tuple[object, dict[int, frozenset[Mark]]] = (None, {})
@@ -95,9 +95,12 @@ class LabPane(Widget):
                     yield stack
                     yield unwind
         yield Timeline().data_bind(LabPane.state)
+        yield RunStatus()
 
     def on_mount(self) -> None:
         self._publish()
+        if self.scenario.step:
+            self.goto(self.scenario.step)
 
     @property
     def scenario(self) -> Scenario:
@@ -109,19 +112,20 @@ class LabPane(Widget):
         """The last preemption taken at the current step (None: not preempted here)."""
         return self.preemptions.get(self.session.current.snapshot.step)
 
-    # --- commands (each one engine call) ---
+    # --- commands (each one engine call; one that runs long goes on in a worker: long_run.py) ---
 
     def step(self) -> None:
         """One instruction forward."""
         before = self.session.current
-        moment = self.session.step()
-        note = moment.snapshot.event.text if moment is before and moment.snapshot.event else None
-        self._moved(note)
+
+        def then(moment: Moment) -> None:
+            self._moved(moment.snapshot.event.text if moment is before and moment.snapshot.event else None)
+
+        self.emulate(self.session.step, then, "stepping")
 
     def back(self) -> None:
         """One recorded moment back."""
-        self.session.back()
-        self._moved()
+        self.emulate(self.session.back, lambda _: self._moved(), "stepping back")
 
     def reset(self) -> None:
         """Back to the entry."""
@@ -130,18 +134,22 @@ class LabPane(Widget):
 
     def run_to(self, anchor: str) -> None:
         """Run to the next visit of a named point."""
-        self.session.run_to(anchor)
-        self._moved()
+        self.emulate(lambda progress: self.session.run_to(anchor, progress), lambda _: self._moved(),
+                     f"running to {anchor}")
 
     def preempt(self, trigger: Trigger | None) -> None:
         """SIGURG here; with a trigger, unwind the parked goroutine."""
+
+        def then(p: Preemption) -> None:
+            self._remember(p)
+            self._publish()
+            self.post_message(self.Changed(self))
+
         try:
-            self._remember(self.session.preempt(trigger))
+            self.emulate(lambda progress: self.session.preempt(trigger, progress), then,
+                         "replaying to this step to preempt it")
         except ExplainerError as err:
             self.post_message(self.Changed(self, str(err)))
-            return
-        self._publish()
-        self.post_message(self.Changed(self))
 
     def run_command(self, command: str) -> None:
         """A lesson's ``- do:`` command, played by the course engine on this pane's session."""
@@ -160,10 +168,14 @@ class LabPane(Widget):
         return expect(self.session, self.preemption, expectation)
 
     def goto(self, step: int) -> None:
-        """Jump to a recorded step; its preemption and unwind come back if one was taken there."""
-        self.session.goto(step)
-        self._publish()
-        self.post_message(self.Changed(self))
+        """Jump to a step; its preemption and unwind come back if one was taken there."""
+
+        def then(moment: Moment) -> None:
+            self._publish()
+            end = f"{self.session.function.name} returns after {moment.snapshot.step:,} instructions"
+            self.post_message(self.Changed(self, None if moment.snapshot.step == step else end))
+
+        self.emulate(lambda progress: self.session.goto(step, progress), then, f"going to step {step:,}")
 
     def move_on_timeline(self, delta: int) -> None:
         """To the recorded step ``delta`` stops away (clamped to the ends)."""

