@@ -145,6 +145,10 @@ class Machine:
         self._changed_by_hand = True
         return self._cpu
 
+    def release(self) -> None:
+        """Give the CPU's memory back now, when the machine is done with (a big frame's stack is GiBs)."""
+        self._cpu.release()
+
     def _check_code(self) -> None:
         """The functions' code must not lie on the goroutine stack (``_check_image`` does the rest)."""
         b = self.bounds
@@ -356,6 +360,7 @@ class Machine:
 
         ``progress`` hears ``ran`` (how far the run being repeated got) between chunks, and may cancel.
         """
+        self._cpu.release()
         self._start()
         while self.step_count < step:  # no exits: the way here may pass them
             n = min(_CHUNK, step - self.step_count)

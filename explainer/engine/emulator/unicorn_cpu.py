@@ -101,6 +101,12 @@ class Cpu:
         """Drop translated blocks in ``[first, end)``: hooks see only code translated after they exist."""
         self._uc.ctl_remove_cache(first, end)
 
+    def release(self) -> None:
+        """Give the memory back now (unmap everything): the ``Uc`` object is freed only when the garbage
+        collector breaks its cycles, and a 2 GiB frame's stack would be held twice meanwhile."""
+        for begin, end, _perms in list(self._uc.mem_regions()):
+            self._uc.mem_unmap(begin, end - begin + 1)
+
     def forget_all_code(self) -> None:
         """Drop every translated block (a block hook must see code translated before it existed)."""
         self._uc.ctl_flush_tb()

@@ -263,9 +263,12 @@ class Session:
         if not v.preemptible and not (trigger is not None and trigger.interrupts):
             return Preemption(at, v, None, at.stack, trigger, None)
         m = self._fresh(preempt_stop=trigger in (None, Trigger.GC))
-        m.advance(snap.step, progress)
-        v, parked, walk = preempt_and_unwind(m, snap, trigger)
-        return Preemption(at, v, parked, stack_view(m, snap, parked, walk), trigger, walk)
+        try:
+            m.advance(snap.step, progress)
+            v, parked, walk = preempt_and_unwind(m, snap, trigger)
+            return Preemption(at, v, parked, stack_view(m, snap, parked, walk), trigger, walk)
+        finally:
+            m.release()
 
     # --- internals ---
 
@@ -282,6 +285,7 @@ class Session:
         if m.step_count == step:
             return
         if m.step_count > step or m.event is not None:
+            m.release()
             m = self._machine = self._fresh()
         m.advance(step - m.step_count, progress)
 
@@ -316,7 +320,11 @@ class Session:
         if m.step_count != snapshot.step:
             m = self._fresh()
             m.advance(snapshot.step)
-        view = self._views[snapshot.step] = stack_view(m, snapshot, None)
+            view = stack_view(m, snapshot, None)
+            m.release()
+        else:
+            view = stack_view(m, snapshot, None)
+        self._views[snapshot.step] = view
         if len(self._views) > _VIEWS_KEPT:
             self._views.popitem(last=False)
         return view
