@@ -36,7 +36,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     mode.add_argument("--rehearse", action="store_true",
                       help="play the talk and time each beat; print budget, spent, over/under at the end and "
                            "save the table beside the talk")
+    mode.add_argument("--export", nargs=2, metavar=("html|cast", "PATH"),
+                      help="html DIR: an offline deck (one SVG per beat, notes, fonts inside); cast FILE: an "
+                           "asciicast v2 recording of the talk, each beat held for its budget")
     mode.add_argument("--list", action="store_true", help="list the talks that ship with explainer")
+    p.add_argument("--size", default="120x35",
+                   help="with --export: the terminal the presenter is drawn in, COLSxROWS (120x35)")
+    p.add_argument("--force", action="store_true", help="with --export: replace files that exist")
     p.set_defaults(run=run)
 
 
@@ -80,6 +86,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.list or args.talk is None:
         return _shipped()
+    if args.export:
+        from .present_export import size
+
+        cols_rows = size(args.size)  # bad input is one line before any work
+    elif args.size != "120x35" or args.force:
+        from ..engine.errors import ExplainerError
+
+        raise ExplainerError("--size and --force go with --export")
     path = talk_path(args.talk)
     talk = script.load(path)  # a TalkError is an ExplainerError: the CLI prints it, exit 2
     errors = stage.check(talk)
@@ -95,6 +109,10 @@ def run(args: argparse.Namespace) -> int:
             for line in budget.summary(talk):
                 print(line, file=sys.stderr)
         return (1 if args.check else 2) if errors else 0
+    if args.export:
+        from .present_export import export
+
+        return export(talk, args.export[0], args.export[1], cols_rows, args.force)
     from ..ui.presenter import NotesApp, PresenterApp
 
     if args.notes:
