@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import re
+import signal
 import shutil
 import subprocess
 import tempfile
@@ -39,7 +41,7 @@ class Page:
     def __init__(self, width: int = 1280, height: int = 800) -> None:
         self.width, self.height = width, height
         self.requests: list[str] = []
-        self._profile = tempfile.TemporaryDirectory(prefix="explainer-chromium-")
+        self._profile = tempfile.TemporaryDirectory(prefix="explainer-chromium-", ignore_cleanup_errors=True)
         self._next = 0
         self._waiting: dict[int, asyncio.Future[Any]] = {}
         self._events: dict[str, asyncio.Event] = {}
@@ -50,7 +52,7 @@ class Page:
         self.proc = subprocess.Popen(
             [exe, *FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-port=0",
              f"--window-size={self.width},{self.height}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
         assert self.proc.stderr is not None
         url = None
         loop = asyncio.get_running_loop()
@@ -77,12 +79,16 @@ class Page:
         self._reader.cancel()
         await self.ws.close()
         await self.http.close()
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        # the browser's own process group (its renderer and GPU helpers with it), by the id it started with
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.proc.pid, sig)
+                self.proc.wait(timeout=10)
+                break
+            except ProcessLookupError:
+                break
+            except subprocess.TimeoutExpired:
+                continue
         self._profile.cleanup()
 
     async def _read(self) -> None:
