@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     if args.export:
         from .present_export import export
 
-        return export(talk, args.export[0], args.export[1], cols_rows, args.force)
+        return export(talk, args.export[0], args.export[1], cols_rows, args.force, shown=args.talk)
     from ..ui.presenter import NotesApp, PresenterApp
 
     if args.notes:

@@ -40,15 +40,16 @@ def size(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
-def export(talk: Talk, kind: str, target: str, cols_rows: tuple[int, int], force: bool) -> int:
-    """Write the export; print what was written."""
+def export(talk: Talk, kind: str, target: str, cols_rows: tuple[int, int], force: bool,
+           shown: str = "") -> int:
+    """Write the export; print what was written. ``shown``: the talk as the recording types it."""
     if kind not in FORMATS:
         raise ExplainerError(f"bad export {kind!r}: html DIR or cast FILE")
     if not target.strip():
         raise ExplainerError(f"--export {kind} needs a {'folder' if kind == 'html' else 'file'}")
     if kind == "html":
         return _html(talk, Path(target), cols_rows, force)
-    return _cast(talk, Path(target), cols_rows, force)
+    return _cast(talk, Path(target), cols_rows, force, shown or str(talk.path))
 
 
 def _check_free(paths: list[Path], force: bool) -> None:
@@ -86,5 +87,24 @@ def _html(talk: Talk, folder: Path, cols_rows: tuple[int, int], force: bool) -> 
     return 0
 
 
-def _cast(talk: Talk, path: Path, cols_rows: tuple[int, int], force: bool) -> int:
-    raise ExplainerError("--export cast: not yet")
+def _cast(talk: Talk, path: Path, cols_rows: tuple[int, int], force: bool, shown: str) -> int:
+    from ..output.asciicast import dumps
+    from ..output.save import save
+    from ..talk import budget, cast
+
+    _check_free([path], force)
+    if not path.parent.is_dir():
+        raise ExplainerError(f"cannot save {path}: no folder {path.parent}")
+    command = f"explainer present {shown}"
+    length = cast.scripted_length(talk, command)
+    print(f"playing {len(talk.beats)} beats at {cols_rows[0]}x{cols_rows[1]} in a terminal "
+          f"(the recording lasts {budget.clock(length)})...", file=sys.stderr)
+    events = cast.record(talk, command, cols_rows)
+    text = dumps(cols_rows[0], cols_rows[1], events, title=talk.title,
+                 env={"TERM": "xterm-256color", "SHELL": "/bin/sh"})
+    save(path, text, replace=force)
+    default = sum(1 for b in talk.beats if b.minutes is None)
+    print(f"{path}: {len(talk.beats)} beats, {budget.clock(length)} (typing, then each beat for its budget"
+          + (f"; {default} without one held {budget.DEFAULT_HOLD} s" if default else "") + "); play it with "
+          f"asciinema play {path}")
+    return 0
