@@ -69,7 +69,7 @@ def test_the_cast_plays_each_beat_for_its_budget(tmp_path: Path) -> None:
     enter = next(k for k, (_, d) in enumerate(keys) if d == "\r")
     typed = "".join(d for _, d in keys[:enter])
     assert typed == f"explainer present {talk}"
-    gaps = [b[0] - a[0] for a, b in zip(keys[:enter], keys[1:enter + 1], strict=True)]
+    gaps = [b[0] - a[0] for a, b in zip(keys[:enter - 1], keys[1:enter], strict=True)]  # between typed keys
     assert all(0.05 <= g <= 0.6 for g in gaps) and statistics.pstdev(gaps) > 0.02  # a person, not a metronome
     presses = keys[enter:]
     assert [d for _, d in presses] == ["\r", RIGHT, RIGHT, "q"]
