@@ -1,4 +1,4 @@
-"""``explainer present TALK --export html DIR`` and ``--export cast FILE``: the talk as files, made by the app.
+"""``explainer present TALK --export html DIR`` and ``--export cast FILE``: the talk as files, by the app.
 
 Both are built from the talk's beats by the app itself: the deck from the presenter's own screens
 (:mod:`explainer.ui.deck_capture`), the recording from the presenter run in a pseudo-terminal and

@@ -158,7 +158,8 @@ small {{ color: #666; font-weight: normal; }}
 </head>
 <body>
 <h1>{e(title)}</h1>
-<p>Speaker notes · <a href="index.html">the deck</a> · font licence: <a href="{licence_file}">{licence_file}</a></p>
+<p>Speaker notes · <a href="index.html">the deck</a> ·
+font licence: <a href="{licence_file}">{licence_file}</a></p>
 {items}
 </body>
 </html>

@@ -57,7 +57,7 @@ def find() -> Font:
     where = f"${FONT_DIR_ENV} ({override})" if override else "the usual font folders"
     raise ExplainerError(f"the HTML deck embeds the {FAMILY} font, and {REGULAR} and {BOLD} are not in "
                          f"{where}: install it (Debian, Ubuntu: sudo apt-get install fonts-firacode; macOS: "
-                         f"brew install --cask font-fira-code) or set {FONT_DIR_ENV} to a folder holding both")
+                         f"brew install --cask font-fira-code) or set {FONT_DIR_ENV} to a folder with both")
 
 
 def _read(path: Path) -> bytes:
@@ -90,7 +90,8 @@ def names(font: bytes) -> dict[int, str]:
         _, n, strings = struct.unpack_from(">HHH", font, base)
         found: dict[int, str] = {}
         for k in range(n):
-            platform, encoding, _, name_id, length, offset = struct.unpack_from(">6H", font, base + 6 + 12 * k)
+            record = struct.unpack_from(">6H", font, base + 6 + 12 * k)
+            platform, encoding, _, name_id, length, offset = record
             if platform == 3 and encoding == 1 and name_id not in found:
                 start = base + strings + offset
                 found[name_id] = font[start:start + length].decode("utf-16-be", errors="replace")

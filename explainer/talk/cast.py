@@ -26,7 +26,6 @@ import termios
 import time
 import zlib
 from collections.abc import Callable
-from pathlib import Path
 
 from ..engine.errors import ExplainerError
 from ..output.asciicast import Event
@@ -49,7 +48,7 @@ def typing(text: str) -> list[float]:
     """The gap before each key of ``text`` (seconds): a person's uneven rhythm, the same on every run."""
     rng = random.Random(zlib.crc32(text.encode()))
     gaps = []
-    for k, ch in enumerate(text):
+    for k in range(len(text)):
         gap = KEY_GAP + rng.random() * KEY_JITTER
         if k and text[k - 1] == " ":
             gap += WORD_GAP
@@ -78,7 +77,7 @@ class _Terminal:
         os.write(self.master, keys.encode())
 
     def read_until_quiet(self, quiet: float, limit: float) -> list[tuple[float, str]]:
-        """Chunks (seconds after the call, text) until nothing came for ``quiet`` s after the first, or EOF."""
+        """Chunks (seconds after the call, text) until quiet for ``quiet`` s after the first, or EOF."""
         start = time.monotonic()
         chunks: list[tuple[float, str]] = []
         while True:
@@ -135,7 +134,8 @@ def record(talk: Talk, command: str, size: tuple[int, int],
             for n, beat in enumerate(talk.beats):
                 drawn = term.read_until_quiet(FIRST_QUIET if n == 0 else QUIET, DRAW_TIMEOUT)
                 if not drawn and term.proc.poll() is not None:
-                    raise ExplainerError(f"the presenter exited at beat {n + 1} (status {term.proc.returncode})")
+                    raise ExplainerError(f"the presenter exited at beat {n + 1} "
+                                         f"(status {term.proc.returncode})")
                 events += [Event(t + min(dt, MAX_DRAW), "o", text) for dt, text in drawn]
                 progress(n + 1)
                 t += budget.hold_seconds(beat)

@@ -165,7 +165,8 @@ def test_table_by_hand() -> None:
 
 
 async def test_rehearsal_times_each_beat_and_saves_the_table_beside_the_talk(
-        tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "t.toml"
     path.write_text(TALK)
     talk = script.load(path)

@@ -84,7 +84,7 @@ def test_the_cast_plays_each_beat_for_its_budget(tmp_path: Path) -> None:
     screen = pyte.Screen(100, 30)
     stream = pyte.Stream(screen)
     seen = []
-    for t, code, data in events:
+    for _, code, data in events:
         if code == "i" and data in (RIGHT, "q"):
             seen.append(screen.display[0].split())
         if code == "o":

@@ -13,8 +13,8 @@ import base64
 import json
 import os
 import re
-import signal
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -26,7 +26,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
          "--disable-component-update", "--disable-sync"]
 #: Key name -> (key, code, windowsVirtualKeyCode) for Input.dispatchKeyEvent.
 KEYS = {"ArrowRight": ("ArrowRight", "ArrowRight", 39), "ArrowLeft": ("ArrowLeft", "ArrowLeft", 37),
-        "PageDown": ("PageDown", "PageDown", 34), "PageUp": ("PageUp", "PageUp", 33), "End": ("End", "End", 35),
+        "PageDown": ("PageDown", "PageDown", 34), "PageUp": ("PageUp", "PageUp", 33),
+        "End": ("End", "End", 35),
         "Home": ("Home", "Home", 36), " ": (" ", "Space", 32), "s": ("s", "KeyS", 83)}
 
 

@@ -49,9 +49,10 @@ def test_the_deck_has_every_beat_with_its_caption(deck: Path) -> None:
     slides = re.findall(r'<figure class="slide" id="beat-(\d+)" data-title="([^"]*)"', index)
     assert [int(n) for n, _ in slides] == list(range(1, len(BEATS) + 1))
     assert [t for _, t in slides] == [html.escape(b["title"]) for b in BEATS]
-    assert sorted(p.name for p in (deck / "svg").iterdir()) == [f"{n:02d}.svg" for n in range(1, len(BEATS) + 1)]
+    svgs = [f"{n:02d}.svg" for n in range(1, len(BEATS) + 1)]
+    assert sorted(p.name for p in (deck / "svg").iterdir()) == svgs
     assert index.count("<svg ") == len(BEATS)
-    for n, beat in enumerate(BEATS, 1):
+    for n in range(1, len(BEATS) + 1):
         assert f'id="beat-{n}"' in notes and f">{n}. " in notes
         assert f"{n}/{len(BEATS)}" in (deck / "svg" / f"{n:02d}.svg").read_text()  # the presenter's bar
     # the captions as the room reads them, with the real runtime's words (the real log beside the talk)
@@ -85,7 +86,8 @@ async def test_chromium_plays_the_deck_by_keys_offline(deck: Path, browser: None
         for n, beat in enumerate(BEATS, 1):
             shown = await page.eval("[...document.querySelectorAll('.slide')]"
                                     ".filter(s => getComputedStyle(s).display !== 'none')"
-                                    ".map(s => [s.id, s.querySelector('svg').textContent.replace(/\\s+/g, ' ')])")
+                                    ".map(s => [s.id, s.querySelector('svg').textContent"
+                                    ".replace(/\\s+/g, ' ')])")
             assert len(shown) == 1 and shown[0][0] == f"beat-{n}"
             assert f"{n}/{len(BEATS)}" in shown[0][1] and beat["title"] in shown[0][1]
             assert await page.eval("document.getElementById('where').textContent") == f"{n}/{len(BEATS)}"
@@ -109,7 +111,8 @@ async def test_chromium_plays_the_deck_by_keys_offline(deck: Path, browser: None
         await page.eval("new Promise(r => setTimeout(() => r(true), 500))")
         assert await page.eval("location.pathname.endsWith('/notes.html') && location.hash") == "#beat-5"
         assert "Speaker notes" in await page.eval("document.body.textContent")
-    allowed = {"about:blank", url, url + "#5", (deck / "notes.html").as_uri(), (deck / "notes.html").as_uri() + "#beat-5"}
+    notes = (deck / "notes.html").as_uri()
+    allowed = {"about:blank", url, url + "#5", notes, notes + "#beat-5"}
     asked = [u if not u.startswith("data:") else "data:" for u in page.requests]
     assert {u for u in asked if u != "data:"} <= allowed, [u for u in asked if u not in allowed]
     assert loaded and all(u.startswith(("file://", "data:")) for u in page.requests)
