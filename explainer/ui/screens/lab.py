@@ -111,7 +111,7 @@ class LabScreen(Screen[None]):
 
     split: var[bool] = var(False, init=False)  # init: a rebuild on mount lost an opened function's program
     """Two panes, before and after the fix, stepping together (v)."""
-    arm_syntax: var[bool] = var(False)
+    arm_syntax: var[bool] = var(False, init=False)
     """The disassembly in ARM syntax (a); bound down to every pane."""
 
     def __init__(self, scenario: Scenario, opened: OpenedFunction | None = None) -> None:
