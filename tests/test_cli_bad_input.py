@@ -22,6 +22,13 @@ LEAF = str(FIXTURES / "fast_leaf-go1.25.0-linux-arm64")
 DIGITS = "1" * 5000
 
 
+@pytest.fixture(autouse=True)
+def _state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where a bug's log would go (explainer.errorlog): never the user's own state folder."""
+    monkeypatch.setenv("EXPLAINER_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+
+
+
 def cli(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
@@ -209,3 +216,4 @@ def test_a_bug_is_one_line_naming_its_log_and_exit_70(
     )
     text = logs[0].read_text()
     assert "Traceback (most recent call last)" in text and 'raise ZeroDivisionError("a bug")' in text
+

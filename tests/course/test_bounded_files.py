@@ -39,6 +39,12 @@ sys.exit(status)
 """
 
 
+@pytest.fixture(autouse=True)
+def _state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where a bug's log would go (explainer.errorlog): never the user's own state folder."""
+    monkeypatch.setenv("EXPLAINER_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+
+
 def _run(*args: str) -> tuple[int, str, str]:
     """Exit status, stderr (less the figures line) and stdout."""
     run = subprocess.run([sys.executable, "-c", _CHILD, *args], capture_output=True, text=True, timeout=60)
@@ -140,3 +146,4 @@ def test_a_deeply_nested_talk_is_one_line(value: str, tmp_path: Path) -> None:
         f"explainer: {talk}:4: not valid for a talk: arrays or tables nested too "
         "deeply (a talk needs two levels)\n",
     )
+

@@ -21,6 +21,13 @@ SMALL = "go1.23.4/4112/leaf"
 """A 4 KiB leaf frame: its body runs about a thousand instructions, single-stepped in a blink."""
 
 
+@pytest.fixture(autouse=True)
+def _state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where a bug's log would go (explainer.errorlog): never the user's own state folder."""
+    monkeypatch.setenv("EXPLAINER_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+
+
+
 def _single_stepped(line: str) -> list[Snapshot]:
     """Every state from the entry to the return, one ``Machine.step`` at a time."""
     m = start(parse(line))

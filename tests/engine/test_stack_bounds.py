@@ -42,6 +42,13 @@ BAD = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where a bug's log would go (explainer.errorlog): never the user's own state folder."""
+    monkeypatch.setenv("EXPLAINER_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+
+
+
 def _cli(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
@@ -104,6 +111,7 @@ def test_the_room_asked_for_is_what_the_emulated_stack_check_needs(line: str) ->
     parse(f"{line}/stack={hi - need:#x}-{hi:#x}")  # accepted at the bound
     with pytest.raises(ExplainerError, match="too small"):
         parse(f"{line}/stack={hi - need + 16:#x}-{hi:#x}")
+
 
 
 def test_the_largest_stack_maps_and_runs() -> None:
