@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="explainer", description="Go's arm64 split-epilogue race, emulated for real.")
     p.add_argument("--version", action="version", version=f"explainer {__version__}")
     p.add_argument("--scenario", help="open the lab on a scenario (go1.23.4/65552/leaf ...)")
+    p.add_argument("--lesson", help="open the lab on a lesson of the course, by its number (6)")
     p.set_defaults(run=lab.run)
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
     for name in COMMANDS:

@@ -105,6 +105,27 @@ def load_all(folder: Path) -> list[Lesson]:
     return [load(p) for p in lesson_files(folder)]
 
 
+def by_number(text: str, folder: Path | None = None) -> Path:
+    """The lesson file numbered ``text`` (``6`` or ``06``), validated as a command line's input is.
+
+    Raises:
+        ExplainerError: not a number from 1 to 99, or no lesson has it (the message lists the numbers).
+    """
+    from ..engine.errors import ExplainerError
+
+    files = lesson_files(folder or lessons_dir())
+    numbers = [p.name[:2] for p in files]
+    t = text.strip()
+    if not (t.isascii() and t.isdigit() and 1 <= len(t) <= 2 and int(t) >= 1):
+        raise ExplainerError(f"bad lesson {text[:20]!r}: a lesson's number, {int(numbers[0])} to "
+                             f"{int(numbers[-1])}" if numbers else f"bad lesson {text[:20]!r}: no lessons")
+    for path, number in zip(files, numbers, strict=True):
+        if int(number) == int(t):
+            return path
+    raise ExplainerError(f"no lesson {int(t)}: the course has lessons "
+                         f"{', '.join(str(int(n)) for n in numbers)}")
+
+
 def lessons_dir() -> Path:
     """The shipped course (``explainer.content``: the repository's ``lessons/``, as package data)."""
     return content.lessons_dir()

@@ -8,6 +8,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from ..course.lesson import Lesson
 from ..engine.errors import ExplainerError
 from ..engine.experiments.scenario import Scenario, parse
 from .no_color import NO_COLOR_CSS
@@ -41,11 +42,14 @@ class ExplainerApp(ReportingApp[None]):
         Binding("ctrl+c", "interrupt", show=False),
     ]
 
-    def __init__(self, scenario: Scenario | None = None, opened: OpenedFunction | None = None) -> None:
-        """``opened``: a function from a real binary (``explainer open``) instead of the reproducer's."""
+    def __init__(self, scenario: Scenario | None = None, opened: OpenedFunction | None = None,
+                 lesson: Lesson | None = None) -> None:
+        """``opened``: a function from a real binary (``explainer open``) instead of the reproducer's;
+        ``lesson``: open that lesson of the course over the lab (``explainer --lesson 6``, a deep link)."""
         super().__init__()
         self.scenario = scenario or parse(DEFAULT_SCENARIO)
         self.opened = opened
+        self.lesson = lesson
         self._store: ProgressStore | None = None
 
     @property
@@ -60,6 +64,12 @@ class ExplainerApp(ReportingApp[None]):
 
     def on_mount(self) -> None:
         self.push_screen(LabScreen(self.scenario, self.opened))
+        if self.lesson is not None:  # the course, then the lesson: escape goes back as if picked there
+            from .screens.lesson import LessonScreen
+
+            self.action_course()
+            if self._store is not None:
+                self.push_screen(LessonScreen(self.lesson, self._store))
 
     def _stop_runs(self) -> bool:
         return any([pane.stop_run() for pane in self.screen.query(LongRuns)])

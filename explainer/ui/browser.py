@@ -7,8 +7,12 @@ lab can write files. So, as Jupyter does:
 
 - **A secret per run.** ``/`` answers only with ``?token=<secret>``, the address printed when serving;
   the page it returns opens ``/ws/<secret>``. A page on another site cannot read ours, so it cannot
-  learn the secret. (A deep link, ``/?token=…&scenario=…``, will validate its scenario here as the CLI
-  does and pass it on in the websocket's path; :func:`child_argv` is where it becomes arguments.)
+  learn the secret.
+- **Deep links.** ``/?token=…&scenario=go1.23.4/65552/leaf`` or ``/?token=…&lesson=6`` opens the lab in
+  that state: the value is validated as the CLI validates ``--scenario`` and ``--lesson`` (a bad one
+  is a 400 page that says what is wrong), and the page's websocket carries it in its path,
+  ``/ws/<secret>/scenario/<scenario>``, where it is validated again before :func:`child_argv` makes it
+  arguments (no shell: a value is one argument, never a command).
 - **Origin and Host checked.** A websocket whose ``Origin`` is not this server's is refused; on a
   loopback address, a request whose ``Host`` is not a loopback name is refused (DNS rebinding).
 - **Caps.** At most ``max_sessions`` browsers at once; a terminal size outside 1-500 columns by 1-200
@@ -35,6 +39,7 @@ import secrets
 import signal
 import socket
 from collections.abc import Callable
+from urllib.parse import quote
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,11 +105,43 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def child_argv(scenario: str | None) -> list[str]:
+def child_argv(scenario: str | None, lesson: str | None = None) -> list[str]:
     """What each browser's socket starts: this Python running the lab (no shell in between)."""
     import sys
 
-    return [sys.executable, "-m", "explainer.cli"] + (["--scenario", scenario] if scenario else [])
+    return [sys.executable, "-m", "explainer.cli"] + (["--scenario", scenario] if scenario else []) + \
+        (["--lesson", lesson] if lesson else [])
+
+
+#: The states a deep link may open: the query key (and the websocket path's kind).
+LINK_KINDS = ("scenario", "lesson")
+#: The longest value a deep link may carry (a scenario with every option is under 120 characters).
+MAX_LINK = 200
+
+
+def deep_link(kind: str, value: str) -> tuple[str, str]:
+    """A deep link's state, validated like the CLI's ``--scenario`` or ``--lesson``, in canonical form.
+
+    Raises:
+        ExplainerError: an unknown kind, or a value the CLI would refuse (the CLI's own message).
+    """
+    if kind not in LINK_KINDS:
+        raise ExplainerError(f"a link opens a scenario or a lesson, not {kind[:20]!r}")
+    if not value.strip() or len(value) > MAX_LINK or not value.isprintable():
+        raise ExplainerError(f"bad {kind} {value[:40]!r}: " + ("empty" if not value.strip() else
+                             f"at most {MAX_LINK} printable characters"))
+    if kind == "scenario":
+        from ..engine.experiments.scenario import parse
+
+        try:
+            return kind, str(parse(value))
+        except ExplainerError as err:
+            raise ExplainerError(f"bad scenario {value[:60]!r}: {err}") from None
+    from ..course.lesson import by_number, load
+
+    path = by_number(value)
+    load(path)  # a lesson that cannot be read: said here, not as a dead lab in the browser
+    return kind, str(int(path.name[:2]))
 
 
 def terminal_size(width: object, height: object) -> tuple[int, int]:
@@ -212,6 +249,7 @@ class GuardedServer(Server):
         app.add_routes([
             web.get("/", self.handle_index, name="index"),
             web.get("/ws/{token}", self.handle_websocket, name="websocket"),
+            web.get("/ws/{token}/{kind}/{value:.+}", self.handle_websocket, name="deep-link"),
             web.get("/download/{key}", self.handle_download, name="download"),
             web.static("/static", self.statics_path, name="static"),
         ])
@@ -243,12 +281,22 @@ class GuardedServer(Server):
             return _refuse(403, "open the address `explainer serve` printed: it carries "
                                               "this run's token", request)
         base = f"http://{request.host}"
+        given = [k for k in LINK_KINDS if k in request.query]
+        path = ""
+        if given:
+            if len(given) > 1 or any(len(request.query.getall(k)) > 1 for k in given):
+                return _refuse(400, "a link opens one scenario or one lesson", request)
+            try:
+                kind, value = deep_link(given[0], request.query[given[0]])
+            except ExplainerError as err:
+                return _refuse(400, str(err), request)
+            path = f"/{kind}/{quote(value, safe='/=')}"
         fontsize = request.query.get("fontsize", "16")
         if not (fontsize.isascii() and fontsize.isdigit() and 6 <= int(fontsize) <= 64):
             return _refuse(400, f"bad fontsize {fontsize[:20]!r}: a whole number from 6 to 64", request)
         context = {
             "font_size": int(fontsize),
-            "app_websocket_url": f"ws://{request.host}/ws/{self.guard.token}",
+            "app_websocket_url": f"ws://{request.host}/ws/{self.guard.token}{path}",
             "config": {"static": {"url": f"{base}/static/"}},
             "application": {"name": self.title},
         }
@@ -272,12 +320,18 @@ class GuardedServer(Server):
                                 "(serve --max-sessions N allows more)", request)
         try:
             width, height = terminal_size(request.query.get("width", "80"), request.query.get("height", "24"))
+            argv = self.argv
+            if "kind" in request.match_info:  # a deep link: checked again, whoever built this address
+                kind, value = deep_link(request.match_info["kind"], request.match_info["value"])
+                argv = [a for k, a in enumerate(self.argv) if not (a == "--scenario" or (
+                    k and self.argv[k - 1] == "--scenario"))]  # the link's state, not serve --scenario's
+                argv += ["--scenario", value] if kind == "scenario" else ["--lesson", value]
         except ExplainerError as err:
             return _refuse(400, str(err), request)
         websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=MAX_MESSAGE)
         await websocket.prepare(request)
         environment = {FILE_EXPORT_ENV: "1" if self.guard.file_export else "0"}
-        lab = LabProcess(self.argv, environment,
+        lab = LabProcess(argv, environment,
                          write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                          close=websocket.close, download_manager=self.download_manager)
         self.sessions.add(lab)
