@@ -42,8 +42,8 @@ async def shoot(deck: Path) -> None:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         deck = Path(tmp) / "deck"
-        subprocess.run([sys.executable, "-m", "explainer.cli", "present", "split-epilogue", "--export", "html",
-                        str(deck), "--size", "120x35"], check=True)
+        subprocess.run([sys.executable, "-m", "explainer.cli", "present", "split-epilogue",
+                        "--export", "html", str(deck), "--size", "120x35"], check=True)
         asyncio.run(shoot(deck))
 
 

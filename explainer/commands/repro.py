@@ -32,7 +32,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--tries", default=str(DEFAULT_TRIES), help="how many runs (default 3)")
     p.add_argument("--list", action="store_true", help="list the installed toolchains and their size")
     p.add_argument("--prune", action="store_true",
-                   help="remove the toolchains and builds explainer installed (folders it did not make are kept)")
+                   help="remove the toolchains and builds explainer installed "
+                        "(folders it did not make are kept)")
     p.set_defaults(run=run)
 
 

@@ -17,7 +17,8 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser("sweep", help="preempt at every instruction and unwind")
     p.set_defaults(run=run)
     add_frame_arguments(p)
-    p.add_argument("--unwind", default="gc", help="gc, traceback, goroutine-profile, cpu-profile, heap-dump, panic or copy")
+    p.add_argument("--unwind", default="gc",
+                   help="gc, traceback, goroutine-profile, cpu-profile, heap-dump, panic or copy")
 
 
 #: The sweep's own words for an outcome, as ``sweep --json`` has always printed them.

@@ -261,5 +261,6 @@ class _Reader:
             raise self.fail(i, "action", f"beat {i + 1}: bad action {value!r}: {err}") from None
         if command.verb not in ("preempt", "unwind"):
             raise self.fail(i, "action", f"beat {i + 1}: bad action {value!r}: preempt or unwind "
-                                         "gc|traceback|goroutine-profile|cpu-profile|heap-dump|panic|copy (use stop to move)")
+                                         "gc|traceback|goroutine-profile|cpu-profile|heap-dump|panic|copy "
+                                         "(use stop to move)")
         return value

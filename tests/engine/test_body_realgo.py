@@ -190,7 +190,8 @@ def test_sum_spill_and_reload_are_the_real_assemblers(version: str) -> None:
             continue
         notes = ("spill sum across the call", "reload sum")
         if go.release.nonleaf_sum_below_buffer:  # go1.21 spills sum at 32(RSP) whatever N: the split alone
-            progs = [Prog("spill", sp_slot(go, "str", "R2", slot)), Prog("reload", sp_slot(go, "ldr", "R3", slot))]
+            progs = [Prog("spill", sp_slot(go, "str", "R2", slot)),
+                     Prog("reload", sp_slot(go, "ldr", "R3", slot))]
             assert [p.source for p in body(go, slot + 16, False, Buffer.FAST) if p.note in notes] == [
                 "MOVD R2, 32(RSP)", "MOVD 32(RSP), R3"]
         else:

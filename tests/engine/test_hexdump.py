@@ -52,7 +52,8 @@ def _functions() -> list[tuple[str, int, int]]:
 
 def test_the_dump_is_the_real_one_line_for_line() -> None:
     real = _real_dump()
-    m = re.match(r"stack: frame=\{sp:(0x[0-9a-f]+), fp:(0x[0-9a-f]+)\} stack=\[(0x[0-9a-f]+),(0x[0-9a-f]+)\)", real[0])
+    m = re.match(r"stack: frame=\{sp:(0x[0-9a-f]+), fp:(0x[0-9a-f]+)\} "
+                 r"stack=\[(0x[0-9a-f]+),(0x[0-9a-f]+)\)", real[0])
     assert m, real[0]
     sp, fp, lo, hi = (int(g, 16) for g in m.groups())
     mem = _memory(real)

@@ -58,7 +58,8 @@ def test_the_stack_checks_r27_is_refused_as_the_stack_check() -> None:
 
 
 def test_the_fixed_epilogue_is_refused_for_its_explicit_r27() -> None:
-    """go1.25.0's MOVD $65584, R27 ; ADD R27, RSP are Progs that name R27: PCDATA -2 (asm7.go isUnsafePoint)."""
+    """go1.25.0's MOVD $65584, R27 ; ADD R27, RSP are Progs that name R27: PCDATA -2
+    (asm7.go isUnsafePoint)."""
     real = _pcdata("fast_nonleaf-go1.25.0.txt")
     assert (-2, "MOVD $65584, R27") in real and (-2, "ADD R27, RSP") in real
     assert "explicitly uses REGTMP" in SRC["go1.25.0"]["is_unsafe_point"]["text"]
@@ -100,7 +101,8 @@ def test_a_cpu_profile_walks_the_goroutine_it_interrupts() -> None:
     p = s.preempt(Trigger.CPU_PROFILE)
     assert p.outcome is Outcome.CLEAN and p.parked is None and p.walk is not None
     names = [st.function for st in p.walk.steps]
-    assert names[0] == "main.big_stack" and "runtime.asyncPreempt" not in names and names[-1] == "runtime.goexit"
+    assert names[0] == "main.big_stack" and "runtime.asyncPreempt" not in names
+    assert names[-1] == "runtime.goexit"
     # Between the two ADDs it reads the return address at SP, 48 bytes into the dying frame: 0, and
     # stops quietly (unwindSilentErrors), printing nothing.
     s.run_to(s.anchors["sp2"])
@@ -142,7 +144,8 @@ def test_the_old_profile_name_gets_a_specific_error() -> None:
 def test_go1_27_prints_the_hexdump_as_the_real_log_does() -> None:
     """The real go1.27.3 cloudflare log: the "unexpected return pc" line, then tracebackHexdump, then
     the throw. The engine's run of the same shape prints the same lines but for addresses and values."""
-    real = (ROOT / "tests" / "realgo" / "data" / "cloudflare_shape-go1.27.3-singlestep.log").read_text().splitlines()
+    log = ROOT / "tests" / "realgo" / "data" / "cloudflare_shape-go1.27.3-singlestep.log"
+    real = log.read_text().splitlines()
     real = real[:real.index("fatal error: unknown caller pc") + 1]
     out = list(run(parse("go1.27.3/65552/leaf/buffer=cloudflare")).output)
     assert out[0] == real[0] and out[2] == real[2] and out[-1] == real[-1]  # the column header too
@@ -161,7 +164,8 @@ def test_go1_27_prints_the_hexdump_as_the_real_log_does() -> None:
     assert rows(out) == rows(real) and "data <- SP" in rows(out)
     # Markers name code addresses; big_stack's +0x9c (the slot pushCall filled) is in both. The real
     # run's other markers are its own main.main and saved registers (cloudflare_shape's program).
-    assert "                  ^ <main.big_stack+0x9c>" in out and "                  ^ <main.big_stack+0x9c>" in real
+    marker = "                  ^ <main.big_stack+0x9c>"
+    assert marker in out and marker in real
     fp_sp = [int(v, 16) for v in re.findall(r"(?:sp|fp):(0x[0-9a-f]+)", out[1])]
     real_fp_sp = [int(v, 16) for v in re.findall(r"(?:sp|fp):(0x[0-9a-f]+)", real[1])]
     assert fp_sp[1] - fp_sp[0] == real_fp_sp[1] - real_fp_sp[0] == 65552  # spdelta: the whole frame

@@ -29,7 +29,8 @@ def test_run_json_names_the_logs_slot_value_and_message(capsys: pytest.CaptureFi
     assert out["output"][-1] == "fatal error: traceback did not unwind completely"
 
 
-@pytest.mark.parametrize("line", ["go1.23.4/65584", "go1.25.0/65584", "go1.23.4/65552/leaf/unwind=goroutine-profile",
+@pytest.mark.parametrize("line", ["go1.23.4/65584", "go1.25.0/65584",
+                                  "go1.23.4/65552/leaf/unwind=goroutine-profile",
                                   "go1.27.3/65552/leaf/buffer=cloudflare"])
 def test_a_lab_step_reports_as_run_does(line: str) -> None:
     s = parse(line)

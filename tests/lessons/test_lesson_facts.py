@@ -357,8 +357,10 @@ CLAIMS: dict[str, dict[str, Callable[[], None]]] = {
             ("b27c33fb", "MOVD $131056, R27"), ("8b3b63ff", "ADD R27, RSP, RSP")] and 131056 == 0x1FFF0),
     },
     "03-frame": {
-        "64": both(buffer_is_64_kib, lambda: _assert(epilogue_of("sizes-go1.23.4.txt", "main.nonleaf_8")[-3:] == [
-            ("a97ffbfd", "LDP -8(RSP), (R29, R30)"), ("910103ff", "ADD $64, RSP, RSP"), ("d65f03c0", "RET")])),
+        "64": both(buffer_is_64_kib, lambda: _assert(
+            epilogue_of("sizes-go1.23.4.txt", "main.nonleaf_8")[-3:] == [
+                ("a97ffbfd", "LDP -8(RSP), (R29, R30)"), ("910103ff", "ADD $64, RSP, RSP"),
+                ("d65f03c0", "RET")])),
         # obj7.go's MOVD.P path for small non-leaf frames: in go1.24.3 (obj7.go:876), in no go1.23.x
         "go1.24": go_line("go1.24.3", "small_nonleaf_movdp", "obj7.go:876", "MOVD.P"),
         "go1.23": lambda: _assert(all(go_sources()[v]["small_nonleaf_movdp"] is None

@@ -145,8 +145,8 @@ def profile_walk(m: Machine, trigger: unwind.Trigger) -> unwind.Walk:
     gp = unwind.Goroutine(goid=1, stack_lo=b.lo, stack_hi=b.hi, stktopsp=b.stktopsp, sched_pc=m.pc,
                           sched_sp=regs[31], m=1, lr=regs[30])
     facts = facts_for(program.version)
-    return unwind.walk(program, gp, m.read_u64, trigger, facts.incgo_offset, program.version, fault_pc(program),
-                       measured=measured_note(program))
+    return unwind.walk(program, gp, m.read_u64, trigger, facts.incgo_offset, program.version,
+                       fault_pc(program), measured=measured_note(program))
 
 
 def run(s: Scenario, program: Program | None = None, jump: tuple[int, int] | None = None,

@@ -59,14 +59,14 @@ def _why(answer: SafePoint, f: Function | None, pc: int) -> str:
     return {
         Reason.NO_STACK_ROOM: "too little stack left to inject asyncPreempt",
         Reason.NOT_GO_CODE: "not a Go function (findfunc failed)",
-        Reason.EXPLICIT_R27: "not preemptible: names R27 explicitly (asm7.go isUnsafePoint), and asyncPreempt "
-                             "returns through R27",
+        Reason.EXPLICIT_R27: "not preemptible: names R27 explicitly (asm7.go isUnsafePoint), "
+                             "and asyncPreempt returns through R27",
         Reason.UNSAFE_SEQUENCE: "not preemptible: " + _UNSAFE_REGION.get(insn.role if insn else "",
                                                                          "an unsafe point (PCDATA -2)"),
         Reason.ASSEMBLY_FUNCTION: "not preemptible: assembly function (no locals pointer maps)",
         Reason.RUNTIME_FUNCTION: f"not preemptible: {f.name.split('.')[0] if f else '?'}. function",
-        Reason.RESTARTABLE: f"restartable: the assembler built R27 for this sequence (asm7.go isRestartable); "
-                            f"resumes at its start, {answer.resume_pc:#x}",
+        Reason.RESTARTABLE: "restartable: the assembler built R27 for this sequence "
+                            f"(asm7.go isRestartable); resumes at its start, {answer.resume_pc:#x}",
         Reason.RESTART_AT_ENTRY: "restart at entry",
         Reason.SAFE_POINT: "safe point",
     }.get(answer.reason, answer.reason.value)

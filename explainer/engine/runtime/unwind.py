@@ -34,7 +34,8 @@ class Trigger(enum.Enum):
     """Traceback of all goroutines (``runtime.Stack(buf, true)``, a crash dump): ``tracebackothers``,
     unwindPrintErrors."""
     GOROUTINE_PROFILE = "goroutine-profile"
-    """pprof's goroutine profile: ``saveg``, ``u.initAt(pc, sp, 0, gp, unwindSilentErrors)`` (mprof.go:1680)."""
+    """pprof's goroutine profile: ``saveg``, ``u.initAt(pc, sp, 0, gp, unwindSilentErrors)``
+    (mprof.go:1680)."""
     CPU_PROFILE = "cpu-profile"
     """A CPU profile's SIGPROF: ``sigprof`` walks only the goroutine it interrupted, from the
     interrupted pc, sp and lr, with unwindSilentErrors|unwindTrap|unwindJumpStack (proc.go:5478)."""

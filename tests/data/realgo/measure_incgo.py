@@ -25,8 +25,10 @@ REF = Path(os.environ.get("REF", Path(__file__).resolve().parents[4] / "shared" 
 
 def measure(root: Path) -> tuple[str, dict[str, object]]:
     go = root / "go" / "bin" / "go"
-    version = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True, check=True).stdout.strip()
-    goroot = Path(subprocess.run([go, "env", "GOROOT"], capture_output=True, text=True, check=True).stdout.strip())
+    version = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    goroot = Path(subprocess.run([go, "env", "GOROOT"], capture_output=True, text=True,
+                                 check=True).stdout.strip())
     src = (goroot / "src/runtime/traceback.go").read_text().splitlines()
     line_no = next(i + 1 for i, t in enumerate(src) if "gp.m.incgo" in t and "doPrint" in t)
     with tempfile.TemporaryDirectory() as tmp:
@@ -39,7 +41,8 @@ def measure(root: Path) -> tuple[str, dict[str, object]]:
         subprocess.run([go, "build", "-trimpath", "-o", "bin", "."], cwd=d, env=env, check=True)
         dump = subprocess.run([go, "tool", "objdump", "-s", r"^runtime\.\(\*unwinder\)\.next$", "bin"],
                               cwd=d, env=env, capture_output=True, text=True, check=True).stdout
-    rows = [m.groups() for m in re.finditer(r"^\s+(\S+)\s+0x([0-9a-f]+)\s+[0-9a-f]{8}\s+(.*?)\s*$", dump, re.M)]
+    rows = [m.groups()
+            for m in re.finditer(r"^\s+(\S+)\s+0x([0-9a-f]+)\s+[0-9a-f]{8}\s+(.*?)\s*$", dump, re.M)]
     entry = int(rows[0][1], 16)
     at = f"traceback.go:{line_no}"
     # the byte load whose base register was just loaded with gp.m (`MOVD 48(Rg), Rm`: g.m)

@@ -62,9 +62,11 @@ FACTS: dict[str, tuple[str, str | None, str]] = {
     "next_unexpected_return_pc": ("runtime/traceback.go", "next", r"unexpected return pc for"),
     "next_hexdump": ("runtime/traceback.go", "next", r"tracebackHexdump\(gp\.stack, frame, 0\)"),
     "finish_condition": ("runtime/traceback.go", "finishInternal",
-                         r"u\.flags&\(unwindPrintErrors\|unwindSilentErrors\) == 0 && u\.frame\.sp != gp\.stktopsp"),
+                         r"u\.flags&\(unwindPrintErrors\|unwindSilentErrors\) == 0 "
+                         r"&& u\.frame\.sp != gp\.stktopsp"),
     # the SIGSEGV report's m= is the M that took the signal
-    "sighandler_m": ("runtime/signal_unix.go", "fatalsignal", r'print\("PC=", hex\(c\.sigpc\(\)\), " m=", mp\.id'),
+    "sighandler_m": ("runtime/signal_unix.go", "fatalsignal",
+                     r'print\("PC=", hex\(c\.sigpc\(\)\), " m=", mp\.id'),
 }
 
 
@@ -106,7 +108,8 @@ def main() -> None:
         go = Path(arg) / "go" / "bin" / "go"
         if not go.exists():
             continue
-        version = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True, check=True).stdout.strip()
+        version = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True,
+                                 check=True).stdout.strip()
         src = Path(arg) / "go" / "src"
         out[version] = {name: find(src, *spec) for name, spec in FACTS.items()}
         out[version]["preemptStop_setters"] = preempt_stop_setters(src)
