@@ -15,4 +15,4 @@ from __future__ import annotations
 
 #: The subcommands' modules, in the order ``explainer --help`` lists them.
 COMMANDS: tuple[str, ...] = ("versions", "frame", "sweep", "run", "lessons", "scan", "open", "repro",
-                             "present", "serve")
+                             "inject", "present", "serve")

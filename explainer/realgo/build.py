@@ -4,6 +4,12 @@ The sources ship inside the package (``src/``, byte for byte ../shared/reference
 ``tests/data/realgo/record.sh`` builds it: in its own folder as ``main.go`` with a ``go.mod`` naming the
 module after the program, ``-trimpath``, no cgo, so the runtime prints ``fast_nonleaf/main.go:18`` as
 in the reference crash logs and the binary matches the recorded objdump.
+
+``explainer inject --unwind traceback`` builds a variant of each (``src/traceback/``): the same source
+but for ``main``, which has no GC loop and instead, once a debugger sets ``main.dump``, prints every
+goroutine's stack with ``runtime.Stack(buf, true)`` and exits. Its imports fit on the original's one
+import line, so ``big_stack`` keeps its line numbers (tests/realgo/test_inject_program.py holds the
+variants to that, and a real build to the same ``big_stack`` words).
 """
 
 from __future__ import annotations
@@ -43,13 +49,16 @@ class Shape(enum.Enum):
             raise ExplainerError(f"unknown shape {text!r}: choose {names}") from None
 
 
-def source(shape: Shape) -> bytes:
-    """The Go source shipped with the package."""
-    return resources.files("explainer.realgo").joinpath("src", f"{shape.program}.go").read_bytes()
+def source(shape: Shape, traceback: bool = False) -> bytes:
+    """The Go source shipped with the package (``traceback``: the variant without the GC loop)."""
+    folder = resources.files("explainer.realgo").joinpath("src")
+    if traceback:
+        folder = folder.joinpath("traceback")
+    return folder.joinpath(f"{shape.program}.go").read_bytes()
 
 
-def build_dir(tc: Toolchain, shape: Shape) -> Path:
-    return cache_dir() / "build" / tc.release.name / shape.program
+def build_dir(tc: Toolchain, shape: Shape, traceback: bool = False) -> Path:
+    return cache_dir() / "build" / tc.release.name / (shape.program + ("-traceback" if traceback else ""))
 
 
 def go_env(tc: Toolchain) -> dict[str, str]:
@@ -60,20 +69,22 @@ def go_env(tc: Toolchain) -> dict[str, str]:
             "GOCACHE": str(work / "gocache"), "GOPATH": str(work / "gopath")}
 
 
-def build(tc: Toolchain, shape: Shape) -> Path:
-    """Build ``shape`` with ``tc``; returns the linux/arm64 binary.
+def build(tc: Toolchain, shape: Shape, traceback: bool = False) -> Path:
+    """Build ``shape`` (or its ``traceback`` variant) with ``tc``; returns the linux/arm64 binary.
+
+    The binary keeps its symbols and DWARF: gdb reads ``runtime.g``'s field offsets from it.
 
     Raises:
         ExplainerError: the build failed (the message carries go's last line).
     """
-    folder = build_dir(tc, shape)
+    folder = build_dir(tc, shape, traceback)
     env = go_env(tc)
     try:
         for made in (folder, Path(env["GOCACHE"]), Path(env["GOPATH"])):
             make_ours(made)  # marked, so that repro --prune knows them for explainer's
     except OSError as e:
         raise ExplainerError(f"cannot make the build folder {folder}: {e.strerror or e}") from None
-    save(folder / "main.go", source(shape), replace=True)
+    save(folder / "main.go", source(shape, traceback), replace=True)
     minor = int(tc.release.go.split(".")[1])
     lang = "1.22" if minor >= 22 else f"1.{minor}"  # record.sh's; go1.21 refuses a newer go line
     save(folder / "go.mod", f"module {shape.program}\n\ngo {lang}\n", replace=True)

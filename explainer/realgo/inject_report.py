@@ -1,0 +1,263 @@
+"""What ``explainer inject`` prints: each step of a try as it happens, the answers, the JSON.
+
+Headless (no UI library): lines of text and plain dicts, so the command only prints them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from ..engine.unwind import Trigger
+from .inject import Observation, RealOutcome, RealPoint
+from .model_check import EngineAnswer, LineCheck
+from .target import GUEST_ENV, Target
+
+#: Lines of the runtime's output shown without ``--full``.
+HEAD_LINES = 6
+_WALKERS = {Trigger.GC: "the GC walked the parked stack",
+            Trigger.TRACEBACK: "a traceback of all goroutines walked the parked stack"}
+
+
+def walk_path(target: Target) -> str:
+    """Which runtime path walks the parked stack, in the runtime's own calls."""
+    if target.unwind is Trigger.TRACEBACK:
+        return ("runtime.Stack(buf, true) from the program's dumper goroutine: tracebackothers -> "
+                "traceback1, flags unwindPrintErrors")
+    return "the program's runtime.GC() loop: gcDrain -> markroot -> scanstack, flags 0"
+
+
+def header(target: Target, point: Any | None = None, at: str = "", note: str = "") -> list[str]:
+    """Who and what: release, program, binary, tools, walk, and the chosen instruction."""
+    shape = target.shape
+    program = shape.program + ("-traceback" if target.unwind is Trigger.TRACEBACK else "")
+    lines = [f"inject: {target.release.name}, {shape.value} ({program}), main.big_stack frame "
+             f"{target.frame_size:,} B{' (leaf)' if target.leaf else ''}",
+             f"binary: {target.binary}",
+             f"tools: qemu-aarch64 {target.qemu.version_text}, {target.gdb.version}; guest "
+             + " ".join(f"{k}={v}" for k, v in GUEST_ENV.items()),
+             f"walk: {walk_path(target)}"]
+    if point is not None:
+        named = f"{at} = " if at and not at.startswith("+") else ""
+        lines.append(f"at: {named}main.big_stack+{point.offset:#x} = {point.pc:#x}  {point.go}")
+    if note:
+        lines.append(f"note: {note}")
+    return lines
+
+
+def event_line(ev: Mapping[str, Any], target: Target) -> str | None:
+    """One event of the gdb script as a line for a person, or None for the ones not worth a line."""
+    kind = ev["event"]
+    entry = target.function.entry
+
+    def where(pc: int) -> str:
+        return f"{pc:#x} (+{pc - entry:#x})" if entry <= pc < entry + 0x10000 else f"{pc:#x}"
+
+    if kind == "connected":
+        off = ev["offsets"]
+        return (f"gdb connected; DWARF: runtime.g.preempt at +{off['preempt']}, "
+                f"preemptStop at +{off['preemptStop']}")
+    if kind == "hit":
+        lo, hi = ev["stack"]
+        return (f"goroutine {ev['goid']} stopped at {where(ev['pc'])} on thread {ev['thread']}: "
+                f"SP={ev['sp']:#x}, stack [{lo:#x}, {hi:#x})")
+    if kind == "signal":
+        return "set g.preempt and g.preemptStop (as runtime.suspendG does), sent SIGURG"
+    if kind == "verdict":
+        if ev["ok"]:
+            return (f"runtime.isAsyncSafePoint said yes: preempted, asyncPreempt returns to "
+                    f"{where(ev['newpc'])}")
+        return "runtime.isAsyncSafePoint said no: refused"
+    if kind == "refused":
+        return f"the goroutine went on at {where(ev['went_on'])}"
+    if kind == "preempted":
+        return f"runtime.asyncPreempt entered on the same thread, R30={where(ev['newpc'])}"
+    if kind == "walk":
+        return f"{_WALKERS[target.unwind]}: {' <- '.join(ev['chain'][:6])}"
+    if kind == "walked":
+        return "the walk returned"
+    if kind == "clean":
+        return f"the goroutine ran on at {where(ev['went_on'])}"
+    if kind == "exited":
+        return f"the program exited (gdb: status {ev['code']})"
+    if kind == "stray":
+        return f"a stray SIGTRAP at {ev['pc']:#x} (swallowed: never passed to the program)"
+    if kind == "spoiled":
+        return f"spoiled: {ev['reason']}"
+    return None
+
+
+def runtime_text(obs: Observation, full: bool) -> list[str]:
+    """The runtime's own output, headed by its first lines and goroutine 1's block."""
+    out = list(obs.output)
+    if full or len(out) <= HEAD_LINES + 8:
+        return out
+    shown = out[:HEAD_LINES]
+    start = next((k for k, line in enumerate(out) if line.startswith("goroutine 1 ")), None)
+    if start is not None and start >= HEAD_LINES:
+        end = next((k for k in range(start, len(out)) if not out[k].strip()), len(out))
+        shown += ["…"] + out[start:end]
+    hidden = len(out) - len([s for s in shown if s != "…"])
+    return shown + ([f"… ({hidden} more lines: --full shows them all)"] if hidden > 0 else [])
+
+
+def summary(point: RealPoint) -> str:
+    """``crash: fatal error: ... (1 try, 0.25 s)``."""
+    obs = point.answer
+    tries = f"{point.tries} {'try' if point.tries == 1 else 'tries'}"
+    if point.outcome is RealOutcome.CRASH and obs.crash is not None:
+        what = obs.crash.describe()
+    elif point.outcome is RealOutcome.REFUSED:
+        went = f"; the goroutine went on at {obs.went_on:#x}" if obs.went_on is not None else ""
+        what = f"isAsyncSafePoint refused{went}"
+    elif point.outcome is RealOutcome.CLEAN:
+        what = "preempted, walked while parked without an error" + (
+            f", ran on at {obs.went_on:#x}" if obs.went_on is not None else "")
+    else:
+        what = obs.reason
+    return f"{point.outcome.value}: {what} ({tries}, {obs.seconds:.2f} s into the run)"
+
+
+def engine_lines(answer: EngineAnswer | None, checks: Sequence[LineCheck], error: str = "") -> Iterator[str]:
+    if answer is None:
+        yield f"engine: not available ({error})"
+        return
+    yield f"engine: {answer.outcome.value}: {answer.reason}"
+    yield f"        (explainer run {answer.scenario})"
+    for c in checks:
+        mark = "=" if c.equal else "≠"
+        yield f"        {mark} {c.engine.strip()}" + (f"   [{c.note}]" if c.note else "")
+        if not c.equal:
+            yield f"          real: {c.real.strip() if c.real else '(no such line in the real report)'}"
+
+
+def point_json(point: RealPoint) -> dict[str, Any]:
+    """The real answer at one point, as JSON."""
+    obs = point.answer
+    hit = obs.hit
+    crash = obs.crash
+    return {
+        "outcome": point.outcome.value, "tries": point.tries, "spoiled": list(point.spoiled),
+        "newpc": obs.newpc, "went_on": obs.went_on, "walker": list(obs.walker),
+        "text": list(obs.output), "seconds": round(obs.seconds, 3),
+        "reason": obs.reason or None,
+        "crash": None if crash is None else {
+            "headline": crash.describe(), "frame_sp": crash.frame_sp, "top": crash.top,
+            "stack": list(crash.stack) if crash.stack else None,
+            "interrupted_pc": crash.interrupted.pc if crash.interrupted else None},
+        "hit": None if hit is None else {
+            "thread": hit.thread, "g": hit.g, "goid": hit.goid, "sp": hit.sp, "lr": hit.lr, "fp": hit.fp,
+            "stack": list(hit.stack), "stktopsp": hit.stktopsp},
+    }
+
+
+def engine_json(answer: EngineAnswer | None, checks: Sequence[LineCheck]) -> dict[str, Any] | None:
+    if answer is None:
+        return None
+    return {"outcome": answer.outcome.value, "reason": answer.reason, "output": list(answer.output),
+            "scenario": answer.scenario,
+            "lines": [{"engine": c.engine, "real": c.real, "equal": c.equal, "note": c.note or None}
+                      for c in checks]}
+
+
+def goroutine1_frames(output: Sequence[str]) -> list[str]:
+    """The functions of goroutine 1's block in a traceback, innermost first."""
+    lines = "\n".join(output).partition("goroutine 1 [")[2].partition("\n\n")[0].splitlines()[1:]
+    return [line.split("(", 1)[0] for line in lines if line and not line.startswith(("\t", "created by"))]
+
+
+def traceback_story(obs: Observation) -> str:
+    """What runtime.Stack's walk of goroutine 1 shows: complete, or cut short without an error."""
+    frames = goroutine1_frames(obs.output)
+    shown = " <- ".join(frames) or "nothing"
+    if "main.main" in frames:
+        return f"goroutine 1's traceback is whole: {shown}"
+    return (f"goroutine 1's traceback stops at {frames[-1] if frames else '?'}: {shown}, then nothing, "
+            "no main.main; the walk ended early and printed no error (unwindPrintErrors tolerates it)")
+
+
+class Row:
+    """One instruction of a sweep: the real answer, the engine's, and the crash lines fed back."""
+
+    def __init__(self, point: RealPoint, engine: EngineAnswer | None, fed: EngineAnswer | None,
+                 checks: Sequence[LineCheck]) -> None:
+        self.point, self.engine, self.fed, self.checks = point, engine, fed, list(checks)
+
+    @property
+    def verdict(self) -> str:
+        """``agree``, ``DIFF`` or ``inconclusive``."""
+        if self.point.outcome is RealOutcome.INCONCLUSIVE:
+            return "inconclusive"
+        same = self.engine is not None and self.engine.outcome is self.point.outcome
+        return "agree" if same and all(c.equal for c in self.checks) else "DIFF"
+
+
+def sweep_rows(target: Target, points: Sequence[RealPoint], engine: Mapping[int, EngineAnswer]) -> list[Row]:
+    from .model_check import feed_back
+
+    rows = []
+    for p in points:
+        fed = feed_back(target, p)
+        rows.append(Row(p, engine.get(p.offset), fed[0] if fed else None, fed[1] if fed else ()))
+    return rows
+
+
+def sweep_counts(rows: Sequence[Row]) -> dict[str, int]:
+    verdicts = [r.verdict for r in rows]
+    return {"agree": verdicts.count("agree"), "differ": verdicts.count("DIFF"),
+            "inconclusive": verdicts.count("inconclusive")}
+
+
+def sweep_table(target: Target, rows: Sequence[Row], full: bool) -> Iterator[str]:
+    for r in rows:
+        p, e = r.point, r.engine
+        tries = f"({p.tries} {'try' if p.tries == 1 else 'tries'})"
+        yield (f"+{p.offset:#06x}  {p.go:<36} engine {e.outcome.value if e else '?':<9} "
+               f"real {p.outcome.value:<12} {tries:<10} {r.verdict}")
+        if p.outcome is RealOutcome.INCONCLUSIVE:
+            yield f"          {p.answer.reason}"
+        if r.verdict == "DIFF" and e is not None:
+            yield f"          engine: {e.reason}"
+        if p.outcome is RealOutcome.CRASH and p.answer.crash is not None:
+            yield f"          real:   {p.answer.crash.describe()}"
+            for c in r.checks:
+                mark = "=" if c.equal else "≠"
+                yield f"          {mark} {c.engine.strip()}" + (f"   [{c.note}]" if c.note else "")
+            if r.fed is not None:
+                yield f"            (explainer run {r.fed.scenario})"
+        if full and p.answer.output:
+            yield from (f"          | {line}" for line in p.answer.output)
+
+
+def sweep_footer(target: Target, counts: Mapping[str, int], seconds: float, runs: int, jobs: int,
+                 strays: int) -> str:
+    n = sum(counts.values())
+    pad = ", ".join(f"+{pc - target.function.entry:#x}" for pc in target.padding)
+    padding = f"; {pad} is padding, never executed, not swept" if pad else ""
+    trap = f"; {strays} stray SIGTRAP swallowed" if strays else ""
+    return (f"{n} instructions: {counts['agree']} agree, {counts['differ']} differ, "
+            f"{counts['inconclusive']} inconclusive{padding}\n"
+            f"{seconds:.1f} s, {runs} qemu runs, up to {jobs} at once{trap}")
+
+
+def sweep_json(target: Target, rows: Sequence[Row], counts: Mapping[str, int], seconds: float, runs: int,
+               jobs: int, mismatches: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """``explainer sweep --json``'s shape, with a ``real`` object and ``agree`` per point."""
+    points = []
+    for r in rows:
+        e = r.engine
+        points.append({
+            "pc": r.point.offset, "go": r.point.go,
+            "outcome": _SWEEP_WORD.get(e.outcome) if e else None, "reason": e.reason if e else None,
+            "message": "\n".join(e.output) if e and e.output else None,
+            "real": point_json(r.point) | {"engine_lines": engine_json(r.fed, r.checks)},
+            "agree": r.verdict == "agree", "verdict": r.verdict})
+    return {"go": target.release.go, "size": target.frame_size, "leaf": target.leaf,
+            "shape": target.shape.value, "unwind": target.unwind.value, "points": points,
+            "unsafe": sum(r.engine is not None and r.engine.outcome is RealOutcome.CRASH for r in rows),
+            "counts": dict(counts), "padding": [pc - target.function.entry for pc in target.padding],
+            "instruction_mismatches": [list(m) for m in mismatches],
+            "seconds": round(seconds, 2), "runs": runs, "jobs": jobs}
+
+
+_SWEEP_WORD = {RealOutcome.REFUSED: "not-preemptible", RealOutcome.CLEAN: "safe", RealOutcome.CRASH: "unsafe"}

@@ -1,0 +1,34 @@
+package main
+
+import ("os"; "runtime"; "sync/atomic"; "time") // one line: big_stack keeps its line numbers
+
+//go:noinline
+func big_stack(val int) int {
+	var big_buffer = make([]byte, 1<<16)
+	sum := 0
+	for i := 0; i < (1 << 16); i++ {
+		big_buffer[i] = byte(val)
+	}
+	for i := 0; i < (1 << 16); i++ {
+		sum ^= int(big_buffer[i])
+	}
+	return sum
+}
+
+// dump is set to 1 by explainer inject's debugger once goroutine 1 is parked where it was asked to be.
+var dump uint32
+
+// No GC loop: the parked goroutine is walked by a traceback of all goroutines instead.
+func main() {
+	go func() {
+		for atomic.LoadUint32(&dump) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		buf := make([]byte, 1<<16)
+		os.Stderr.Write(buf[:runtime.Stack(buf, true)])
+		os.Exit(0)
+	}()
+	for {
+		_ = big_stack(1000)
+	}
+}
