@@ -143,6 +143,8 @@ class Run:
         """Everything the guest printed so far, in order."""
         self.guest_times: list[float] = []
         """When each of ``guest``'s lines was read (time.monotonic())."""
+        self.guest_ended = False
+        """True once the guest's output has ended (qemu closed it: the guest has exited)."""
         self.gdb_text: list[str] = []
         """gdb's lines that were not events (its own messages, a Python traceback)."""
         self.started = 0.0
@@ -222,12 +224,29 @@ class Run:
             line = self._lines.get(timeout=wait)
         except queue.Empty:
             return None
-        if line.source == "guest" and line.text is not None:
+        if line.source == "guest" and line.text is None:
+            self.guest_ended = True
+        elif line.source == "guest":
             self.guest.append(line.text)
             self.guest_times.append(line.at)
         elif line.source == "gdb" and line.text is not None and line.event is None:
             self.gdb_text.append(line.text)
         return line
+
+    def threads(self) -> str:
+        """qemu's threads and what each waits in (``/proc``): the state of a run that stopped answering."""
+        if not self._procs:
+            return ""
+        task = Path(f"/proc/{self._procs[0].pid}/task")
+        states = []
+        try:
+            for tid in sorted(task.iterdir(), key=lambda p: int(p.name)):
+                stat = (tid / "stat").read_text().rsplit(")", 1)[1].split()
+                wchan = (tid / "wchan").read_text().strip() if (tid / "wchan").exists() else ""
+                states.append(f"{tid.name}:{stat[0]}{'/' + wchan if wchan and wchan != '0' else ''}")
+        except OSError:
+            return ""
+        return " ".join(states)
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -236,12 +255,8 @@ class Run:
         """Wait up to ``wait`` seconds for the guest to exit and its output to end; its status or None."""
         deadline = time.monotonic() + wait
         qemu = self._procs[0] if self._procs else None
-        ended = False
-        while not ended:
-            line = self.next_line(deadline)
-            if line is None:
-                break
-            ended = line.source == "guest" and line.text is None
+        while not self.guest_ended and self.next_line(deadline) is not None:
+            pass
         if qemu is None:
             return None
         try:

@@ -89,6 +89,8 @@ class Observation:
     """From the run's start to the answer (to the crash report's first line for a crash)."""
     reason: str = ""
     """Why the try is spoiled (outcome INCONCLUSIVE), in a sentence."""
+    status: int | None = None
+    """The program's exit status when it ended (negative: the signal that killed it), else None."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,9 @@ def run_once(target: Target, pcs: Sequence[int], limits: Mapping[str, float] = L
                 spoiled_reason = (
                     f"no answer within {limits.get(phase, 0):g} s while awaiting {phase}"
                     if deadline <= overall else f"the run took over {overall - run.started:g} s")
+                threads = run.threads()
+                if threads:
+                    spoiled_reason += f" (qemu's threads: {threads})"
                 break
             if line.source == "gdb" and line.text is None:
                 last = next((t for t in reversed(run.gdb_text) if t.strip()), "no message")
@@ -194,8 +199,9 @@ def run_once(target: Target, pcs: Sequence[int], limits: Mapping[str, float] = L
                 strays = ev.get("strays", strays)
                 break
         if exited is not None and current is not None:
-            run.finish_guest(10.0)
-            answer = _ended(target, current, exited, run.guest, run.started, run.guest_times)
+            status = run.finish_guest(10.0)
+            answer = replace(_ended(target, current, exited, run.guest, run.started, run.guest_times),
+                             status=status)
             if answer.outcome is RealOutcome.INCONCLUSIVE:
                 spoiled_reason = answer.reason
             else:

@@ -253,7 +253,9 @@ def sweep_json(target: Target, rows: Sequence[Row], counts: Mapping[str, int], s
             "real": point_json(r.point) | {"engine_lines": engine_json(r.fed, r.checks)},
             "agree": r.verdict == "agree", "verdict": r.verdict})
     return {"go": target.release.go, "size": target.frame_size, "leaf": target.leaf,
-            "shape": target.shape.value, "unwind": target.unwind.value, "points": points,
+            "shape": target.shape.value, "unwind": target.unwind.value, "entry": target.function.entry,
+            "runtime": dict(target.addresses),
+            "points": points,
             "unsafe": sum(r.engine is not None and r.engine.outcome is RealOutcome.CRASH for r in rows),
             "counts": dict(counts), "padding": [pc - target.function.entry for pc in target.padding],
             "instruction_mismatches": [list(m) for m in mismatches],

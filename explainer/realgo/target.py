@@ -8,6 +8,7 @@ is built separately (``model_check``) and compared instruction by instruction.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 from ..engine.errors import ExplainerError
 from ..engine.experiment import anchors
 from ..engine.program import Function
+from ..engine.scenario import ANCHORS
 from ..engine.unwind import Trigger
 from .gdbrun import Gdb, find_gdb
 from .program import Shape, build
@@ -29,6 +31,7 @@ RUNTIME = {"isAsyncSafePoint": "runtime.isAsyncSafePoint", "asyncPreempt": "runt
            "unwinder.next": "runtime.(*unwinder).next"}
 #: The walks ``--unwind`` offers: the reproducer's GC loop, or the variant's traceback of all goroutines.
 WALKS = (Trigger.GC, Trigger.TRACEBACK)
+_OFFSET = re.compile(r"\+0x[0-9a-fA-F]+")
 #: What the guest runs with: one P, so one thread at a time runs Go code (and takes signals).
 GUEST_ENV = {"GOMAXPROCS": "1"}
 
@@ -95,6 +98,22 @@ class Target:
         if insn is None:
             raise ExplainerError(f"bad point {at}: no instruction of {FUNCTION} at {pc:#x}")
         return Point(insn.pc, insn.offset, insn.go), note
+
+
+def check_point(at: str) -> str:
+    """``at`` as ``point`` takes it, checked before anything is built: an anchor or ``+0xNN``.
+
+    Raises:
+        ExplainerError: neither (the message lists the anchors).
+    """
+    if at in ANCHORS:
+        return at
+    if _OFFSET.fullmatch(at):
+        offset = int(at[1:], 16)
+        if offset % 4 == 0:
+            return f"+{offset:#x}"
+        raise ExplainerError(f"bad point {at!r}: arm64 instructions are 4 bytes, so +0xNN is a multiple of 4")
+    raise ExplainerError(f"bad point {at!r}: one of {', '.join(ANCHORS)} or +0xNN (from the entry)")
 
 
 def prepare(release: GoRelease, shape: Shape, unwind: Trigger,

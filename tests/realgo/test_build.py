@@ -34,7 +34,7 @@ def test_leaf_calls_nothing_and_nonleaf_calls_sink() -> None:
 def test_sources_are_package_data() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     patterns = config["tool"]["setuptools"]["package-data"]["explainer.realgo"]
-    shipped = {p.name for p in PACKAGE_SRC.iterdir()}
+    shipped = {p.relative_to(PACKAGE_SRC).as_posix() for p in PACKAGE_SRC.rglob("*") if p.is_file()}
     assert {"fast_leaf.go", "fast_nonleaf.go", "cloudflare_shape.go"} <= shipped
     for name in shipped:
         assert any(fnmatch.fnmatch(f"src/{name}", pat) for pat in patterns), name

