@@ -68,8 +68,9 @@ def main() -> None:
     times = []
     for k in range(args.runs):
         crash, total, status = time_to_crash_line(_explainer("inject", *where, "--at", "sp2"), 300)
-        print(f"  inject {k + 1}/{args.runs}: crash line after {crash:.2f} s, exit {status} after {total:.2f} s"
-              if crash is not None else f"  inject {k + 1}/{args.runs}: no crash line (exit {status})")
+        label = f"  inject {k + 1}/{args.runs}:"
+        print(f"{label} crash line after {crash:.2f} s, exit {status} after {total:.2f} s"
+              if crash is not None else f"{label} no crash line (exit {status})")
         if crash is not None:
             times.append(crash)
     crashed = f"{len(times)}/{args.runs} crashed"

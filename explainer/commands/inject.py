@@ -66,7 +66,7 @@ def _on_sigterm(_signum: int, _frame: object) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..realgo import toolchains
-    from ..realgo.program import Shape
+    from ..realgo.build import Shape
     from ..realgo.target import WALKS, check_point, prepare
 
     rel = toolchains.release(args.go or toolchains.DEFAULT_GO)
@@ -102,7 +102,7 @@ def _engine_for(target: Any, point: Any) -> tuple[Any, list[Any], str]:
     from ..realgo import model_check
 
     fed = model_check.feed_back(target, point)
-    if fed is not None and fed[0].outcome.value != "inconclusive":
+    if fed is not None:
         return fed[0], fed[1], ""
     stack = model_check.stack_of(point)
     for use in ((stack, None) if stack else (None,)):
@@ -118,7 +118,7 @@ def _engine_for(target: Any, point: Any) -> tuple[Any, list[Any], str]:
 
 
 def _one(target: Any, at: str, tries: int, args: argparse.Namespace) -> int:
-    from ..engine.unwind import Trigger
+    from ..engine.runtime.unwind import Trigger
     from ..realgo import inject_report as report
     from ..realgo.inject import RealOutcome, inject
 
@@ -164,7 +164,7 @@ def _one(target: Any, at: str, tries: int, args: argparse.Namespace) -> int:
     for line in report.engine_lines(engine, checks, why):
         say(line)
     if engine is not None:
-        say("agree" if agree else f"DIFF: the engine says {engine.outcome.value}, the real runtime "
+        say("agree" if agree else f"DIFF: the engine says {engine.said.value}, the real runtime "
                                   f"{real.outcome.value}")
     if real.outcome is RealOutcome.CRASH and real.answer.crash is not None:
         say(f"placement: {_place(target, real)}")

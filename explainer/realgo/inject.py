@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..engine.unwind import Trigger
+from ..engine.runtime.unwind import Trigger
 from . import crashlog
 from .gdbrun import Run
 from .target import GUEST_ENV, Target

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from ..engine.unwind import Trigger
+from ..engine.runtime.outcome import Outcome
+from ..engine.runtime.unwind import Trigger
 from .inject import Observation, RealOutcome, RealPoint
 from .model_check import EngineAnswer, LineCheck
 from .target import GUEST_ENV, Target
@@ -122,7 +123,7 @@ def engine_lines(answer: EngineAnswer | None, checks: Sequence[LineCheck], error
     if answer is None:
         yield f"engine: not available ({error})"
         return
-    yield f"engine: {answer.outcome.value}: {answer.reason}"
+    yield f"engine: {answer.said.value}: {answer.reason}"
     yield f"        (explainer run {answer.scenario})"
     for c in checks:
         mark = "=" if c.equal else "≠"
@@ -154,7 +155,7 @@ def point_json(point: RealPoint) -> dict[str, Any]:
 def engine_json(answer: EngineAnswer | None, checks: Sequence[LineCheck]) -> dict[str, Any] | None:
     if answer is None:
         return None
-    return {"outcome": answer.outcome.value, "reason": answer.reason, "output": list(answer.output),
+    return {"outcome": answer.said.value, "reason": answer.reason, "output": list(answer.output),
             "scenario": answer.scenario,
             "lines": [{"engine": c.engine, "real": c.real, "equal": c.equal, "note": c.note or None}
                       for c in checks]}
@@ -212,7 +213,7 @@ def sweep_table(target: Target, rows: Sequence[Row], full: bool) -> Iterator[str
     for r in rows:
         p, e = r.point, r.engine
         tries = f"({p.tries} {'try' if p.tries == 1 else 'tries'})"
-        yield (f"+{p.offset:#06x}  {p.go:<36} engine {e.outcome.value if e else '?':<9} "
+        yield (f"+{p.offset:#06x}  {p.go:<36} engine {e.said.value if e else '?':<11} "
                f"real {p.outcome.value:<12} {tries:<10} {r.verdict}")
         if p.outcome is RealOutcome.INCONCLUSIVE:
             yield f"          {p.answer.reason}"
@@ -248,7 +249,8 @@ def sweep_json(target: Target, rows: Sequence[Row], counts: Mapping[str, int], s
         e = r.engine
         points.append({
             "pc": r.point.offset, "go": r.point.go,
-            "outcome": _SWEEP_WORD.get(e.outcome) if e else None, "reason": e.reason if e else None,
+            "outcome": _SWEEP_WORD.get(e.said, e.said.value) if e else None,
+            "reason": e.reason if e else None,
             "message": "\n".join(e.output) if e and e.output else None,
             "real": point_json(r.point) | {"engine_lines": engine_json(r.fed, r.checks)},
             "agree": r.verdict == "agree", "verdict": r.verdict})
@@ -262,4 +264,6 @@ def sweep_json(target: Target, rows: Sequence[Row], counts: Mapping[str, int], s
             "seconds": round(seconds, 2), "runs": runs, "jobs": jobs}
 
 
-_SWEEP_WORD = {RealOutcome.REFUSED: "not-preemptible", RealOutcome.CLEAN: "safe", RealOutcome.CRASH: "unsafe"}
+#: ``explainer sweep --json``'s words.
+_SWEEP_WORD = {Outcome.REFUSED: "not-preemptible", Outcome.CLEAN: "safe", Outcome.CANNOT_SEE: "safe",
+               Outcome.CRASH: "unsafe"}

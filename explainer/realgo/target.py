@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine.errors import ExplainerError
-from ..engine.experiment import anchors
-from ..engine.program import Function
-from ..engine.scenario import ANCHORS
-from ..engine.unwind import Trigger
+from ..engine.experiments.experiment import anchors
+from ..engine.experiments.scenario import ANCHORS
+from ..engine.runtime.unwind import Trigger
+from ..engine.toolchain.program import Function
+from .build import Shape, build
 from .gdbrun import Gdb, find_gdb
-from .program import Shape, build
 from .qemu import Qemu, find_qemu
 from .toolchains import GoRelease, Toolchain, find, install
 

@@ -56,5 +56,6 @@ def test_no_gdb_names_its_package(tmp_path: Path) -> None:
     fake.chmod(0o755)
     done = _explainer(path=str(bin_dir), tmp=tmp_path)
     assert done.returncode == 2
-    assert done.stderr.strip() == f"explainer: no gdb-multiarch with Python on PATH; install it with: {INSTALL_GDB}"
+    said = "explainer: no gdb-multiarch with Python on PATH; install it with: "
+    assert done.stderr.strip() == said + INSTALL_GDB
     assert not (tmp_path / "cache").exists()  # no toolchain fetched for a machine that cannot run it

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from explainer.realgo.build import Shape, source
 from explainer.realgo.gdbrun import script_text
-from explainer.realgo.program import Shape, source
 
 ROOT = Path(__file__).resolve().parents[2]
 

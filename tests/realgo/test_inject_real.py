@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from explainer.engine.unwind import Trigger
+from explainer.engine.runtime.unwind import Trigger
 from explainer.realgo import toolchains
+from explainer.realgo.build import Shape
 from explainer.realgo.inject import LIMITS, RealOutcome, inject, run_once
-from explainer.realgo.program import Shape
 from explainer.realgo.target import Target, prepare
 
 pytestmark = [pytest.mark.inject, pytest.mark.usefixtures("real_tools")]
@@ -154,7 +154,8 @@ def test_the_text_says_what_happened() -> None:
                            "traceback"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "walk: runtime.Stack(buf, true)" in out and "goroutine 1's traceback stops at main.big_stack" in out
+    assert "walk: runtime.Stack(buf, true)" in out
+    assert "goroutine 1's traceback stops at main.big_stack" in out
     assert "\nreal:   clean" in out and "\nagree\n" in out
 
 

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from explainer.engine.experiment import fault_pc, program_for, run
-from explainer.engine.preempt import verdict
-from explainer.engine.reproducer import Buffer
-from explainer.engine.runtime_data import facts_for
-from explainer.engine.scenario import Scenario
-from explainer.engine.sweep import sweep
-from explainer.engine.unwind import Trigger
-from explainer.engine.versions import GoVersion
-from explainer.realgo.model_check import SWEEP_WORDS, check_lines
+from explainer.engine.experiments.experiment import fault_pc, program_for, run
+from explainer.engine.experiments.scenario import Scenario
+from explainer.engine.experiments.sweep import sweep
+from explainer.engine.releases.runtime_data import facts_for
+from explainer.engine.releases.versions import GoVersion
+from explainer.engine.runtime.preempt import verdict
+from explainer.engine.runtime.unwind import Trigger
+from explainer.engine.toolchain.bigstack import Buffer
+from explainer.realgo.model_check import check_lines, leftovers
 
 RECORDED = Path(__file__).resolve().parents[1] / "data" / "inject"
 TABLES = sorted(RECORDED.glob("*.json"))
@@ -63,7 +63,7 @@ def test_the_engine_models_the_real_function(path: Path) -> None:
 @pytest.mark.parametrize("path", TABLES, ids=[p.stem for p in TABLES])
 def test_the_engine_agrees_with_the_real_runtime_everywhere(path: Path) -> None:
     t = _load(path)
-    engine = {p.offset: SWEEP_WORDS[getattr(p.outcome, "value", p.outcome)].value for p in sweep(_scenario(t))}
+    engine = {p.offset: p.outcome.value for p in sweep(_scenario(t))}
     real = {p["pc"]: p["real"]["outcome"] for p in t["points"]}
     assert engine == real
 
@@ -94,7 +94,8 @@ def test_the_engine_prints_the_real_crash_lines_with_the_real_stack(path: Path) 
         stack = p["real"]["hit"]["stack"]
         r = run(_scenario(t, f"+{p['pc']:#x}", stack))
         assert r.outcome == "crash" or getattr(r.outcome, "value", None) == "crash"
-        checks = check_lines(r.output, p["real"]["text"], _moved(t))
+        left = leftovers(program_for(_scenario(t)).target, p["real"]["hit"]["sp"], GoVersion.parse(t["go"]))
+        checks = check_lines(r.output, p["real"]["text"], _moved(t), left)
         assert checks and all(c.equal for c in checks), checks
 
 
@@ -117,3 +118,21 @@ def test_the_buggy_releases_crash_at_the_second_add_only() -> None:
         if fixed:
             release = [p for p in t["points"] if p["go"] == "ADD R27, RSP, RSP"]
             assert [p["real"]["outcome"] for p in release] == ["refused"], name
+
+
+#: The tables whose every point the register check below runs (about 3 s): both releases' leaf and
+#: non-leaf stories, the fixed epilogue, and the cloudflare shape (another layout of main.main).
+REGISTER_TABLES = ["nonleaf-go1.23.4.json", "leaf-go1.27.3.json", "nonleaf-go1.25.0.json",
+                   "cloudflare-go1.27.3.json"]
+
+
+@pytest.mark.parametrize("name", REGISTER_TABLES)
+def test_the_engine_stands_where_the_real_goroutine_stood(name: str) -> None:
+    """At every instruction, with the stack the real goroutine had there (its first 2 KiB one for
+    the stack check and the morestack tail), the engine's SP, LR and FP are the real run's."""
+    t = _load(RECORDED / name)
+    for p in t["points"]:
+        hit = p["real"]["hit"]
+        r = run(_scenario(t, f"+{p['pc']:#x}", hit["stack"]))
+        regs = r.snapshot.regs
+        assert (regs[31], regs[30], regs[29]) == (hit["sp"], hit["lr"], hit["fp"]), (p["pc"], p["go"])
