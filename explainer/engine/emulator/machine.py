@@ -399,6 +399,51 @@ class Machine:
         return None, ev if ev is not None else self._returned() if reached else Event(
             "limit", f"none reached in {limit:,} instructions")
 
+    # --- the stack check's other path: morestack, newstack, gogo ---
+
+    def morestack_tail(self) -> tuple[int, int] | None:
+        """The target's morestack tail: (its first instruction, the one after its CALL), or None.
+
+        ``MOVD R0, 8(RSP) ; MOVD R30, R3 ; CALL runtime.morestack_noctxt ; MOVD 8(RSP), R0 ;
+        JMP entry`` (obj7.go stacksplit): the stack check branches to its first instruction when the
+        frame does not fit, and gogo resumes the goroutine at the one after the CALL.
+        """
+        tail = [i for i in self.program.target.instructions if i.role == "morestack"]
+        call = next((i for i in tail if i.go.startswith("CALL runtime.morestack")), None)
+        return (tail[0].pc, call.pc + 4) if tail and call is not None else None
+
+    def take_morestack_path(self) -> None:
+        """Stand where the stack check's branch goes when the frame does not fit (the tail's start).
+
+        The goroutine's first call does this on its small starting stack; here the machine's stack
+        stands for the one runtime.newstack grows it to.
+        """
+        tail = self.morestack_tail()
+        if tail is not None:
+            self.set_reg("PC", tail[0])  # by hand: a replay from the entry would not come here
+            self.event = None
+
+    @property
+    def in_morestack(self) -> bool:
+        """The CPU stands in runtime.morestack (its stand-in stops at the entry): the tail's CALL ran."""
+        f = self.program.findfunc(self.pc)
+        return f is not None and f.name.startswith("runtime.morestack")
+
+    def return_from_morestack(self) -> None:
+        """Resume as gogo does after runtime.newstack grew the stack: at the instruction after the
+        CALL, with LR = the caller's PC the tail saved in R3.
+
+        runtime/asm_arm64.s (go1.23.4): morestack stores ``RSP`` in gobuf_sp, ``R29`` in gobuf_bp,
+        ``LR`` (the CALL's return address) in gobuf_pc and ``R3`` in gobuf_lr (:310-313); newstack
+        ends in ``gogo(&gp.sched)`` (stack.go:1131), which restores RSP, R29 and LR from them
+        (:148-151) and branches to gobuf_pc (:160-161). The copy to the new stack is the machine's
+        own stack here, so RSP and R29 stay as they are.
+        """
+        regs = self.regs()
+        self.set_reg("PC", regs[30])
+        self.set_reg("R30", regs[3])
+        self.event = None
+
     def _returned(self) -> Event:
         return Event("returned", f"{self.program.target_name} returned to main.main at {self.pc:#x}")
 

@@ -186,6 +186,9 @@ def run(s: Scenario, program: Program | None = None, jump: tuple[int, int] | Non
                                  "leave at= out, or give the step where it is")
     else:
         ev = m.run_until(target, RUN_LIMIT, progress)
+        tail = m.morestack_tail()
+        if m.pc != target and tail is not None and target >= tail[0]:
+            m, ev = _through_morestack(s, program, target, tail[1], progress)
         if m.pc != target:
             raise ExplainerError(f"preemption point {s.at} ({target:#x}) not reached: "
                                  f"{_why_stopped(program, ev)}")
@@ -195,6 +198,20 @@ def run(s: Scenario, program: Program | None = None, jump: tuple[int, int] | Non
     if walk is None:
         return Result(s, Outcome.REFUSED, snap, v, None, None, stack, program.target.entry)
     return Result(s, walk.outcome, snap, v, parked, walk, stack, program.target.entry)
+
+
+def _through_morestack(s: Scenario, program: Program, target: int, after_call: int,
+                       progress: Progress | None) -> tuple[Machine, Event | None]:
+    """A point of the morestack tail, reached as the goroutine's first call reaches it: the stack
+    check fails on the small starting stack, the tail calls morestack, newstack grows the stack and
+    gogo resumes at ``after_call`` (``Machine.return_from_morestack``; sweep.py does the same)."""
+    m = start(s, program)
+    m.take_morestack_path()
+    ev = m.run_until(target, RUN_LIMIT, progress)
+    if m.in_morestack and target >= after_call:
+        m.return_from_morestack()
+        ev = m.run_until(target, RUN_LIMIT, progress)
+    return m, ev
 
 
 def _why_stopped(program: Program, ev: Event | None) -> str:

@@ -143,8 +143,21 @@ def _sweep_on(m: Machine, s: Scenario, verdicts: dict[int, Verdict]) -> list[Poi
         results[address] = Point(address, insn.offset, insn.go, insn.role, outcome, v.reason, why, message,
                                  error)
 
-    first_visits(m, fn, program.return_address_after("main.main", fn.name), visit)
-    for insn in fn.instructions:  # never executed (the morestack tail): judged statically
+    until = program.return_address_after("main.main", fn.name)
+    entry = m.cpu.save()
+    first_visits(m, fn, until, visit)
+    tail = m.morestack_tail()
+    if tail is not None and any(i.pc not in results for i in fn.instructions):
+        # The morestack tail runs when the stack check fails: on the goroutine's first call, whose
+        # starting stack is too small (real runs stop there). Take that path from the entry, let
+        # newstack grow the stack, and let gogo resume after the CALL, as the runtime does.
+        m.cpu.restore(entry)
+        m.take_morestack_path()
+        first_visits(m, fn, until, visit, pending={i.pc for i in fn.instructions if i.pc not in results})
+        if m.in_morestack:
+            m.return_from_morestack()
+            first_visits(m, fn, until, visit, pending={i.pc for i in fn.instructions if i.pc not in results})
+    for insn in fn.instructions:  # never executed: judged statically
         if insn.pc not in results:
             v = verdict(program, insn.pc, b.hi, b.lo)
             results[insn.pc] = Point(insn.pc, insn.offset, insn.go, insn.role,
@@ -185,15 +198,16 @@ def _walk_key(program: Program, sp: int, lr: int, fp: int, resume_pc: int) -> tu
     return (sp, lr, fp, f.entry if f else -1, f.spdelta(resume_pc) if f else resume_pc)
 
 
-def first_visits(m: Machine, fn: Function, until: int, visit: Callable[[int], None]) -> None:
+def first_visits(m: Machine, fn: Function, until: int, visit: Callable[[int], None],
+                 pending: set[int] | None = None) -> None:
     """Run ``m`` natively until ``until``, calling ``visit(pc)`` before each instruction of ``fn``
     executes for the first time (registers and memory as they are then).
 
     Stops early, quietly, on a fault or a stub (runtime.morestack's BRK): what was not
-    reached is not visited.
+    reached is not visited. ``pending``: the instructions still to visit (default: all of ``fn``).
     """
     c = m.cpu
-    pending = {i.pc for i in fn.instructions}
+    pending = {i.pc for i in fn.instructions} if pending is None else set(pending)
     came_round = False
 
     def on_code(address: int) -> None:

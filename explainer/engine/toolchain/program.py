@@ -254,7 +254,11 @@ def build_program(version: GoVersion, size: int, leaf: bool, buffer: Buffer) -> 
     sizes = {name: 4 * sum(len(p.machine) for p in progs) for name, (progs, _) in sources.items()}
     sizes[TARGET] = 4 * sum(len(p.machine) for p in placeholder)
     sizes.update({name: 4 for name in STUBS})
-    entries = _place(sizes, {n: real[n].entry for n in sizes if n in real})
+    # The linker lays out package main in source order: main.main right after big_stack, at the
+    # next 16 bytes (cloudflare_shape's shorter big_stack puts it 0x10 lower than fast_leaf's).
+    wanted = {n: real[n].entry for n in sizes if n in real}
+    wanted["main.main"] = (real[TARGET].entry + sizes[TARGET] + 15) & ~15
+    entries = _place(sizes, wanted)
     for k, name in enumerate(n for n in STUBS if n not in real):
         entries[name] = _STUB_BASE + 16 * k
     planted = 0

@@ -26,8 +26,15 @@ def small_go_func(frame: int, calls: list[Prog]) -> list[Prog]:
 
 
 def main_main(version: GoVersion, frame: int, val: int) -> list[Prog]:
-    """main.main as fast_*.go compiles: start the GC goroutine, then call big_stack forever."""
+    """main.main as fast_*.go compiles: start the GC goroutine, then call big_stack forever.
+
+    The closure's address is loaded with ADRP and ADD before newproc, as every release does, so
+    the call to big_stack returns to main.main+0x2c, the real return address (runtime_data's
+    ``main.main->main.big_stack``; the real run's LR, tests/realgo/test_inject_recorded.py).
+    """
     calls = [
+        Prog("MOVD $main.main.func1·f(SB), R0", ("adrp x0, {page:closure}", "add x0, x0, #0"),
+             label="closure", note="the goroutine's funcval (in rodata in a real build)"),
         Prog("CALL runtime.newproc(SB)", ("bl {runtime.newproc}",),
              note="go func() { for { runtime.GC() } }()"),
         Prog(f"MOVD ${val}, R0", (f"movz x0, #{val:#x}",), label="loop"),
