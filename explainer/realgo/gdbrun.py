@@ -283,8 +283,10 @@ class Run:
                 pass
         for reader in self._readers:  # the pipes are at their end now that the writers are dead
             reader.join(timeout=2)
-        for proc in self._procs:
-            if proc.stdout is not None:
+        for proc, reader in zip(self._procs, self._readers, strict=False):
+            # Closing a pipe a reader still blocks on would wait for its lock forever: if a process
+            # could not be killed, its (daemon) reader keeps the pipe.
+            if proc.stdout is not None and not reader.is_alive():
                 proc.stdout.close()
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)

@@ -8,6 +8,7 @@ tests/realgo/data, the recorded real sweeps (tests/data/inject), and the runtime
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import json
 import os
@@ -15,6 +16,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -206,6 +208,11 @@ def test_no_process_is_left_after_any_outcome() -> None:
     assert point.outcome is RealOutcome.INCONCLUSIVE and point.tries == 2
     assert all("while awaiting walk" in why for why in point.spoiled), point.spoiled
     assert _children(os.getpid()) == before
+    # A run that would never end by itself: a breakpoint on the padding word after the function,
+    # which nothing executes. Only killing qemu and gdb ends it.
+    report = run_once(t, [t.padding[0]], {**LIMITS, "point": 1.0})
+    assert report.unreached_reason.startswith("no answer within 1 s while awaiting point")
+    assert _children(os.getpid()) == before
 
 
 def _sweep_process() -> subprocess.Popen[str]:
@@ -253,24 +260,32 @@ def test_sigkill_leaves_no_process() -> None:
 
 
 def test_a_stray_sigtrap_never_reaches_the_program() -> None:
-    """A SIGTRAP no breakpoint explains (here: sent to qemu from outside while the guest runs) is
-    swallowed by the script; passed on, the Go runtime would die of it ("SIGTRAP: trace trap")."""
+    """A SIGTRAP no breakpoint explains (here: sent from outside to the thread that runs goroutine 1,
+    while the GC runs on after a walk) is swallowed by the script: passed on, the Go runtime would die
+    of it ("SIGTRAP: trace trap"). Sent to the whole process instead, qemu-user may hand it to
+    another thread while one is stopped in its gdb stub, which it does not survive: not tested."""
     from explainer.realgo import gdbrun
 
+    libc = ctypes.CDLL(None, use_errno=True)
     t = _target("1.23.4", "nonleaf")
     entry = t.function.entry
     pcs = [entry + off for off in range(0x2c, 0x94, 4)]  # the body: clean, one GC cycle each
     sent: list[int] = []
+    thread = [0]
+
+    def trap() -> None:
+        run = next(iter(gdbrun._ACTIVE), None)
+        if run is not None and libc.tgkill(run.pids[0], thread[0], signal.SIGTRAP) == 0:
+            sent.append(thread[0])
 
     def on_event(ev: dict) -> None:
-        if ev["event"] == "walked" and len(sent) < 3:  # the goroutine is parked, the GC runs on
-            run = next(iter(gdbrun._ACTIVE))
-            os.kill(run.pids[0], signal.SIGTRAP)
-            sent.append(ev["pc"])
+        if ev["event"] == "hit":
+            thread[0] = ev["thread"]
+        if ev["event"] == "wait" and ev["phase"] == "ran_on" and len(sent) < 3:
+            threading.Timer(0.001, trap).start()  # the script resumes the program right after
 
     report = run_once(t, pcs, on_event=on_event)
-    assert len(sent) == 3
-    assert report.strays >= 1
+    assert len(sent) == 3 and report.strays == 3
     text = "\n".join(report.spoiled.output if report.spoiled else ())
     assert "SIGTRAP" not in text
     assert [o.outcome for o in report.observations] == [RealOutcome.CLEAN] * len(pcs), report.spoiled
