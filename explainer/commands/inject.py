@@ -31,7 +31,9 @@ def add_parser(subparsers: Any) -> None:
                     "gdb-multiarch, stop the goroutine at one instruction of main.big_stack, request an "
                     "async preemption there as runtime.suspendG does, and report what the real runtime "
                     "did: refused, preempted then clean, or crash; beside it, the engine's answer. "
-                    "Exit 0 refused or clean, 1 crash, 3 inconclusive, 2 bad input or a missing tool.")
+                    "Exit 0 refused or clean, 1 crash, 3 inconclusive, 2 bad input or a missing tool; "
+                    "with --sweep, 0 when every instruction is conclusive and the engine agrees at each, "
+                    "1 when it differs, 3 when some are inconclusive.")
     p.add_argument("--go", help="Go release, 1.23.4 or go1.23.4 (default 1.23.4)")
     p.add_argument("--shape", default="nonleaf", help="leaf, nonleaf (default) or cloudflare")
     where = p.add_mutually_exclusive_group()
