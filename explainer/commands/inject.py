@@ -163,7 +163,7 @@ def _one(target: Any, at: str, tries: int, args: argparse.Namespace) -> int:
         say(f"  {report.traceback_story(real.answer)}")
     say("")
     say(f"real:   {report.summary(real)}")
-    for line in report.engine_lines(engine, checks, why):
+    for line in report.engine_lines(engine, checks, why, args.full):
         say(line)
     if engine is not None:
         say("agree" if agree else f"DIFF: the engine says {engine.said.value}, the real runtime "

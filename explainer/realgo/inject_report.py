@@ -5,6 +5,7 @@ Headless (no UI library): lines of text and plain dicts, so the command only pri
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -119,17 +120,34 @@ def summary(point: RealPoint) -> str:
     return f"{point.outcome.value}: {what} ({tries}, {obs.seconds:.2f} s into the run)"
 
 
-def engine_lines(answer: EngineAnswer | None, checks: Sequence[LineCheck], error: str = "") -> Iterator[str]:
+def engine_lines(answer: EngineAnswer | None, checks: Sequence[LineCheck], error: str = "",
+                 full: bool = False) -> Iterator[str]:
+    """The engine's answer, then its lines checked against the real report (``=`` equal, ``≠`` not).
+
+    Without ``full``, a run of equal hex dump lines with nothing to say is counted, not shown.
+    """
     if answer is None:
         yield f"engine: not available ({error})"
         return
     yield f"engine: {answer.said.value}: {answer.reason}"
     yield f"        (explainer run {answer.scenario})"
+    quiet = 0
     for c in checks:
+        if not full and c.equal and not c.note and _HEXDUMP.match(c.engine):
+            quiet += 1
+            continue
+        if quiet:
+            yield f"        = … {quiet} hex dump line{'s' if quiet > 1 else ''} equal"
+            quiet = 0
         mark = "=" if c.equal else "≠"
         yield f"        {mark} {c.engine.strip()}" + (f"   [{c.note}]" if c.note else "")
         if not c.equal:
             yield f"          real: {c.real.strip() if c.real else '(no such line in the real report)'}"
+    if quiet:
+        yield f"        = … {quiet} hex dump line{'s' if quiet > 1 else ''} equal"
+
+
+_HEXDUMP = re.compile(r"^(?:[0-9a-f]{16}: |\s+\^ )")
 
 
 def point_json(point: RealPoint) -> dict[str, Any]:
