@@ -114,16 +114,19 @@ class Row:
     title: str
     budget: int | None
     spent: float
+    shown: bool = True
+    """False: the rehearsal never came to this beat."""
 
     @property
     def over(self) -> float | None:
-        """Seconds over the budget (negative: under); None without a budget."""
-        return None if self.budget is None else self.spent - self.budget
+        """Seconds over the budget (negative: under); None without a budget or never shown."""
+        return None if self.budget is None or not self.shown else self.spent - self.budget
 
 
 def rows(talk: Talk, spent: dict[int, float]) -> list[Row]:
     """A rehearsal's rows, one per beat, in talk order, in whole seconds (a beat never shown spent 0)."""
-    return [Row(b.index + 1, b.title, beat_seconds(b), round(spent.get(b.index, 0.0))) for b in talk.beats]
+    return [Row(b.index + 1, b.title, beat_seconds(b), round(spent.get(b.index, 0.0)), b.index in spent)
+            for b in talk.beats]
 
 
 def _over(over: float | None) -> str:
@@ -139,8 +142,9 @@ def table(talk: Talk, spent: dict[int, float], markdown: bool = False) -> str:
     total_spent = sum(r.spent for r in body)
     total = ["", "total", clock(total_budget) if total_budget is not None else "",
              clock(total_spent), _over(None if total_budget is None else total_spent - total_budget)]
-    cells = [[str(r.number), r.title, clock(r.budget) if r.budget is not None else "", clock(r.spent),
-              _over(r.over)] for r in body] + [total]
+    cells = [[str(r.number), r.title, clock(r.budget) if r.budget is not None else "",
+              clock(r.spent) if r.shown else "-", _over(r.over) if r.shown else "not shown"]
+             for r in body] + [total]
     head = ["#", "beat", "budget", "spent", "over/under"]
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|---:|---|---:|---:|---|"]

@@ -153,6 +153,7 @@ async def test_replaying_a_beat_keeps_its_timer(tmp_path: Path, clock: Clock) ->
 
 def test_table_by_hand() -> None:
     talk = script.parse(TALK, "t.toml")
+    assert budget.table(talk, {0: 12.0}).splitlines()[3] == "2  The GC scans            0:45      -  not shown"
     table = budget.table(talk, {0: 100.4, 1: 30.0})
     assert table.splitlines() == [
         "#  beat                  budget  spent  over/under",
@@ -180,7 +181,7 @@ async def test_rehearsal_times_each_beat_and_saves_the_table_beside_the_talk(
         clock.t += 10  # back on beat 1: 1:45 in all
         await pilot.pause(1.2)  # the bar's timer ticks
         timer = app.screen.query_one("#timer")
-        assert str(timer.content) == "rehearsal 0:10 / 1:30"
+        assert str(timer.content) == "⏱ 0:10/1:30"
         clock.t += 85
         await pilot.pause(1.2)
         assert timer.has_class("-over")

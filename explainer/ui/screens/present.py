@@ -236,7 +236,7 @@ class PresentScreen(Screen[None]):
         on_beat = self.stopwatch.on_beat()
         limit = budget.beat_seconds(self.talk.beats[self.index])
         timer = self.query_one("#timer", Static)
-        timer.update(f"rehearsal {budget.clock(on_beat)}" + (f" / {budget.clock(limit)}" if limit else ""))
+        timer.update(f"⏱ {budget.clock(on_beat)}" + (f"/{budget.clock(limit)}" if limit else ""))
         timer.set_class(limit is not None and on_beat > limit, "-over")
 
     def _publish(self) -> None:
