@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from ..binary.arguments import parse_arguments
     from ..binary.opened import opened_scenario
     from ..binary.reach import lab_program, parse_point, reach
-    from ..engine.experiments.scenario import trigger
+    from ..engine.experiments.scenario import Scenario, trigger
     from ..engine.runtime.outcome import Outcome
     from ..output.printable import printable
 
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     arguments = parse_arguments(args.args)
     point = parse_point(args.at)
     if args.run_once:
-        def configure(scenario):  # type: ignore[no-untyped-def]
+        def configure(scenario: Scenario) -> Scenario:
             if args.stack:
                 scenario = scenario.with_stack(args.stack)
             # --unwind on its own: a scenario line built from the options would read "gc/leaf" as parts

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..talk.script import Talk
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``present`` to the ``explainer`` command."""
     p = subparsers.add_parser("present", help="play a talk (TOML) full screen; --notes follows it")
     p.add_argument("talk", nargs="?",

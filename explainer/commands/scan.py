@@ -179,7 +179,7 @@ def _fleet_lines(outcomes: list[Outcome], summary: Summary, seconds: float) -> l
     out.append(f"exposed: {binaries} binar{'y' if binaries == 1 else 'ies'}, "
                f"{functions} function{'s' * (functions != 1)}" + (f" ({kinds})" if kinds else ""))
     for status in (NONLEAF_SPLIT, LEAF_SPLIT):
-        binaries = summary.exposed_by_status.get(status)
-        if binaries:
-            out.append(f"what to do: {ADVICE[status]} ({', '.join(sorted(binaries))})")
+        named = summary.exposed_by_status.get(status)
+        if named:
+            out.append(f"what to do: {ADVICE[status]} ({', '.join(sorted(named))})")
     return [printable(line) for line in out]

@@ -21,7 +21,7 @@ DEFAULT_SESSIONS = 4
 TITLE = "split-epilogue explainer"
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``serve`` to the ``explainer`` command."""
     p = subparsers.add_parser(
         "serve", help="serve the lab in a web browser (textual-serve)",

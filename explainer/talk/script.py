@@ -252,7 +252,7 @@ class _Reader:
                                    "+0xNN (a multiple of 4), or a number of instructions")
 
     def action(self, data: dict[str, Any], i: int) -> str | None:
-        value = self.text(data, i, "action")
+        value: str | None = self.text(data, i, "action")
         if value is None:
             return None
         try:

@@ -39,9 +39,9 @@ import secrets
 import signal
 import socket
 from collections.abc import Callable
-from urllib.parse import quote
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp_jinja2
 import jinja2

@@ -8,6 +8,7 @@ cannot differ. Captions and notes are the ones the presenter rendered for that b
 from __future__ import annotations
 
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from ..engine.errors import ExplainerError
 from ..output.deck import Slide
@@ -23,7 +24,7 @@ def capture(talk: Talk, size: tuple[int, int]) -> list[Slide]:
     app = PresenterApp(talk, None)  # no cue file: an export moves no one's notes
     slides: list[Slide] = []
 
-    async def play(pilot: Pilot[None]) -> None:
+    async def play(pilot: Pilot[object]) -> None:
         await pilot.pause()
         for i, beat in enumerate(talk.beats):
             screen = app.screen
@@ -31,7 +32,7 @@ def capture(talk: Talk, size: tuple[int, int]) -> list[Slide]:
             await pilot.wait_for_scheduled_animations()
             await pilot.pause()
             played = screen.stage
-            caption = played.caption if played else str(screen.query_one("#caption").content)
+            caption = played.caption if played else str(screen.query_one("#caption", Static).content)
             notes = played.notes if played else _notes(i, talk)
             limit = budget.beat_seconds(beat)
             slides.append(Slide(i + 1, beat.title, caption, notes,

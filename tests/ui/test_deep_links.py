@@ -43,7 +43,8 @@ def test_a_scenario_link_opens_the_lab_on_it(tmp_path: Path) -> None:
         # the lab's scenario bar, as a person reads it; the default lab would say go1.23.4/65584
         asyncio.run(screen_of(s, socket, b"go1.27.3/65552/leaf", b"main.big_stack"))
         # a scenario with options: written back in its canonical form (defaults left out)
-        status, page = asyncio.run(get(f"{s.page}&scenario={quote('go1.23.4/65552/leaf/buffer=fast/at=sp1')}"))
+        line = quote("go1.23.4/65552/leaf/buffer=fast/at=sp1")
+        status, page = asyncio.run(get(f"{s.page}&scenario={line}"))
         assert status == 200 and page_socket(s, page).endswith("/scenario/go1.23.4/65552/leaf/at=sp1")
 
 

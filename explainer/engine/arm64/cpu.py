@@ -11,12 +11,20 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import capstone
 import keystone
 import unicorn
 from capstone import arm64 as cs_arm64
 from unicorn import arm64_const as uc_arm64
+
+if TYPE_CHECKING:
+    # unicorn's __init__ picks its py2 or py3 binding on sys.version_info.major, which mypy does not
+    # evaluate: it would type Uc as the py2 class (no reg_read_batch, no ctl_flush_tb).
+    from unicorn.unicorn_py3 import Uc
+else:
+    from unicorn import Uc
 
 #: Capstone operand types for arm64, re-exported under stable names.
 OP_REG = cs_arm64.ARM64_OP_REG
@@ -82,9 +90,9 @@ def disassembler() -> capstone.Cs:
     return cs
 
 
-def new_emulator() -> unicorn.Uc:
+def new_emulator() -> Uc:
     """A fresh unicorn arm64 CPU with nothing mapped."""
-    return unicorn.Uc(unicorn.UC_ARCH_ARM64, unicorn.UC_MODE_ARM)
+    return Uc(unicorn.UC_ARCH_ARM64, unicorn.UC_MODE_ARM)
 
 
 class RegisterReader:
@@ -104,7 +112,7 @@ class RegisterReader:
         self._count = ctypes.c_int(n)
         self._reg_ids = tuple(reg_ids)
 
-    def __call__(self, uc: unicorn.Uc) -> tuple[int, ...]:
+    def __call__(self, uc: Uc) -> tuple[int, ...]:
         """The registers' values, in the order given."""
         batch = getattr(uc, "_do_reg_read_batch", None)  # unicorn 2.1's binding; else the slow way
         if batch is None:

@@ -6,6 +6,7 @@ The message is plain text (``Text``, never markup): it names files and folders, 
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -33,7 +34,7 @@ class ChoiceScreen(ModalScreen[str | None]):
             self._bindings.bind(key, f"choose({value!r})", label)
         self._bindings.bind("escape", "choose(None)", escape)
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         from rich.text import Text
 
         with Vertical() as box:

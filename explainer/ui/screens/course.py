@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
@@ -37,7 +38,7 @@ class CourseScreen(Screen[None]):
         self.lessons = lessons
         self.store = store
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield Static("split-epilogue explainer ─ course", id="course-title")
         yield OptionList(*self._options(), id="lessons")
         yield Static(Text(self.store.status), id="where")

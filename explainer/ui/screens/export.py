@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
-from textual.app import App
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
@@ -68,7 +68,7 @@ class FolderScreen(OnceModal[Path | None]):
         self.what = what
         self.folder = folder
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = f"Save {self.what}"
             yield Static(f"Save {self.what} in this folder (created if missing):")

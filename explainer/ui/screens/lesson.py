@@ -8,6 +8,7 @@ is saved at once, so progress survives a crash or a closed terminal.
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
@@ -64,7 +65,7 @@ class LessonScreen(Screen[None]):
         self.next_index = 0
         """Index into ``lesson.steps`` of the step enter plays next."""
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield Static(Text(f"{self.lesson.id} · {render(self.lesson.title)}"), id="lesson-title")
         with Horizontal():
             with VerticalScroll(id="text"):
@@ -80,17 +81,17 @@ class LessonScreen(Screen[None]):
                         yield from self._checkpoint(checkpoint_no, block)
                         checkpoint_no += 1
             with VerticalScroll(id="side"):
-                yield from self._side()  # type: ignore[no-untyped-call]
+                yield from self._side()
         yield KeyFooter(self.FOOTER_KEYS)
 
-    def _side(self):  # type: ignore[no-untyped-def]
+    def _side(self) -> ComposeResult:
         try:  # a lesson's scenario is checked by `lessons --check`, not by loading: say what is wrong
             scenario = parse(self.lesson.scenario)
             pane = LabPane(scenario, f"lab: {scenario}", classes="narrow")
         except ExplainerError as err:
-            yield Static(Text.assemble(("This lesson's lab cannot open: ", "bold red"),
-                                       f"{self.lesson.path}:{self.lesson.scenario_line}: {err}. "
-                                       "`explainer lessons --check` lists every mistake."), id="no-lab")
+            yield Static(Content.assemble(("This lesson's lab cannot open: ", "$error bold"),
+                                          f"{self.lesson.path}:{self.lesson.scenario_line}: {err}. "
+                                          "`explainer lessons --check` lists every mistake."), id="no-lab")
             return
         if self.lesson.widget == "encoder":
             yield EncoderPanel(scenario.size)
@@ -98,7 +99,7 @@ class LessonScreen(Screen[None]):
             yield ScalePanel(scenario)
         yield pane
 
-    def _checkpoint(self, index: int, cp: Checkpoint):  # type: ignore[no-untyped-def]
+    def _checkpoint(self, index: int, cp: Checkpoint) -> ComposeResult:
         chosen = self.store.answer(self.lesson.id, index, len(cp.options))
         with VerticalScroll(classes="checkpoint", id=f"checkpoint-{index}") as box:
             box.border_title = "Checkpoint"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static, Switch
@@ -46,7 +47,7 @@ class OptionsScreen(OnceModal[Scenario | None]):
         super().__init__()
         self.scenario = scenario
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         s = self.scenario
         stack = "" if s.stack == DEFAULT_STACK else f"{s.stack.lo:#x}-{s.stack.hi:#x}"
         with Vertical():

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
@@ -53,7 +54,7 @@ class NotesScreen(Screen[None]):
         """The presenter's last position read (None until the presenter has written one)."""
         self._stages: dict[int, Stage | str] = {}
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         with Horizontal(id="bar"):
             yield Static(id="where")
             yield Static(id="beat-timer")

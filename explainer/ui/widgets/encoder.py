@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, Static
@@ -23,13 +24,13 @@ class EncoderPanel(VerticalScroll):
     EncoderPanel Input { width: 30; }
     """
 
-    def __init__(self, value: int = 65552, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, value: int = 65552, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.border_title = "ADD $c, RSP, RSP: the encoder"
         self._value = value
         self._out = Static()
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield Input(str(self._value), placeholder="a constant, e.g. 65552 or 0x10010", id="constant")
         yield self._out
 

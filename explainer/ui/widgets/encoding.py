@@ -22,8 +22,8 @@ class EncodingPanel(Static):
     EncodingPanel { border: round $accent; padding: 0 1; height: auto; }
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.border_title = "ADD $c, RSP, RSP"
 
     @property

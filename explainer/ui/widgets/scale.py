@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
+from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Input, Label, Static
@@ -37,14 +39,14 @@ class ScalePanel(Vertical):
     ScalePanel PlotextPlot { height: 16; }
     """
 
-    def __init__(self, scenario: Scenario, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, scenario: Scenario, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.border_title = "Scale maths"
         window, calls = measured(scenario)
         self.assumptions = Assumptions(window=window, instructions_per_call=calls)
         self.scenario = scenario
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         for name, label in _FIELDS:
             with Horizontal():
                 yield Label(label)
@@ -64,7 +66,8 @@ class ScalePanel(Vertical):
             return
         field = event.input.id or ""
         typed: int | float = int(value) if field == "machines" else value
-        self.assumptions = replace(self.assumptions, **{field: typed})  # type: ignore[arg-type]
+        changed: dict[str, Any] = {field: typed}  # a field named by the input's id
+        self.assumptions = replace(self.assumptions, **changed)
         self._update()
 
     @property
