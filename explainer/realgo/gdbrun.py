@@ -206,7 +206,7 @@ class Run:
         self._lines.put(Line(time.monotonic(), source, None))
 
     def _drain_guest(self) -> list[str]:
-        out = []
+        out: list[str] = []
         while True:
             try:
                 line = self._lines.get_nowait()
@@ -226,7 +226,7 @@ class Run:
             return None
         if line.source == "guest" and line.text is None:
             self.guest_ended = True
-        elif line.source == "guest":
+        elif line.source == "guest" and line.text is not None:  # (None is the end, above)
             self.guest.append(line.text)
             self.guest_times.append(line.at)
         elif line.source == "gdb" and line.text is not None and line.event is None:

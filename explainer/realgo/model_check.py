@@ -221,12 +221,12 @@ def _moved(target: Target) -> int:
 
 def feed_back(target: Target, point: RealPoint) -> tuple[EngineAnswer, list[LineCheck]] | None:
     """For a real crash: the engine at the same point with the real stack, and its lines checked."""
-    stack = stack_of(point)
-    if point.outcome is not RealOutcome.CRASH or stack is None:
+    hit = point.answer.hit  # the goroutine gdb stopped, with its stack (stack_of's)
+    if point.outcome is not RealOutcome.CRASH or hit is None:
         return None
     try:
-        answer = engine_at(target, point.offset, stack)
+        answer = engine_at(target, point.offset, hit.stack)
     except ExplainerError:  # a release or a stack the engine does not model: no lines to check
         return None
-    left = leftovers(target.function, point.answer.hit.sp, GoVersion.parse(target.release.go))
+    left = leftovers(target.function, hit.sp, GoVersion.parse(target.release.go))
     return answer, check_lines(answer.output, point.answer.output, _moved(target), left)

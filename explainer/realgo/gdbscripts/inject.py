@@ -29,9 +29,12 @@ is never passed on (every resume is ``signal 0`` or ``signal SIGURG``), so the p
 trap meant for the debugger.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import time
+from typing import Any
 
 import gdb  # noqa: F401  (gdb's own module, present only inside gdb)
 
@@ -45,7 +48,7 @@ class Spoiled(Exception):
     """The run is not what we asked for: the caller retries in a fresh run."""
 
 
-def emit(event, **fields):
+def emit(event: str, **fields: Any) -> None:
     fields = {"event": event, "t": round(time.monotonic() - T0, 4), **fields}
     gdb.write("@inject " + json.dumps(fields) + "\n")
     gdb.flush()
@@ -53,10 +56,10 @@ def emit(event, **fields):
 
 # ---- stops -------------------------------------------------------------------------------------
 
-_stop = {}
+_stop: dict[str, Any] = {}
 
 
-def _on_stop(ev):
+def _on_stop(ev: Any) -> None:
     _stop.clear()
     if isinstance(ev, gdb.SignalEvent):
         _stop.update(kind="signal", signal=ev.stop_signal)
@@ -64,7 +67,7 @@ def _on_stop(ev):
         _stop.update(kind="stop")
 
 
-def _on_exit(ev):
+def _on_exit(ev: Any) -> None:
     _stop.clear()
     _stop.update(kind="exited", code=getattr(ev, "exit_code", None))
 
@@ -73,28 +76,30 @@ gdb.events.stop.connect(_on_stop)
 gdb.events.exited.connect(_on_exit)
 
 
-def reg(name):
+def reg(name: str) -> int:
     return int(gdb.newest_frame().read_register(name)) & MASK
 
 
 class Stop:
     """Where the program stopped: kind, pc, thread (LWP) and g (R28)."""
 
-    def __init__(self, info):
-        self.kind = info.get("kind", "lost")
-        self.signal = info.get("signal")
-        self.code = info.get("code")
-        self.error = info.get("error")
-        self.pc = self.thread = self.g = None
+    def __init__(self, info: dict[str, Any]) -> None:
+        self.kind: str = info.get("kind", "lost")
+        self.signal: str | None = info.get("signal")
+        self.code: int | None = info.get("code")
+        self.error: str | None = info.get("error")
+        self.pc: int | None = None
+        self.thread: int | None = None
+        self.g: int | None = None
         if self.kind in ("stop", "signal"):
             self.pc, self.g = reg("pc"), reg("x28")
             self.thread = gdb.selected_thread().ptid[1]
 
     @property
-    def ended(self):
+    def ended(self) -> bool:
         return self.kind in ("exited", "lost")
 
-    def describe(self):
+    def describe(self) -> str:
         if self.kind == "exited":
             return f"the program exited (status {self.code})"
         if self.kind == "lost":
@@ -107,7 +112,7 @@ class Stop:
 strays = 0
 
 
-def resume(phase, signal="0"):
+def resume(phase: str, signal: str = "0") -> Stop:
     """Resume every thread (the current one with ``signal``) and wait for the next stop."""
     global strays
     while True:
@@ -131,30 +136,30 @@ def resume(phase, signal="0"):
 
 # ---- breakpoints -------------------------------------------------------------------------------
 
-_breakpoints = {}  # pc -> [gdb.Breakpoint]
+_breakpoints: dict[int, list[Any]] = {}  # pc -> [gdb.Breakpoint]
 
 
-def set_bp(pc):
+def set_bp(pc: int) -> None:
     _breakpoints.setdefault(pc, []).append(gdb.Breakpoint(f"*{pc:#x}", internal=True))
 
 
-def clear_bp(pc):
+def clear_bp(pc: int) -> None:
     for bp in _breakpoints.pop(pc, []):
         bp.delete()
 
 
-def breakpoint_at(pc):
+def breakpoint_at(pc: int | None) -> bool:
     return pc in _breakpoints
 
 
 # ---- the goroutine -----------------------------------------------------------------------------
 
-inferior = None
-G = {}  # runtime.g field offsets, from DWARF
-M = {}  # runtime.m field offsets
+inferior: Any = None
+G: dict[str, int] = {}  # runtime.g field offsets, from DWARF
+M: dict[str, int] = {}  # runtime.m field offsets
 
 
-def offsets():
+def offsets() -> dict[str, int]:
     gdb.execute("set language go")
     g_type, m_type = gdb.lookup_type("runtime.g"), gdb.lookup_type("runtime.m")
     G.update({f.name: f.bitpos // 8 for f in g_type.fields()})
@@ -166,15 +171,15 @@ def offsets():
     return {name: G[name] for name in want} | {"m.curg": M["curg"]}
 
 
-def word(addr, size=8):
+def word(addr: int, size: int = 8) -> int:
     return int.from_bytes(inferior.read_memory(addr, size).tobytes(), "little")
 
 
-def poke(addr, value, size=1):
+def poke(addr: int, value: int, size: int = 1) -> None:
     inferior.write_memory(addr, value.to_bytes(size, "little"))
 
 
-def goroutine(g):
+def goroutine(g: int) -> dict[str, Any]:
     """What we check of the goroutine at a stop, as a dict."""
     m = word(g + G["m"])
     return {"g": g, "goid": word(g + G["goid"]), "status": word(g + G["atomicstatus"], 4),
@@ -183,9 +188,9 @@ def goroutine(g):
             "curg": word(m + M["curg"]) if m else 0}
 
 
-def call_chain(limit=8):
+def call_chain(limit: int = 8) -> list[str]:
     """The functions on the stopped thread's stack, innermost first (best effort)."""
-    names = []
+    names: list[str] = []
     try:
         frame = gdb.newest_frame()
         while frame is not None and len(names) < limit:
@@ -202,7 +207,7 @@ ADDR = PLAN["addresses"]
 TRACEBACK = PLAN["unwind"] == "traceback"
 
 
-def expect(stop, phase, pc=None, thread=None):
+def expect(stop: Stop, phase: str, pc: int | None = None, thread: int | None = None) -> None:
     if stop.ended:
         raise Spoiled(f"while awaiting {phase}: {stop.describe()}")
     if pc is not None and stop.pc != pc:
@@ -211,7 +216,7 @@ def expect(stop, phase, pc=None, thread=None):
         raise Spoiled(f"while awaiting {phase}: {stop.describe()}, not on thread {thread}")
 
 
-def inject(point, stop, target):
+def inject(point: int, stop: Stop, target: int) -> bool:
     """Preempt at ``point``, where ``stop`` stands; returns False when the program has ended."""
     g, thread = target, stop.thread
     poke(g + G["preempt"], 1)
@@ -299,7 +304,7 @@ def inject(point, stop, target):
     return True
 
 
-def main():
+def main() -> None:
     global inferior
     # "all" is every signal but the debugger's own two (SIGTRAP, SIGINT): the runtime handles them.
     gdb.execute("handle all nostop noprint pass", to_string=True)
@@ -312,22 +317,23 @@ def main():
     pending = list(PLAN["points"])
     for pc in pending:
         set_bp(pc)
-    target = None
+    target: int | None = None
     while pending:
         stop = resume("point")
         if stop.ended:
             emit("ended", reason=stop.describe(), code=stop.code)
             return
-        if stop.kind != "stop" or stop.pc not in pending:
+        pc, g = stop.pc, stop.g  # both read at every "stop"
+        if stop.kind != "stop" or pc is None or g is None or pc not in pending:
             raise Spoiled(f"while awaiting a planned instruction: {stop.describe()}")
-        state = goroutine(stop.g)
+        state = goroutine(g)
         emit("hit", pc=stop.pc, thread=stop.thread, sp=reg("sp"), lr=reg("x30"), fp=reg("x29"), **state)
         if target is None and state["goid"] == 1:
-            target = stop.g
-        if stop.g != target or state["status"] != G_RUNNING or state["curg"] != stop.g:
-            raise Spoiled(f"the thread at {stop.pc:#x} does not run goroutine 1 ({state})")
-        pending.remove(stop.pc)
-        if not inject(stop.pc, stop, target):
+            target = g
+        if g != target or state["status"] != G_RUNNING or state["curg"] != g:
+            raise Spoiled(f"the thread at {pc:#x} does not run goroutine 1 ({state})")
+        pending.remove(pc)
+        if not inject(pc, stop, g):  # g is the target
             return
     emit("done")
 
