@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Switch
 
@@ -78,7 +79,39 @@ async def check_lab_cursor(app: ExplainerApp, pilot: Pilot[object], after: str) 
 
 # --- ▶ follows the PC ---
 
-async def test_the_arrow_follows_the_pc_after_every_kind_of_move() -> None:
+#: Each move, from a listing scrolled to the epilogue and painted whole (``a a`` lays it out again), a line
+#: or two on: a move that repaints the wrong lines leaves ▶ behind on what the user sees. Stops on the
+#: timeline are the steps recorded so far (entry, 12,573 = the body's last line, 12,574 = the LDP, ...).
+MOVES: dict[str, tuple[str, list[str], list[str]]] = {
+    "e": ("go1.23.4/65584", ["w", "b", "b", "b"], ["e"]),  # the body's last line → the LDP
+    "w": ("go1.25.0/65584", ["e"], ["w"]),  # the LDP → ADD R27 (the fix: one write, no ⚡ line comes)
+    "s": ("go1.23.4/65584", ["w", "b", "b", "b"], ["s"]),
+    "b": ("go1.23.4/65584", ["w", "b", "b", "b"], ["b"]),
+    ",": ("go1.23.4/65584", ["w", "b", "b", "b", "s", "s"], ["comma"]),  # the first ADD → the LDP
+    ".": ("go1.23.4/65584", ["w", "b", "b", "b"], ["full_stop"]),
+    "<": ("go1.23.4/65584", ["e", "p", "s"], ["less_than_sign"]),  # back to the LDP, preempted there
+    ">": ("go1.23.4/65584", ["e", "p", "b"], ["greater_than_sign"]),
+    "click": ("go1.23.4/65584", ["e", "p", "s"], []),  # a click on the LDP's stop (the second)
+}
+
+
+@pytest.mark.parametrize("move", list(MOVES))
+async def test_the_arrow_follows_the_pc_after_each_move(move: str) -> None:
+    scenario, setup, keys = MOVES[move]
+    app = ExplainerApp(parse(scenario))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(*setup, "a", "a")
+        await check_lab_cursor(app, pilot, " ".join(setup))
+        before = shown_pc(region(app, app.screen.query_one(RegistersPanel)))
+        if move == "click":
+            await pilot.click(Timeline, offset=(1 + app.screen.query_one(Timeline).column_of(1), 0))
+        else:
+            await pilot.press(*keys)
+        await check_lab_cursor(app, pilot, move)
+        assert shown_pc(region(app, app.screen.query_one(RegistersPanel))) != before, f"{move} did not move"
+
+
+async def test_the_arrow_follows_the_pc_on_a_long_walk() -> None:
     app = ExplainerApp(parse("go1.23.4/65584"))
     async with app.run_test(size=(120, 40)) as pilot:
         for keys in (["e"], ["s"], ["s"], ["s"], ["w"], ["s"], ["b"], ["b"], ["comma"], ["full_stop"],
@@ -89,13 +122,21 @@ async def test_the_arrow_follows_the_pc_after_every_kind_of_move() -> None:
         for index in (1, 0, timeline.stops - 2):  # a click on a stop jumps to it
             await pilot.click(Timeline, offset=(1 + timeline.column_of(index), 0))
             await check_lab_cursor(app, pilot, f"a click on stop {index}")
-        # a scenario change (o): the leaf reproducer, then on to its epilogue
+
+
+async def test_the_arrow_follows_the_pc_after_a_scenario_change() -> None:
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("w")
+        # o: the leaf reproducer, then on to its epilogue; its real build is what ▶'s line must show
         await pilot.press("o")
         await pilot.pause()
         app.screen.query_one("#leaf", Switch).value = True
         app.screen.query_one("#size", Input).value = "65552"
         await pilot.click("#apply")
         await check_lab_cursor(app, pilot, "a scenario change")
+        painted = "".join(region(app, app.screen.query_one("#title")))
+        assert "frame 65,552 B · leaf · step 0" in painted, painted
         for keys in (["e"], ["s"], ["w"], ["s"], ["b"], ["comma"]):
             await pilot.press(*keys)
             await check_lab_cursor(app, pilot, " ".join(keys) + " on the leaf")

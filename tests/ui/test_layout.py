@@ -230,3 +230,43 @@ async def test_keys_the_footer_leaves_out_are_in_help_and_the_palette() -> None:
         assert isinstance(app.screen, HelpScreen)
         listed = {key_label(b) for b in app.screen.bindings}
         assert all(key_label(b) in listed for b in left_out)
+
+
+# --- the registers panel's "changed:" line: the changed registers in view, in the panel's order ---
+
+_REGS = ["RSP", *(f"R{n}" for n in range(31))]
+_STORY = ("RSP", "R29", "R30", "R27", "R28")  # first in the panel, in this order; then R0, R1, ... R30
+
+
+@pytest.mark.parametrize("size", SIZES, ids=_ids)
+@pytest.mark.parametrize("key", ["e", "w"])
+async def test_the_changed_line_names_the_changed_registers_in_view(size: tuple[int, int], key: str) -> None:
+    from explainer.engine.experiments.session import Session
+    from explainer.ui.widgets.registers import RegistersPanel
+
+    truth = Session(parse("go1.23.4/65584"))  # the engine alone: values at the entry and after the jump
+    entry = {r: truth.current.snapshot.reg(r) for r in _REGS}
+    truth.run_to({"e": "epilogue", "w": "sp2"}[key])
+    changed = {r for r in _REGS if truth.current.snapshot.reg(r) != entry[r]}
+    assert {"RSP", "R2", "R17"} <= changed  # R2 and R17: sorted as text, R17 came first
+
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press(key)
+        await settle(pilot)
+        lines = inside(app, app.screen.query_one(RegistersPanel))
+        first_cell = next(k for k, line in enumerate(lines) if line.lstrip().startswith("PC "))
+        header, cells = " ".join(lines[:first_cell]), " ".join(lines[first_cell:])
+        assert header.lstrip().startswith("changed:"), lines
+        named = re.findall(r"\b(RSP|R\d+)\b", header)
+        in_view = set(re.findall(r"\b(RSP|R\d+)\b", cells))
+        assert set(named) == changed & in_view, (named, sorted(changed & in_view), lines)
+        story = [n for n in named if n in _STORY]
+        rest = [n for n in named if n not in _STORY]
+        assert named == story + rest and story == [n for n in _STORY if n in story], named
+        assert rest == sorted(rest, key=lambda n: int(n[1:])), named
+        hidden = len(changed - in_view)
+        said = re.search(r"\(\+(\d+) below\)", header)
+        assert (int(said.group(1)) if said else 0) == hidden, lines
+        for line in lines[:first_cell]:  # broken only between names: "(+N below)" stays whole
+            assert line.count("(") == line.count(")"), f"wrapped inside a label: {lines[:first_cell]}"

@@ -125,16 +125,23 @@ class RegistersPanel(Static):
         return out
 
     def _changed_line(self, changed: list[str], rows: list[list[str]], width: int) -> str:
-        """``changed: ...`` naming only the changed cells in view (the panel may be shorter than its rows)."""
-        text = f"changed: {', '.join(changed) or 'none'}"
-        header_lines = len(Text(text).wrap(self.app.console, max(1, width)))
+        """``changed: ...`` naming only the changed cells in view (the panel may be shorter than its rows),
+        broken only between names. The rows in view depend on how many lines this line takes."""
         max_height = self.styles.max_height
         if max_height is None or max_height.unit != Unit.CELLS:
-            return text
-        room = int(max_height.value) - 2 - header_lines  # the border, the changed line
-        seen = {n for row in rows[:max(0, room)] for n in row}
-        hidden = [n for n in changed if n not in seen]
-        if not hidden:
-            return text
-        shown = [n for n in changed if n in seen]
-        return f"changed: {', '.join(shown) or 'none in view'} (+{len(hidden)} below)"
+            return _changed_text(changed, 0, width)
+        for header_lines in range(1, len(changed) + 2):  # the fewer its lines, the more rows in view
+            room = int(max_height.value) - 2 - header_lines  # the border, the changed line
+            seen = {n for row in rows[:max(0, room)] for n in row}
+            shown = [n for n in changed if n in seen]
+            text = _changed_text(shown, len(changed) - len(shown), width)
+            if text.count("\n") + 1 <= header_lines:
+                return text
+        return text
+
+
+def _changed_text(names: list[str], hidden: int, width: int) -> str:
+    """``changed: RSP, R27, R0 (+6 below)`` in lines of ``width`` cells, broken only between names."""
+    words = [f"{n}," for n in names[:-1]] + names[-1:] or ["none" if not hidden else "none in view"]
+    atoms = [Text(w) for w in ["changed:", *words, *([f"(+{hidden} below)"] if hidden else [])]]
+    return "\n".join(line.plain for line in flow(atoms, width, indent=2, gap=1))
