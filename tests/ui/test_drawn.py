@@ -270,3 +270,32 @@ async def test_the_stack_panel_says_nothing_of_an_unwind_the_cursor_left() -> No
         await pilot.press("s")
         await settle(pilot)
         assert "LR read" not in "".join(region(app, stack))
+
+
+async def test_the_presenters_caption_never_states_a_moment_the_panels_left() -> None:
+    """The key beat's caption names SP ("SP = 0x40000bdf20"); after an off-script step it is said to be the
+    beat's, with the step the panels now show; back on the beat's step it is the beat's words again."""
+    app = PresenterApp(script.load(TALK))
+    async with app.run_test(size=(120, 40)) as pilot:
+
+        async def painted() -> tuple[str, int, int]:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, PresentScreen)
+            caption = " ".join(line.strip() for line in inside(app, screen.query_one("#caption")))
+            sp_row = next(line for line in inside(app, screen.query_one(StackPanel)) if "◀ SP" in line)
+            step = int(re.search(r"step ([\d,]+)", "".join(region(app, screen.query_one("#scenario"))))
+                       .group(1).replace(",", ""))
+            return caption, int(re.search(r"0x[0-9a-f]+", sp_row).group(0), 16), step
+
+        await pilot.press("right", "right")  # Between the two ADDs
+        caption, sp, step = await painted()
+        said = re.search(r"SP = (0x[0-9a-f]+)", caption)
+        assert said and int(said.group(1), 16) == sp and "Off script" not in caption, caption
+        for key in ("right_square_bracket", "right_square_bracket", "left_square_bracket"):
+            await pilot.press(key)
+            caption, sp, now = await painted()
+            assert f"Off script: step {now:,}. The beat's words, for step {step:,}" in caption, caption
+        await pilot.press("left_square_bracket")  # back on the beat's own step
+        caption, sp, now = await painted()
+        assert now == step and "Off script" not in caption and f"SP = {sp:#x}" in caption, caption

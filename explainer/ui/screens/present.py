@@ -88,6 +88,8 @@ class PresentScreen(Screen[None]):
         """A rehearsal: the bar shows the beat's time against its budget (the room never sees it)."""
         self.index = 0
         self.stage: Stage | None = None
+        self._beat_steps: tuple[int, ...] = ()
+        """Where the beat stands on each side as scripted (off-script steps move from there)."""
         self.started = cue.now()
         self.stopwatch = budget.Stopwatch(now=lambda: cue.now())
         """Time on each beat: the beat's timer in the notes, the table of ``--rehearse``."""
@@ -199,7 +201,8 @@ class PresentScreen(Screen[None]):
             self.query_one("#caption", Static).update(said)
         else:
             await box.mount_all(_columns(self.stage))
-            self.query_one("#caption", Static).update(Text(self.stage.caption))
+            self._beat_steps = self._steps()
+            self._caption()
         self.query_one("#where", Static).update(f"{index + 1}/{len(self.talk.beats)}")
         self.query_one("#title", Static).update(beat.title)
         self._scenario_line()
@@ -220,6 +223,26 @@ class PresentScreen(Screen[None]):
         for column in self.query(BeatColumn):
             column.draw()
         self._scenario_line()
+        self._caption()
+
+    def _steps(self) -> tuple[int, ...]:
+        assert self.stage is not None
+        return tuple(side.session.current.snapshot.step for side in self.stage.sides)
+
+    def _caption(self) -> None:
+        """The beat's words, said as the beat's once an off-script step ([ ]) has left its moment: they
+        name that moment's values (SP = ...), which the panels no longer show."""
+        if self.stage is None:
+            return
+        caption = self.query_one("#caption", Static)
+        if self._steps() == self._beat_steps:
+            caption.update(Text(self.stage.caption))
+            return
+        step = self._steps()[0]
+        caption.update(Content.assemble(
+            (f"Off script: step {step:,}. The beat's words, for step {self._beat_steps[0]:,} "
+             "(r plays the beat again):\n", "$warning bold"),
+            (self.stage.caption, "dim")))
 
     def _scenario_line(self) -> None:
         if self.stage is None:
