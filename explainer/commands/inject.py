@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from ..engine.errors import ExplainerError
@@ -125,13 +126,13 @@ def _one(target: Any, at: str, tries: int, args: argparse.Namespace) -> int:
     from ..realgo.inject import RealOutcome, inject
 
     point, note = target.point(at)
-    out = [] if args.json else None
+    out: list[str] | None = [] if args.json else None
     if out is None:
         for line in report.header(target, point, at, note):
             say(line)
     count = [0]
 
-    def on_event(ev: dict[str, Any]) -> None:
+    def on_event(ev: Mapping[str, Any]) -> None:
         if out is not None:
             return
         if ev["event"] == "connected":

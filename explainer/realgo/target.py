@@ -90,7 +90,9 @@ class Target:
         elif at in names:
             pc = names[at]
             if at in ("sp1", "sp2") and names.get("sp1") == names.get("sp2"):
-                note = (f"this epilogue releases the frame with one write to RSP ({fn.at(pc).go}): "
+                one = fn.at(pc)
+                assert one is not None  # an anchor names one of fn's instructions
+                note = (f"this epilogue releases the frame with one write to RSP ({one.go}): "
                         f"sp1 and sp2 are that one instruction")
         else:
             raise ExplainerError(f"bad point {at!r}: one of {', '.join(names)} or +0xNN")
