@@ -8,20 +8,22 @@ import argparse
 def add_frame_arguments(parser: argparse.ArgumentParser) -> None:
     """``--go``, ``--size``, ``--leaf`` and ``--json``, in that order (the help lists them so)."""
     parser.add_argument("--go", required=True, help="1.23.4 or go1.23.4")
-    parser.add_argument("--size", required=True, help="frame size in bytes (a positive multiple of 16)")
+    parser.add_argument("--size", required=True, help="frame size in bytes, a multiple of 16 (a size out "
+                                                      "of range is refused with the largest accepted)")
     parser.add_argument("--leaf", action="store_true", help="a leaf function (calls nothing)")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
 
-def frame_size(text: str) -> int:
-    """``--size``: a positive multiple of 16 the model can lay out.
+def frame_size(text: str, version: str | None = None, leaf: bool = False) -> int:
+    """``--size``: a frame Go can have (``frame``), or, given the release, one the model can run (``sweep``).
 
     Raises:
-        ExplainerError: anything else (``²``, ``６４``, 5,000 digits, ``-16``), in one line.
+        ExplainerError: anything else (``²``, ``６４``, 5,000 digits, ``-16``, 1 GiB for a non-leaf
+            sweep), in one sentence stating the rule and the largest accepted value.
     """
-    from ..engine.numbers import whole_number
-    from ..engine.toolchain.frames import check_frame_size
+    from ..engine.experiments.scenario import frame_limits
+    from ..engine.releases.versions import GoVersion
+    from ..engine.toolchain.frames import GO_FRAMES
 
-    size = whole_number(text, "frame size", 1, (1 << 31) - 1, " bytes")
-    check_frame_size(size)
-    return size
+    limits = GO_FRAMES if version is None else frame_limits(GoVersion.parse(version), leaf)
+    return limits.parse(text)

@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from ..binary.arguments import parse_arguments
     from ..binary.opened import opened_scenario
     from ..binary.reach import lab_program, parse_point, reach
+    from ..engine.experiments import report
     from ..engine.experiments.scenario import Scenario, trigger
     from ..engine.runtime.outcome import Outcome
     from ..output.printable import printable
@@ -65,11 +66,10 @@ def run(args: argparse.Namespace) -> int:
         reached = reach(binary, function, point, arguments, configure)
         program, result = reached.program, reached.result
         kind = "leaf" if program.leaf else "non-leaf"
-        how = f" ({reached.how})" if reached.how else ""
-        at = f"+{result.snapshot.pc - result.entry:#x}{how}"
+        point = report.where(result.function, result.snapshot.pc, f" ({reached.how})" if reached.how else "")
+        said = report.sentence(point, result.outcome, result.verdict, result.walk)
         print(printable(f"{program.target_name} in {binary.path} (go{reached.scenario.version}, "
-                        f"frame {program.size:,} B, {kind}): preempted at {at}, {result.verdict.why}; "
-                        f"{result.outcome.value}"), file=sys.stderr)
+                        f"frame {program.size:,} B, {kind}): {said}"), file=sys.stderr)
         for line in result.output:
             print(printable(line, keep="\t"))  # the runtime indents with a tab
         return 1 if result.outcome is Outcome.CRASH else 0

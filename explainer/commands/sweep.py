@@ -18,7 +18,8 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(run=run)
     add_frame_arguments(p)
     p.add_argument("--unwind", default="gc",
-                   help="gc, traceback, goroutine-profile, cpu-profile, heap-dump, panic or copy")
+                   help="who walks the stack after each preemption: gc (default), traceback, "
+                        "goroutine-profile, cpu-profile, heap-dump, panic or copy")
 
 
 #: The sweep's own words for an outcome, as ``sweep --json`` has always printed them.
@@ -39,15 +40,20 @@ def run(args: argparse.Namespace) -> int:
     from ..engine.runtime.outcome import Outcome
 
     leaf = "/leaf" if args.leaf else ""
-    s = parse(f"go{GoVersion.parse(args.go)}/{frame_size(args.size)}{leaf}/unwind={args.unwind}")
+    size = frame_size(args.size, args.go, args.leaf)
+    s = parse(f"go{GoVersion.parse(args.go)}/{size}{leaf}/unwind={args.unwind}")
     points = sweep(s)
     unsafe = sum(p.outcome is Outcome.CRASH for p in points)
+    unreached = sum(p.outcome is Outcome.NOT_REACHED for p in points)
     if args.json:
         print(json.dumps({"go": str(s.version), "size": s.size, "leaf": s.leaf,
-                          "points": [_point(p) for p in points], "unsafe": unsafe}))
+                          "points": [_point(p) for p in points], "unsafe": unsafe, "not_reached": unreached}))
         return 0
     for p in points:
         extra = f"  -> {p.message.splitlines()[-1]}" if p.message else ""
         print(f"+{p.offset:#06x}  {p.go:<36} {WORDS[p.outcome.value]:<16} {p.why}{extra}")
-    print(f"{unsafe} unsafe instruction{'s' if unsafe != 1 else ''} out of {len(points)}")
+    # an instruction the run never executed is neither safe nor unsafe: counted apart
+    apart = (f" · {unreached} not reached in this run (never executed, so never preempted)"
+             if unreached else "")
+    print(f"{unsafe} unsafe instruction{'s' if unsafe != 1 else ''} out of {len(points)}{apart}")
     return 0

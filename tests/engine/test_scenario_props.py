@@ -28,8 +28,18 @@ from explainer.engine.releases.versions import GoVersion, known_versions
 from explainer.engine.runtime.unwind import Trigger
 from explainer.engine.toolchain.bigstack import Buffer, min_frame
 
-#: Go frames are below 2 GiB (frames.check_frame_size).
-_FRAME_LIMIT = 1 << 31
+#: Go's compiler refuses 1 GiB of locals (maxStackSize = 1 << 30, cmd/compile/internal/ssagen/pgen.go:295
+#: at go1.23.4): the largest frame a scenario may have.
+_FRAME_LIMIT = 1 << 30
+#: A non-leaf on go1.22 and later spills sum at SP + size - 16; asm7.go's splitImm24uScaled reaches
+#: 0xfff000 + 0xfff<<3 = 16,805,880 with ADD+STR, so the largest frame the model builds is 16,805,896
+#: rounded down to 16 (go1.21 spills below the buffer, a leaf not at all: Go's limit only).
+_NONLEAF_LIMIT = 16_805_888
+
+
+def largest(version: GoVersion, leaf: bool) -> int:
+    """The largest frame a scenario accepts, worked by hand (above)."""
+    return _FRAME_LIMIT if leaf or version < GoVersion.parse("1.22.0") else _NONLEAF_LIMIT
 
 
 @st.composite
@@ -48,8 +58,8 @@ def stacks(draw: st.DrawFn, size: int, leaf: bool, version: GoVersion) -> StackB
 def scenarios(draw: st.DrawFn) -> Scenario:
     """Any valid scenario: every known release, every valid frame size, every option."""
     leaf = draw(st.booleans())
-    size = 16 * draw(st.integers(min_frame(leaf) // 16, _FRAME_LIMIT // 16 - 1))
     version = draw(st.sampled_from(known_versions()))
+    size = 16 * draw(st.integers(min_frame(leaf) // 16, largest(version, leaf) // 16))
     at = draw(st.one_of(st.sampled_from(ANCHORS), st.integers(0, 1 << 24).map(lambda n: f"+{4 * n:#x}")))
     return Scenario(
         version=version,
@@ -128,3 +138,22 @@ def test_parse_accepts_or_raises_explainer_error_only(text: str) -> None:
 def test_non_ascii_digits_and_a_newline_inside_a_part_are_refused(text: str) -> None:
     with pytest.raises(ExplainerError):
         parse(text)
+
+
+@pytest.mark.parametrize("version", ["go1.21.13", "go1.22.0", "go1.23.4", "go1.25.0", "go1.27.3"])
+@pytest.mark.parametrize("leaf", [False, True])
+def test_the_largest_frame_is_built_and_the_next_refused_in_one_sentence(version: str, leaf: bool) -> None:
+    """Issue 18: a 1 GiB non-leaf frame got "frames are below 2 GiB" and then a constant-pool message.
+    Now one rule: the largest frame accepted is assembled whole, the next multiple of 16 is refused
+    with a message naming exactly that largest value, and nothing else."""
+    from explainer.engine.experiments.experiment import program_for
+
+    v = GoVersion.parse(version)
+    top = largest(v, leaf)
+    kind = "/leaf" if leaf else ""
+    program_for(parse(f"{version}/{top}{kind}"))  # the body, the spill and all: builds
+    with pytest.raises(ExplainerError) as err:
+        parse(f"{version}/{top + 16}{kind}")
+    said = str(err.value)
+    assert said.startswith(f"bad frame size {top + 16:,}: ") and f"to {top:,} bytes" in said, said
+    assert said.count("bytes") == 1 and "2 GiB" not in said

@@ -39,6 +39,8 @@ class Result:
     """The stack at the preemption point, after pushCall and asyncPreempt when it preempted."""
     entry: int
     """main.big_stack's entry, so PCs can be given as offsets."""
+    function: Function
+    """The function preempted (main.big_stack, or the one opened from a binary)."""
 
     @property
     def output(self) -> tuple[str, ...]:
@@ -196,8 +198,8 @@ def run(s: Scenario, program: Program | None = None, jump: tuple[int, int] | Non
     v, parked, walk = preempt_and_unwind(m, snap, s.unwind)
     stack = stack_view(m, snap, parked, walk)
     if walk is None:
-        return Result(s, Outcome.REFUSED, snap, v, None, None, stack, program.target.entry)
-    return Result(s, walk.outcome, snap, v, parked, walk, stack, program.target.entry)
+        return Result(s, Outcome.REFUSED, snap, v, None, None, stack, fn.entry, fn)
+    return Result(s, walk.outcome, snap, v, parked, walk, stack, fn.entry, fn)
 
 
 def _through_morestack(s: Scenario, program: Program, target: int, after_call: int,

@@ -3,7 +3,7 @@
 A course grades or diffs these files, so the CLI and the lab must not drift:
 both build the report here, from engine values only. The shape::
 
-    {"scenario", "outcome", "output",
+    {"scenario", "outcome", "why", "output",
      "snapshot": {"pc", "regs", "stack": [{"addr", "value", "meaning"}]},
      "unwind": [{"function", "pc", "sp", "fp", "slot", "value", "verdict"}],
      "preemption": {"preemptible", "reason"} or null}
@@ -15,6 +15,8 @@ not preempt, ``parked`` when it preempted and nothing unwound yet; for a lab ste
 where no SIGURG was sent, ``running`` (or the kind of event that stopped the CPU
 there: ``returned``, ``fault``, ``stub``, ``limit``). ``preemption`` is
 isAsyncSafePoint's verdict (``reason`` a :class:`Reason` value), null with no SIGURG.
+``why`` is :func:`sentence`, the line ``explainer run`` prints on stderr: where the signal
+landed, what the runtime decided and by which rule, and how the walk ended (null with no SIGURG).
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from dataclasses import replace
 from typing import Any
 
 from ..emulator.machine import REG_NAMES, Snapshot
+from ..runtime.outcome import Outcome
 from ..runtime.preempt import Verdict
 from ..runtime.unwind import Walk
+from ..toolchain.program import Function
 from .experiment import Result, resolve_point, start
 from .scenario import ANCHORS
 from .session import Preemption, Session
@@ -35,12 +39,42 @@ from .stackview import StackView
 _NAMING_ORDER = ("sp2", "sp1", "ret", "epilogue", "body", "entry")
 
 
+def where(function: Function, pc: int, how: str = "") -> str:
+    """``+0xc0 (ADD $(16<<12), RSP, RSP)``: a PC as an offset from the entry, with its instruction."""
+    insn = function.at(pc)
+    return f"+{pc - function.entry:#x}{how}" + (f" ({insn.go})" if insn is not None else "")
+
+
+def sentence(point: str, outcome: Outcome, verdict: Verdict, walk: Walk | None) -> str:
+    """What happened at ``point`` (:func:`where`), in one line, from the engine's values.
+
+    The signal and where it landed; isAsyncSafePoint's decision (a refusal names its rule, a
+    :class:`~explainer.engine.runtime.safepoint.Reason` value); then who walked the stack and how the
+    walk ended, with the walk's own reason. Never parsed: JSON carries ``outcome`` and
+    ``preemption.reason`` for programs.
+    """
+    if walk is not None and walk.trigger.interrupts:  # SIGPROF: no SIGURG, no safe point asked
+        head = f"SIGPROF at {point} (a {walk.trigger.label}'s signal: no preemption is asked)"
+    elif outcome is Outcome.REFUSED:
+        return f"SIGURG at {point}: refused ({verdict.reason.value}): {verdict.why}"
+    else:
+        head = f"SIGURG at {point}: preempted ({verdict.why})"
+    if walk is None:
+        return f"{head}; parked: no one has walked its stack yet"
+    label = walk.trigger.label
+    ended = {Outcome.CLEAN: f"the {label} walked it clean",
+             Outcome.CRASH: f"the {label} crashed ({walk.error or 'crash'})",
+             Outcome.CANNOT_SEE: f"the {label} cannot see it"}[walk.outcome]
+    return f"{head}; {ended}: {walk.reason[:1].lower()}{walk.reason[1:]}"
+
+
 def step_report(scenario: str, outcome: str, snapshot: Snapshot, entry: int,
-                stack: StackView, walk: Walk | None, verdict: Verdict | None) -> dict[str, Any]:
+                stack: StackView, walk: Walk | None, verdict: Verdict | None,
+                why: str | None = None) -> dict[str, Any]:
     """The report of one step, as a dict ready for :func:`dumps`: the stack's words (folds left out),
     each row's marks written into its meaning."""
     return {
-        "scenario": scenario, "outcome": outcome, "output": list(walk.output if walk else ()),
+        "scenario": scenario, "outcome": outcome, "why": why, "output": list(walk.output if walk else ()),
         "snapshot": {"pc": snapshot.pc - entry,
                      "regs": dict(zip(REG_NAMES, snapshot.regs, strict=True)),
                      "stack": [{"addr": r.addr, "value": r.value or 0,
@@ -55,7 +89,8 @@ def step_report(scenario: str, outcome: str, snapshot: Snapshot, entry: int,
 
 def of_result(r: Result) -> dict[str, Any]:
     """The report of ``explainer run``: the scenario at its preemption point."""
-    return step_report(str(r.scenario), r.outcome.value, r.snapshot, r.entry, r.stack, r.walk, r.verdict)
+    return step_report(str(r.scenario), r.outcome.value, r.snapshot, r.entry, r.stack, r.walk, r.verdict,
+                       sentence(where(r.function, r.snapshot.pc), r.outcome, r.verdict, r.walk))
 
 
 def of_session(session: Session, preemption: Preemption | None) -> dict[str, Any]:
@@ -83,7 +118,10 @@ def of_session(session: Session, preemption: Preemption | None) -> dict[str, Any
     stack = preemption.stack if preemption is not None else moment.stack
     walk = preemption.walk if preemption is not None else None
     verdict = preemption.verdict if preemption is not None else None
-    return step_report(str(s), _outcome(snap, preemption), snap, session.function.entry, stack, walk, verdict)
+    why = None if preemption is None else sentence(where(session.function, snap.pc), preemption.outcome,
+                                                   preemption.verdict, preemption.walk)
+    return step_report(str(s), _outcome(snap, preemption), snap, session.function.entry, stack, walk, verdict,
+                       why)
 
 
 def dumps(report: dict[str, Any]) -> str:

@@ -17,15 +17,15 @@ from ..numbers import quoted, whole_number
 from ..releases.runtime_data import facts_for
 from ..releases.versions import GoVersion
 from ..runtime.unwind import Trigger
-from ..toolchain.bigstack import Buffer, min_frame
-from ..toolchain.frames import check_frame_size
+from ..toolchain.bigstack import Buffer, largest_frame, min_frame
+from ..toolchain.frames import GO_FRAMES, MAX_FRAME, FrameLimits
 
 #: The stack of goroutine 1 in fast_leaf-go1.23.4.log.
 DEFAULT_STACK = StackBounds(0x40000AE000, 0x40000CE000)
 #: Where arm64's user addresses end: 48 bits (Go's heapAddrBits on linux/arm64, malloc.go).
 ADDRESS_END = 1 << 48
-#: The largest stack the model maps: room for the largest frame (below 2 GiB) and its callers, doubled
-#: as copystack grows a stack.
+#: The largest stack the model maps: room for the largest frame (frames.MAX_FRAME) and its callers,
+#: with the doubling copystack does to spare.
 MAX_STACK = 4 << 30
 ANCHORS = ("entry", "body", "epilogue", "sp1", "sp2", "ret")
 #: Where a scenario preempts when it does not say: the epilogue's last write to RSP.
@@ -51,11 +51,7 @@ class Scenario:
     """Where the lab's cursor stands when opened (instructions from the entry)."""
 
     def __post_init__(self) -> None:
-        check_frame_size(self.size)
-        if self.size < min_frame(self.leaf):
-            raise ExplainerError(
-                f"bad frame size {self.size}: the reproducer needs at least {min_frame(self.leaf)} bytes "
-                f"for a {'leaf' if self.leaf else 'non-leaf'} frame")
+        frame_limits(self.version, self.leaf).check(self.size)
         if self.stack != DEFAULT_STACK:  # the default grows to fit the frame (experiment.effective_stack)
             check_stack(self.stack, self.size, self.leaf, self.version)
         if self.at not in ANCHORS and not (_OFFSET.fullmatch(self.at) and int(self.at[1:], 16) % 4 == 0):
@@ -86,6 +82,18 @@ class Scenario:
     def with_stack(self, text: str) -> Scenario:
         """The same scenario on other stack bounds (``--stack 0xLO-0xHI``)."""
         return replace(self, stack=parse_stack(text))
+
+
+def frame_limits(version: GoVersion, leaf: bool) -> FrameLimits:
+    """The frames a scenario may have: at least the reproducer's body (a 16-byte buffer), at most
+    what Go's compiler builds (frames.MAX_FRAME) or, where it is lower, what the model's body does."""
+    what = f"a go{version} {'leaf' if leaf else 'non-leaf'} frame"
+    model = largest_frame(version, leaf)
+    if model is None or model >= MAX_FRAME:
+        return replace(GO_FRAMES, what=what, smallest=min_frame(leaf))
+    return FrameLimits(what, min_frame(leaf), model,
+                       "past that, the real assembler reaches the body's spill of sum through the constant "
+                       "pool, which the model does not build: asm7.go splitImm24uScaled")
 
 
 def stack_room(size: int, leaf: bool, version: GoVersion) -> int:
@@ -160,8 +168,7 @@ def parse(text: str) -> Scenario:
     if len(parts) < 2 or not parts[0].startswith("go"):
         raise ExplainerError(f"bad scenario {quoted(text)}: expected go<version>/<size>[/...]")
     version = GoVersion.parse(parts[0])
-    size = whole_number(parts[1], "frame size", 1, (1 << 31) - 1, " bytes")
-    fields: dict[str, object] = {"version": version, "size": size}
+    fields: dict[str, object] = {"version": version}
     seen: set[str] = set()
     for part in parts[2:]:
         key, _, value = part.partition("=")
@@ -183,4 +190,6 @@ def parse(text: str) -> Scenario:
         else:
             raise ExplainerError(f"bad scenario part {quoted(part)}: expected leaf, nonleaf, buffer=, "
                                  "stack=, at=, unwind= or step=")
+    # the size last: its rule depends on the release and on leaf, and is stated once, whole
+    fields["size"] = frame_limits(version, bool(fields.get("leaf"))).parse(parts[1])
     return Scenario(**fields)  # type: ignore[arg-type]

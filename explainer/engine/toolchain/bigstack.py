@@ -359,6 +359,24 @@ def _with_note(p: Prog, note: str) -> Prog:
     return replace(p, note=note)
 
 
+#: The farthest SP offset ``ADD $hi, RSP, R27`` plus a scaled 12-bit offset reaches for an 8-byte
+#: word (asm7.go splitImm24uScaled: ``v > 0xfff000+0xfff<<shift`` fails); past it the real assembler
+#: loads the offset from the constant pool, which the model does not build.
+SPILL_REACH = 0xFFF000 + (0xFFF << 3)
+
+
+def largest_frame(version: GoVersion, leaf: bool) -> int | None:
+    """The largest frame the reproducer's body is built for; None: no limit of the model's own.
+
+    A non-leaf spills ``sum`` across the call to sink just past big_buffer (at SP + size - 16);
+    once that slot is past :data:`SPILL_REACH`, asm7.go goes through the constant pool. go1.21
+    spills below the buffer, and a leaf does not spill: their frames are limited only by Go.
+    """
+    if leaf or version.release.nonleaf_sum_below_buffer:
+        return None
+    return (SPILL_REACH - spill_slot(0, version)) // 16 * 16
+
+
 def _split_imm24u_scaled(version: GoVersion, v: int, shift: int = 3) -> tuple[int, int]:
     """asm7.go ``splitImm24uScaled``: hi (an ADD immediate) and lo (a scaled 12-bit offset), v = hi + lo.
 

@@ -9,9 +9,12 @@ which mirrors the assembler, so the split appears exactly where asm7.go puts it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..arm64.asm import Prog
 from ..arm64.immediates import add_const, movd_const
 from ..errors import ExplainerError
+from ..numbers import quoted
 from ..releases.versions import GoVersion
 
 #: abi.StackSmall and abi.StackBig (internal/abi/stack.go): the stack-check thresholds.
@@ -20,12 +23,62 @@ STACK_BIG = 4096
 #: The largest frame MOVD.W can allocate in one instruction (obj7.go: "aoffset > 0xf0").
 MOVDW_MAX = 0xF0
 
+#: Go's compiler refuses a function whose locals, or locals and outgoing arguments, reach 1 GiB:
+#: ``maxStackSize = 1 << 30``, "stack frame too large (>1GB)" (cmd/compile/internal/ssagen/pgen.go:295,
+#: :304, :319 and :445 at go1.23.4; :297 at go1.27.3). obj7.go then adds the LR and FP slots, so a
+#: frame (c.autosize) of exactly 1 GiB can be built and a much larger one cannot.
+MAX_FRAME = 1 << 30
+
+
+@dataclass(frozen=True)
+class FrameLimits:
+    """The frame sizes something accepts: multiples of 16 from ``smallest`` to ``largest``, one rule
+    stated in one sentence, whatever the mistake (not a number, not a multiple of 16, too small, too
+    large)."""
+
+    what: str
+    """Whose frames: ``a frame``, ``a go1.23.4 non-leaf frame``."""
+    smallest: int
+    largest: int
+    why: str
+    """Why ``largest`` is the largest (Go's compiler, or what the model builds)."""
+
+    @property
+    def rule(self) -> str:
+        """The rule in words, with the largest accepted value."""
+        return (f"{self.what} is a multiple of 16 from {self.smallest:,} to {self.largest:,} bytes "
+                f"({self.why})")
+
+    def parse(self, text: str) -> int:
+        """The size ``text`` spells, checked.
+
+        Raises:
+            ExplainerError: not ASCII digits, or outside the rule, in one sentence stating the rule.
+        """
+        t = text.strip()
+        if not (0 < len(t) <= 20 and t.isascii() and t.isdigit()):
+            raise ExplainerError(f"bad frame size {quoted(text)}: {self.rule}")
+        return self.check(int(t))
+
+    def check(self, size: int) -> int:
+        """``size`` if the rule accepts it.
+
+        Raises:
+            ExplainerError: it does not, in one sentence stating the rule.
+        """
+        if size % 16 or not self.smallest <= size <= self.largest:
+            raise ExplainerError(f"bad frame size {size:,}: {self.rule}")
+        return size
+
+
+#: What a frame can be at all: what ``explainer frame`` lays out (no body, so no model limit).
+GO_FRAMES = FrameLimits("a frame", 16, MAX_FRAME, "Go's compiler refuses 1 GiB of locals: "
+                        "maxStackSize in cmd/compile/internal/ssagen/pgen.go")
+
+
 def check_frame_size(size: int) -> None:
-    """Reject sizes no Go frame can have: a frame is a positive multiple of 16."""
-    if size <= 0 or size % 16:
-        raise ExplainerError(f"bad frame size {size}: must be a positive multiple of 16")
-    if size >= 1 << 31:
-        raise ExplainerError(f"bad frame size {size}: Go frames are below 2 GiB")
+    """Reject sizes no Go frame can have (:data:`GO_FRAMES`)."""
+    GO_FRAMES.check(size)
 
 
 def _add_prog(op: str, c: int, rn: str, rd: str, role: str, *, spadj: int = 0,

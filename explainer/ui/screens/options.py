@@ -10,8 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static, Switch
 
 from ...engine.errors import ExplainerError
-from ...engine.experiments.scenario import DEFAULT_STACK, Scenario, parse_stack
-from ...engine.numbers import whole_number
+from ...engine.experiments.scenario import DEFAULT_STACK, Scenario, frame_limits, parse_stack
 from ...engine.releases.versions import GoVersion, known_versions
 from ...engine.toolchain.bigstack import Buffer
 from .modal import OnceModal
@@ -101,13 +100,15 @@ class OptionsScreen(OnceModal[Scenario | None]):
             self.query_one("#error", Static).update(str(err))
 
     def _read(self) -> Scenario:
-        size = whole_number(self.query_one("#size", Input).value, "frame size", 1, (1 << 31) - 1, " bytes")
+        version = GoVersion.parse(str(self.query_one("#version", Select).value))
+        leaf = self.query_one("#leaf", Switch).value
+        size = frame_limits(version, leaf).parse(self.query_one("#size", Input).value)
         stack_text = self.query_one("#stack", Input).value.strip()
-        return replace(  # Scenario checks the rest: the frame's size, the stack for that frame
+        return replace(  # Scenario checks the rest: the stack for that frame
             self.scenario,
-            version=GoVersion.parse(str(self.query_one("#version", Select).value)),
+            version=version,
             size=size,
-            leaf=self.query_one("#leaf", Switch).value,
+            leaf=leaf,
             buffer=Buffer(self.query_one("#buffer", Select).value),
             stack=parse_stack(stack_text) if stack_text else DEFAULT_STACK,
             step=None,

@@ -63,10 +63,13 @@ def plural(n: int, word: str) -> str:
 
 
 def summary_line(points: list[Point]) -> str:
-    """"1 unsafe instruction out of 48 · window: 1 instruction": the window spans first to last unsafe PC."""
+    """"1 unsafe instruction out of 55 · 2 not reached · window: 1 instruction": the window spans first
+    to last unsafe PC; instructions the run never executed are neither safe nor unsafe, counted apart."""
     hits = [i for i, p in enumerate(points) if p.outcome is Outcome.CRASH]
     window = plural(hits[-1] - hits[0] + 1, "instruction") if hits else "none"
-    return f"{plural(len(hits), 'unsafe instruction')} out of {len(points)} · window: {window}"
+    unreached = sum(p.outcome is Outcome.NOT_REACHED for p in points)
+    apart = f" · {unreached} not reached" if unreached else ""
+    return f"{plural(len(hits), 'unsafe instruction')} out of {len(points)}{apart} · window: {window}"
 
 
 #: Why the runtime refuses, in the verdict column's few words (``Reason`` has the rule in full).
