@@ -31,8 +31,9 @@ from explainer.ui.widgets.long_run import RunStatus
 
 #: The 16 MiB cloudflare leaf: its body writes every byte, 204,472,153 instructions to sp2.
 FAR = "go1.23.4/16777216/leaf/buffer=cloudflare"
-#: Issue 22, item 5: ``w`` on a 2 GiB leaf frame froze the UI for 36 s.
-HUGE = "go1.23.4/2147483632/leaf"
+#: Issue 22, item 5: ``w`` on a 2 GiB leaf frame froze the UI for 36 s; frames stop at 1 GiB now (issue
+#: 18: Go's compiler refuses more), and the largest still takes seconds.
+HUGE = "go1.23.4/1073741824/leaf"
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +54,7 @@ async def _until(pilot, done, seconds: float = 60) -> float:  # type: ignore[no-
     return time.monotonic() - start
 
 
-async def test_w_on_a_2_gib_frame_runs_in_a_worker_that_esc_stops() -> None:
+async def test_w_on_a_1_gib_frame_runs_in_a_worker_that_esc_stops() -> None:
     app = ExplainerApp(parse_scenario(HUGE))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("w")
@@ -191,7 +192,8 @@ async def test_the_options_dialog_names_a_bad_stack() -> None:
         size.value = "1" * 5000  # pasted: the Input takes digits only
         size.focus()
         await pilot.press("enter")
-        assert "(5,000 characters): expected a number" in str(app.screen.query_one("#error", Static).content)
+        assert "(5,000 characters): a go1.23.4 non-leaf frame is a multiple of 16 from 64 to 16,805,888 bytes" \
+            in str(app.screen.query_one("#error", Static).content)
 
 
 def test_an_unexpected_error_in_the_lab_is_one_line_and_exit_70(
