@@ -66,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
         reached = reach(binary, function, point, arguments, configure)
         program, result = reached.program, reached.result
         kind = "leaf" if program.leaf else "non-leaf"
-        point = report.where(result.function, result.snapshot.pc, f" ({reached.how})" if reached.how else "")
-        said = report.sentence(point, result.outcome, result.verdict, result.walk)
+        at = report.where(result.function, result.snapshot.pc, f" ({reached.how})" if reached.how else "")
+        said = report.sentence(at, result.outcome, result.verdict, result.walk)
         print(printable(f"{program.target_name} in {binary.path} (go{reached.scenario.version}, "
                         f"frame {program.size:,} B, {kind}): {said}"), file=sys.stderr)
         for line in result.output:
