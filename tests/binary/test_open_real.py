@@ -96,7 +96,7 @@ def test_decode_run_reaches_sp2_and_the_gc_scan_throws(objdump: Path, capsys: Ca
     out, err = capsys.readouterr()
     assert out.splitlines() == _expected_throw(n["sp2"], n["top"], n["lo"], n["hi"])
     assert f"SIGURG at +{sp2.pc - entry:#x} (sp2#2 of 4 split releases" in err and "go1.23.4" in err
-    assert f"(ADD $(27<<12), RSP, RSP): preempted (safe point); the GC stack scan crashed (traceback did " \
+    assert "(ADD $(27<<12), RSP, RSP): preempted (safe point); the GC stack scan crashed (traceback did " \
         "not unwind completely)" in err
 
 
