@@ -193,7 +193,8 @@ async def test_the_options_dialog_names_a_bad_stack() -> None:
         size.focus()
         await pilot.press("enter")
         said = str(app.screen.query_one("#error", Static).content)
-        assert "(5,000 characters): a go1.23.4 non-leaf frame is a multiple of 16 from 64 to 16,805,888 " in said
+        assert "(5,000 characters): a go1.23.4 non-leaf frame is a multiple of 16 from 64 to 16,805,888" \
+            in said
 
 
 def test_an_unexpected_error_in_the_lab_is_one_line_and_exit_70(
