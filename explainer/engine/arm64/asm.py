@@ -50,6 +50,9 @@ class Prog:
     """A name other Progs branch to."""
     note: str = ""
     """Why the compiler emits it, in a few words."""
+    line: int = 0
+    """The line of the Go source the compiler generated it for (its ``Pos``, which ``go tool objdump``
+    prints as ``file:line``); 0 for an instruction no Go line produced (one the lab adds)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,15 @@ class Instruction:
     """The instruction writes RSP."""
     uses_r27: bool
     """The instruction names R27 (REGTMP), which asyncPreempt clobbers."""
+    file: str = ""
+    """The Go source file it was generated from, as ``go tool objdump`` names it (its base name)."""
+    line: int = 0
+    """The line in ``file`` (its Prog's, or the binary's pcln table's); 0 when none."""
+
+    @property
+    def position(self) -> str:
+        """``file:line`` as the first column of ``go tool objdump`` prints it ("" when there is none)."""
+        return f"{self.file}:{self.line}" if self.file and self.line else ""
 
     @property
     def hex(self) -> str:
@@ -136,6 +148,7 @@ def assemble(
     entry: int,
     symbols: dict[str, int],
     symbol_for: dict[int, str],
+    file: str = "",
 ) -> list[Instruction]:
     """Assemble Progs at ``entry``; every word comes from keystone, every text from capstone.
 
@@ -144,6 +157,7 @@ def assemble(
         entry: Its entry address.
         symbols: Addresses of other functions, for ``{name}`` targets.
         symbol_for: Function names by entry address, so capstone's CALLs print as objdump does.
+        file: The Go source file the Progs' lines are in (each Instruction carries it with its line).
     """
     lay = _layout(progs, entry)
     targets = {**symbols, **lay.labels}
@@ -170,6 +184,7 @@ def assemble(
                     prog=index, prog_source=p.source, spdelta=spdelta,
                     unsafe_point=up_values[index],
                     writes_sp=writes_sp, uses_r27="x27" in arm or "w27" in arm,
+                    file=file if p.line else "", line=p.line,
                 )
             )
         spdelta += p.spadj

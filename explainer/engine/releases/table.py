@@ -68,6 +68,10 @@ class Release:
     guards_nil_m: bool
     """``next()`` checks ``gp.m != nil`` before reading ``gp.m.incgo`` (go1.27.0 traceback.go), so the
     nil-m SIGSEGV becomes ``unknown caller pc``."""
+    positions: str
+    """Which source lines the compiler gives the loop counters' and sum's zeroing and sum's spill in
+    main.big_stack (``bigstack.POSITIONS``), read off real builds (the file:line column of
+    tests/data/realgo/objdump): ``go1.21`` (go1.21 to go1.24), ``go1.25``, ``go1.26``, ``go1.27``."""
     objdump_suffixes_everywhere: bool
     """``go tool objdump`` gives every pre/post-indexed operand its .W/.P (x/arch 44bec3c, vendored from
     Go 1.27); before, only loads and stores of general registers, LD1/ST1 and LDP/STP."""
@@ -84,7 +88,7 @@ _GO122 = Release(minor=22, last_patch=12, nonleaf_fix_from=None, small_nonleaf_m
                  spill_split_clamps_hi=True, spill_split_tries_small_hi=False,
                  async_preempt_frame=496, async_preempt_saves_vectors_on_stack=True,
                  async_preempt_lr_from_pool=False, g_preempt_fields=(178, 180), guards_nil_m=False,
-                 objdump_suffixes_everywhere=False)
+                 positions="go1.21", objdump_suffixes_everywhere=False)
 
 #: By minor. Read it through ``GoVersion.release`` (or ``release_of``). g_preempt_fields as each
 #: release's compiled asyncPreempt2 reads them (tests/data/realgo/runtime_facts.json): 178/180 in
@@ -98,15 +102,15 @@ RELEASES: dict[int, Release] = {
                 small_nonleaf_movdp=True, moves_big_arrays_to_heap=True),
     25: replace(_GO122, minor=25, last_patch=5, nonleaf_fix_from=0,
                 small_nonleaf_movdp=True, moves_big_arrays_to_heap=True,
-                eor_before_increment=True, g_preempt_fields=(178, 180)),
+                eor_before_increment=True, g_preempt_fields=(178, 180), positions="go1.25"),
     26: replace(_GO122, minor=26, last_patch=6, nonleaf_fix_from=0,
                 small_nonleaf_movdp=True, moves_big_arrays_to_heap=True, zeroing="counted-loop",
                 eor_before_increment=True, async_preempt_frame=240,
-                async_preempt_saves_vectors_on_stack=False, g_preempt_fields=None),
+                async_preempt_saves_vectors_on_stack=False, g_preempt_fields=None, positions="go1.26"),
     27: replace(_GO122, minor=27, last_patch=3, nonleaf_fix_from=0,
                 small_nonleaf_movdp=True, moves_big_arrays_to_heap=True, zeroing="counted-loop",
                 eor_before_increment=True, zero_extends_masks=True, regalloc="go1.27",
                 spill_split_tries_small_hi=True, async_preempt_frame=240,
                 async_preempt_saves_vectors_on_stack=False, g_preempt_fields=None,
-                guards_nil_m=True, objdump_suffixes_everywhere=True),
+                guards_nil_m=True, positions="go1.27", objdump_suffixes_everywhere=True),
 }

@@ -24,7 +24,7 @@ non-leaf ``[0] saved LR, [8, 32) sink's slice argument, [32, 32+B) big_buffer,
 from __future__ import annotations
 
 import enum
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..arm64.asm import Prog
 from ..arm64.immediates import add_const, isaddcon, movd_const
@@ -49,6 +49,71 @@ class Buffer(enum.Enum):
     """Zeroed and never written (val = 0)."""
     PLANTED_PC = "planted-pc"
     """fast, plus a real return address planted in the misread slot."""
+
+
+class Stmt(enum.IntEnum):
+    """The reproducer's statements, by how many lines each stands below ``func big_stack(val int) int {``.
+
+    The same in fast_leaf.go, fast_nonleaf.go, cloudflare_shape.go (explainer/realgo/src) and in every
+    function of tests/data/realgo/src/bodies.go; ``go tool objdump``'s file:line column of each real
+    build says which statement each instruction was generated for.
+    """
+
+    FUNC = 0
+    """``func big_stack(val int) int {``: the stack check, the prologue and the morestack tail."""
+    BUFFER = 1
+    """``var big_buffer [B]byte`` (or ``make([]byte, B)``): the zeroing."""
+    WRITE_LOOP = 3
+    """``for i := 0; i < 16; i++ {``: the first loop's counter, test and jumps."""
+    WRITE = 4
+    """``big_buffer[(val*i)&mask] = byte(val)``."""
+    READ_LOOP = 6
+    """The second ``for`` loop."""
+    READ = 7
+    """``sum ^= int(big_buffer[(val*i)&mask])``."""
+    RETURN = 9
+    """``return sum`` (``return sum + sink(big_buffer[:])``): the call to sink and the epilogue."""
+
+
+#: ``Release.positions``: the statement whose line the compiler gives each instruction that differs
+#: between releases: the first loop's ``i := 0``, the second loop's, ``sum := 0`` (zeroed after the first
+#: loop) and a non-leaf's spill of sum across the call to sink. Read off the file:line column of real
+#: builds (tests/data/realgo/objdump, every release and size; tests/engine/test_source_lines.py).
+POSITIONS: dict[str, tuple[Stmt, Stmt, Stmt, Stmt]] = {
+    "go1.21": (Stmt.BUFFER, Stmt.WRITE_LOOP, Stmt.WRITE_LOOP, Stmt.RETURN),
+    "go1.25": (Stmt.WRITE_LOOP, Stmt.READ_LOOP, Stmt.RETURN, Stmt.RETURN),
+    "go1.26": (Stmt.WRITE_LOOP, Stmt.READ_LOOP, Stmt.READ_LOOP, Stmt.READ_LOOP),
+    "go1.27": (Stmt.WRITE_LOOP, Stmt.WRITE_LOOP, Stmt.READ_LOOP, Stmt.READ_LOOP),
+}
+
+
+@dataclass(frozen=True)
+class Lines:
+    """The source lines of one big_stack: its ``func`` line in the file, and the release's positions."""
+
+    func: int
+    """The line of ``func big_stack`` (0: no source, every Prog gets line 0)."""
+    positions: str = "go1.21"
+
+    def __call__(self, stmt: Stmt) -> int:
+        """The line of ``stmt``."""
+        return self.func + stmt if self.func else 0
+
+    @property
+    def first_i(self) -> int:
+        return self(POSITIONS[self.positions][0])
+
+    @property
+    def second_i(self) -> int:
+        return self(POSITIONS[self.positions][1])
+
+    @property
+    def sum(self) -> int:
+        return self(POSITIONS[self.positions][2])
+
+    @property
+    def spill(self) -> int:
+        return self(POSITIONS[self.positions][3])
 
 
 class Zeroing(enum.Enum):
@@ -142,70 +207,73 @@ def _x(reg: str) -> str:
     return "x" + reg[1:]
 
 
-def _add_rsp(c: int, rd: str) -> list[Prog]:
+def _add_rsp(c: int, rd: str, line: int) -> list[Prog]:
     """``ADD $c, RSP, Rd`` as the SSA backend emits it: large constants as high part, then low."""
     if isaddcon(c) or c >= 1 << 24:
-        lines, via = add_const("ADD", c, "RSP", rd)
-        return [Prog(f"ADD ${c}, RSP, {rd}", lines, restartable=via)]
+        text, via = add_const("ADD", c, "RSP", rd)
+        return [Prog(f"ADD ${c}, RSP, {rd}", text, restartable=via, line=line)]
     hi, lo = c & ~0xFFF, c & 0xFFF
     return [
-        Prog(f"ADD ${hi}, RSP, {rd}", (f"add {_x(rd)}, sp, #{hi >> 12:#x}, lsl #12",)),
-        Prog(f"ADD ${lo}, {rd}, {rd}", (f"add {_x(rd)}, {_x(rd)}, #{lo:#x}",)),
+        Prog(f"ADD ${hi}, RSP, {rd}", (f"add {_x(rd)}, sp, #{hi >> 12:#x}, lsl #12",), line=line),
+        Prog(f"ADD ${lo}, {rd}, {rd}", (f"add {_x(rd)}, {_x(rd)}, #{lo:#x}",), line=line),
     ]
 
 
-def _stp(off: int, base: str, label: str | None = None) -> Prog:
+def _stp(off: int, base: str, line: int, label: str | None = None) -> Prog:
     arm = "sp" if base == "RSP" else _x(base)
     mem = f"[{arm}, #{off}]" if off else f"[{arm}]"
     return Prog(f"STP (ZR, ZR), {off}({base})" if off else f"STP (ZR, ZR), ({base})",
-                (f"stp xzr, xzr, {mem}",), label=label)
+                (f"stp xzr, xzr, {mem}",), label=label, line=line)
 
 
-def _zero(version: GoVersion, off: int, b: int, leaf: bool) -> tuple[list[Prog], str | None]:
+def _zero(version: GoVersion, off: int, b: int, leaf: bool, lines: Lines) -> tuple[list[Prog], str | None]:
     """big_buffer's zeroing, and the register left holding its address (go1.26+ straight-line)."""
     note = "zero big_buffer"
+    at = lines(Stmt.BUFFER)
     how = zeroing(version, b)
     # go1.26+: regalloc picks R1 (count R2) in the leaf, R3 (count R4) in the non-leaf.
     ptr, count = ("R1", "R2") if leaf else ("R3", "R4")
     if how is Zeroing.STP:
-        progs = [_stp(off + k, "RSP") for k in range(0, b, 16)]
+        progs = [_stp(off + k, "RSP", at) for k in range(0, b, 16)]
         return [_with_note(progs[0], note)] + progs[1:], None
     if how is Zeroing.DUFFZERO:
         # obj7.go rewrites DUFFZERO with a frame-pointer record below SP (all of it PCDATA -2).
         k = 4 * (_DUFF_STEPS - b // 16)
         return [
-            Prog(f"ADD ${off}, RSP, R20", (f"add x20, sp, #{off:#x}",), note=note),
-            Prog("ADR ret, R27", ("adr x27, .+16",), unsafe=True, note="return address, for the FP record"),
-            Prog("STP (R29, R27), -24(RSP)", ("stp x29, x27, [sp, #-24]",), unsafe=True),
-            Prog("SUB $24, RSP, R29", ("sub x29, sp, #0x18",), unsafe=True),
+            Prog(f"ADD ${off}, RSP, R20", (f"add x20, sp, #{off:#x}",), note=note, line=at),
+            Prog("ADR ret, R27", ("adr x27, .+16",), unsafe=True, note="return address, for the FP record",
+                 line=at),
+            Prog("STP (R29, R27), -24(RSP)", ("stp x29, x27, [sp, #-24]",), unsafe=True, line=at),
+            Prog("SUB $24, RSP, R29", ("sub x29, sp, #0x18",), unsafe=True, line=at),
             Prog(f"DUFFZERO ${k}", (f"bl {{{DUFFZERO}+{k}}}",), unsafe=True,
-                 note=f"zeroes {b} bytes at R20: runtime.duffzero+{k}"),
-            Prog("SUB $8, RSP, R29", ("sub x29, sp, #0x8",), unsafe=True),
+                 note=f"zeroes {b} bytes at R20: runtime.duffzero+{k}", line=at),
+            Prog("SUB $8, RSP, R29", ("sub x29, sp, #0x8",), unsafe=True, line=at),
         ], None
     if how is Zeroing.LOOP:
         end = "R1" if leaf else "R3"
         return [
-            Prog(f"ADD ${off}, RSP, R16", (f"add x16, sp, #{off:#x}",), note=note),
-            *_add_rsp(off + b - 16, end),
-            Prog("STP.P (ZR, ZR), 16(R16)", ("stp xzr, xzr, [x16], #16",), label="zero"),
-            Prog(f"CMP {end}, R16", (f"cmp x16, {_x(end)}",)),
-            Prog("BLE zero", ("b.le {zero}",)),
+            Prog(f"ADD ${off}, RSP, R16", (f"add x16, sp, #{off:#x}",), note=note, line=at),
+            *_add_rsp(off + b - 16, end, at),
+            Prog("STP.P (ZR, ZR), 16(R16)", ("stp xzr, xzr, [x16], #16",), label="zero", line=at),
+            Prog(f"CMP {end}, R16", (f"cmp x16, {_x(end)}",), line=at),
+            Prog("BLE zero", ("b.le {zero}",), line=at),
         ], None
-    progs = [Prog(f"ADD ${off}, RSP, {ptr}", (f"add {_x(ptr)}, sp, #{off:#x}",), note=note)]
+    progs = [Prog(f"ADD ${off}, RSP, {ptr}", (f"add {_x(ptr)}, sp, #{off:#x}",), note=note, line=at)]
     if how is Zeroing.STRAIGHT:
-        return progs + [_stp(k, ptr) for k in range(0, b, 16)], ptr
+        return progs + [_stp(k, ptr, at) for k in range(0, b, 16)], ptr
     loops = b // 64
-    progs.append(Prog(f"MOVD ${loops}, {count}", movd_const(loops, _x(count))))
+    progs.append(Prog(f"MOVD ${loops}, {count}", movd_const(loops, _x(count)), line=at))
     progs += [Prog(f"STP.P (ZR, ZR), 16({ptr})", (f"stp xzr, xzr, [{_x(ptr)}], #16",),
-                   label="zero" if k == 0 else None) for k in range(4)]
+                   label="zero" if k == 0 else None, line=at) for k in range(4)]
     progs += [
-        Prog(f"SUB $1, {count}", (f"sub {_x(count)}, {_x(count)}, #1",)),
-        Prog(f"CBNZ {count}, zero", (f"cbnz {_x(count)}, {{zero}}",)),
+        Prog(f"SUB $1, {count}", (f"sub {_x(count)}, {_x(count)}, #1",), line=at),
+        Prog(f"CBNZ {count}, zero", (f"cbnz {_x(count)}, {{zero}}",), line=at),
     ]
-    return progs + [_stp(k, ptr) for k in range(0, b % 64, 16)], None
+    return progs + [_stp(k, ptr, at) for k in range(0, b % 64, 16)], None
 
 
-def body(version: GoVersion, size: int, leaf: bool, buffer: Buffer, planted: int = 0) -> list[Prog]:
+def body(version: GoVersion, size: int, leaf: bool, buffer: Buffer, planted: int = 0,
+         func_line: int = 0) -> list[Prog]:
     """Progs from after the prologue up to (not including) the epilogue.
 
     Args:
@@ -214,6 +282,8 @@ def body(version: GoVersion, size: int, leaf: bool, buffer: Buffer, planted: int
         leaf: Leaf (fast_leaf / cloudflare_shape) or non-leaf (fast_nonleaf, calls main.sink).
         buffer: What the body writes.
         planted: For ``planted-pc``, the value stored in the slot the unwinder will misread.
+        func_line: The line of ``func big_stack`` in its source file: each Prog gets the line of the
+            statement it was generated for (``Stmt``); 0 for none.
     """
     if size < min_frame(leaf):
         raise ExplainerError(
@@ -221,15 +291,17 @@ def body(version: GoVersion, size: int, leaf: bool, buffer: Buffer, planted: int
             f"at least {min_frame(leaf)} bytes for a {'leaf' if leaf else 'non-leaf'} frame"
         )
     off, b = buffer_offset(leaf, version), buffer_size(size, leaf)
-    progs, live = _zero(version, off, b, leaf)
+    lines = Lines(func_line, version.release.positions)
+    progs, live = _zero(version, off, b, leaf, lines)
     if buffer is Buffer.CLOUDFLARE:
-        fill, total = _fill_every_byte(version, off, b, live if leaf else None)
+        fill, total = _fill_every_byte(version, off, b, live if leaf else None, lines)
         progs += fill
     else:
-        fill, total = _fill_sixteen(version, off, b, leaf, live)
+        fill, total = _fill_sixteen(version, off, b, leaf, live, lines)
         progs += fill
     if leaf:
-        progs.append(Prog(f"MOVD {total}, R0", (f"mov x0, {_x(total)}",), note="return sum"))
+        progs.append(Prog(f"MOVD {total}, R0", (f"mov x0, {_x(total)}",), note="return sum",
+                          line=lines(Stmt.RETURN)))
     if buffer is Buffer.PLANTED_PC:
         progs += [
             Prog(f"MOVD ${planted:#x}, R5", movd_const(planted, "x5"), note="plant a real PC"),
@@ -237,19 +309,19 @@ def body(version: GoVersion, size: int, leaf: bool, buffer: Buffer, planted: int
                  note="the slot the unwinder will read as a return address"),
         ]
     if not leaf:
-        progs += _call_sink(version, off, b, total, live if buffer is not Buffer.CLOUDFLARE else None)
+        progs += _call_sink(version, off, b, total, live if buffer is not Buffer.CLOUDFLARE else None, lines)
     return progs
 
 
-def _mask(version: GoVersion, m: int, reg: str) -> Prog:
+def _mask(version: GoVersion, m: int, reg: str, line: int) -> Prog:
     """``AND $m``; from go1.27 ARM64.rules turns (ANDconst [0xff|0xffff|0xffffffff]) into a zero
     extension (MOVBUreg/MOVHUreg/MOVWUreg), which assembles as UBFX."""
     x = _x(reg)
     if version.release.zero_extends_masks and m in (0xFF, 0xFFFF, 0xFFFFFFFF):
         width = m.bit_length()
         op = {8: "MOVBU", 16: "MOVHU", 32: "MOVWU"}[width]
-        return Prog(f"{op} {reg}, {reg}", (f"ubfx {x}, {x}, #0, #{width}",))
-    return Prog(f"AND ${m}, {reg}, {reg}", (f"and {x}, {x}, #{m:#x}",))
+        return Prog(f"{op} {reg}, {reg}", (f"ubfx {x}, {x}, #0, #{width}",), line=line)
+    return Prog(f"AND ${m}, {reg}, {reg}", (f"and {x}, {x}, #{m:#x}",), line=line)
 
 
 def _fast_registers(version: GoVersion, leaf: bool, live: str | None) -> tuple[str, str, str, str, str, str]:
@@ -265,40 +337,44 @@ def _fast_registers(version: GoVersion, leaf: bool, live: str | None) -> tuple[s
 
 
 def _fill_sixteen(version: GoVersion, off: int, b: int, leaf: bool,
-                  live: str | None) -> tuple[list[Prog], str]:
+                  live: str | None, lines: Lines) -> tuple[list[Prog], str]:
     """fast_*.go: 16 writes of byte(val), then 16 reads XORed into the sum; returns it and its register."""
     m = (1 << (b.bit_length() - 1)) - 1
     i, wt, wp, total, rt, rp = _fast_registers(version, leaf, live)
     xi, xwt, xwp, xsum, xrt, xrp = (_x(r) for r in (i, wt, wp, total, rt, rp))
-    write = [Prog(f"MUL R0, {i}, {wt}", (f"mul {xwt}, {xi}, x0",), label="write"), _mask(version, m, wt)]
-    read = [Prog(f"MUL R0, {i}, {rt}", (f"mul {xrt}, {xi}, x0",), label="read"), _mask(version, m, rt)]
+    w, r, wl, rl = lines(Stmt.WRITE), lines(Stmt.READ), lines(Stmt.WRITE_LOOP), lines(Stmt.READ_LOOP)
+    write = [Prog(f"MUL R0, {i}, {wt}", (f"mul {xwt}, {xi}, x0",), label="write", line=w),
+             _mask(version, m, wt, w)]
+    read = [Prog(f"MUL R0, {i}, {rt}", (f"mul {xrt}, {xi}, x0",), label="read", line=r),
+            _mask(version, m, rt, r)]
     if not live:
-        write.append(Prog(f"ADD ${off}, RSP, {wp}", (f"add {xwp}, sp, #{off:#x}",)))
-        read.append(Prog(f"ADD ${off}, RSP, {rp}", (f"add {xrp}, sp, #{off:#x}",)))
-    inc = Prog(f"ADD $1, {i}, {i}", (f"add {xi}, {xi}, #0x1",))
-    eor = Prog(f"EOR {rt}, {total}, {total}", (f"eor {xsum}, {xsum}, {xrt}",))
+        write.append(Prog(f"ADD ${off}, RSP, {wp}", (f"add {xwp}, sp, #{off:#x}",), line=w))
+        read.append(Prog(f"ADD ${off}, RSP, {rp}", (f"add {xrp}, sp, #{off:#x}",), line=r))
+    inc = Prog(f"ADD $1, {i}, {i}", (f"add {xi}, {xi}, #0x1",), line=rl)
+    eor = Prog(f"EOR {rt}, {total}, {total}", (f"eor {xsum}, {xsum}, {xrt}",), line=r)
     return [
-        Prog(f"MOVD ZR, {i}", (f"mov {xi}, xzr",)),
-        Prog("JMP cond1", ("b {cond1}",)),
+        Prog(f"MOVD ZR, {i}", (f"mov {xi}, xzr",), line=lines.first_i),
+        Prog("JMP cond1", ("b {cond1}",), line=wl),
         *write,
         Prog(f"MOVB R0, ({wp})({wt})", (f"strb w0, [{xwp}, {xwt}]",),
-             note="big_buffer[(val*i)&mask] = byte(val)"),
-        inc,
-        Prog(f"CMP $16, {i}", (f"cmp {xi}, #0x10",), label="cond1"),
-        Prog("BLT write", ("b.lt {write}",)),
-        Prog(f"MOVD ZR, {i}", (f"mov {xi}, xzr",)),
-        Prog(f"MOVD ZR, {total}", (f"mov {xsum}, xzr",)),
-        Prog("JMP cond2", ("b {cond2}",)),
+             note="big_buffer[(val*i)&mask] = byte(val)", line=w),
+        Prog(f"ADD $1, {i}, {i}", (f"add {xi}, {xi}, #0x1",), line=wl),
+        Prog(f"CMP $16, {i}", (f"cmp {xi}, #0x10",), label="cond1", line=wl),
+        Prog("BLT write", ("b.lt {write}",), line=wl),
+        Prog(f"MOVD ZR, {i}", (f"mov {xi}, xzr",), line=lines.second_i),
+        Prog(f"MOVD ZR, {total}", (f"mov {xsum}, xzr",), line=lines.sum),
+        Prog("JMP cond2", ("b {cond2}",), line=wl),  # the first loop's line, in every release
         *read,
-        Prog(f"MOVBU ({rp})({rt}), {rt}", (f"ldrb w{rt[1:]}, [{xrp}, {xrt}]",)),
+        Prog(f"MOVBU ({rp})({rt}), {rt}", (f"ldrb w{rt[1:]}, [{xrp}, {xrt}]",), line=r),
         # go1.25 schedules the EOR of the read loop before the increment.
         *([eor, inc] if version.release.eor_before_increment else [inc, eor]),
-        Prog(f"CMP $16, {i}", (f"cmp {xi}, #0x10",), label="cond2"),
-        Prog("BLT read", ("b.lt {read}",)),
+        Prog(f"CMP $16, {i}", (f"cmp {xi}, #0x10",), label="cond2", line=rl),
+        Prog("BLT read", ("b.lt {read}",), line=rl),
     ], total
 
 
-def _fill_every_byte(version: GoVersion, off: int, b: int, live: str | None) -> tuple[list[Prog], str]:
+def _fill_every_byte(version: GoVersion, off: int, b: int, live: str | None,
+                     lines: Lines) -> tuple[list[Prog], str]:
     """cloudflare_shape.go: write byte(val) to every byte, then XOR every byte into the sum.
 
     With the buffer's address live in R1 (go1.26+, 16 < B < 192) the loops index it and the
@@ -311,44 +387,47 @@ def _fill_every_byte(version: GoVersion, off: int, b: int, live: str | None) -> 
     wi, total = ("R2", "R2") if live else ("R1", "R1")
     wp = live or ("R3" if wide and version.release.regalloc == "go1.27" else "R2")
     rp, rt = (live, "R3") if live else (("R3", "R4") if wide else ("R2", "R3"))
-    read_inc = Prog("ADD $1, R0, R0", ("add x0, x0, #0x1",))
-    read_eor = Prog(f"EOR {rt}, {total}, {total}", (f"eor {_x(total)}, {_x(total)}, {_x(rt)}",))
+    w, r, wl, rl = lines(Stmt.WRITE), lines(Stmt.READ), lines(Stmt.WRITE_LOOP), lines(Stmt.READ_LOOP)
+    read_inc = Prog("ADD $1, R0, R0", ("add x0, x0, #0x1",), line=rl)
+    read_eor = Prog(f"EOR {rt}, {total}, {total}", (f"eor {_x(total)}, {_x(total)}, {_x(rt)}",), line=r)
     tail = [read_eor, read_inc] if version.release.eor_before_increment else [read_inc, read_eor]
     store = Prog(f"MOVB R0, ({wp})({wi})", (f"strb w0, [{_x(wp)}, {_x(wi)}]",),
-                 note="big_buffer[i] = byte(val)")
-    load = Prog(f"MOVBU ({rp})(R0), {rt}", (f"ldrb w{rt[1:]}, [{_x(rp)}, x0]",))
+                 note="big_buffer[i] = byte(val)", line=w)
+    load = Prog(f"MOVBU ({rp})(R0), {rt}", (f"ldrb w{rt[1:]}, [{_x(rp)}, x0]",), line=r)
     if live:
         write, read = [_with_label(store, "write")], [_with_label(load, "read")]
     else:
-        write = [Prog(f"ADD ${off}, RSP, {wp}", (f"add {_x(wp)}, sp, #{off:#x}",), label="write"), store]
-        read = [Prog(f"ADD ${off}, RSP, {rp}", (f"add {_x(rp)}, sp, #{off:#x}",), label="read"), load]
+        write = [Prog(f"ADD ${off}, RSP, {wp}", (f"add {_x(wp)}, sp, #{off:#x}",), label="write", line=w),
+                 store]
+        read = [Prog(f"ADD ${off}, RSP, {rp}", (f"add {_x(rp)}, sp, #{off:#x}",), label="read", line=r),
+                load]
     if wide:
-        test1 = [Prog(f"MOVD ${b}, R2", movd_const(b, "x2"), label="cond1"),
-                 Prog("CMP R2, R1", ("cmp x1, x2",))]
-        test2 = [Prog("CMP R2, R0", ("cmp x0, x2",), label="cond2")]
+        test1 = [Prog(f"MOVD ${b}, R2", movd_const(b, "x2"), label="cond1", line=wl),
+                 Prog("CMP R2, R1", ("cmp x1, x2",), line=wl)]
+        test2 = [Prog("CMP R2, R0", ("cmp x0, x2",), label="cond2", line=rl)]
     else:
-        test1, test2 = [_cmp_imm(wi, b, "cond1")], [_cmp_imm("R0", b, "cond2")]
+        test1, test2 = [_cmp_imm(wi, b, "cond1", wl)], [_cmp_imm("R0", b, "cond2", rl)]
     return [
-        Prog(f"MOVD ZR, {wi}", (f"mov {_x(wi)}, xzr",)),
-        Prog("JMP cond1", ("b {cond1}",)),
+        Prog(f"MOVD ZR, {wi}", (f"mov {_x(wi)}, xzr",), line=lines.first_i),
+        Prog("JMP cond1", ("b {cond1}",), line=wl),
         *write,
-        Prog(f"ADD $1, {wi}, {wi}", (f"add {_x(wi)}, {_x(wi)}, #0x1",)),
+        Prog(f"ADD $1, {wi}, {wi}", (f"add {_x(wi)}, {_x(wi)}, #0x1",), line=wl),
         *test1,
-        Prog("BLT write", ("b.lt {write}",)),
-        Prog("MOVD ZR, R0", ("mov x0, xzr",)),
-        Prog(f"MOVD ZR, {total}", (f"mov {_x(total)}, xzr",)),
-        Prog("JMP cond2", ("b {cond2}",)),
+        Prog("BLT write", ("b.lt {write}",), line=wl),
+        Prog("MOVD ZR, R0", ("mov x0, xzr",), line=lines.second_i),
+        Prog(f"MOVD ZR, {total}", (f"mov {_x(total)}, xzr",), line=lines.sum),
+        Prog("JMP cond2", ("b {cond2}",), line=wl),
         *read,
         *tail,
         *test2,
-        Prog("BLT read", ("b.lt {read}",)),
+        Prog("BLT read", ("b.lt {read}",), line=rl),
     ], total
 
 
-def _cmp_imm(reg: str, c: int, label: str) -> Prog:
+def _cmp_imm(reg: str, c: int, label: str, line: int) -> Prog:
     """``CMP $c, Rn`` for an ADD immediate c (12 bits, or 12 bits shifted by 12)."""
-    line = add_const("SUB", c, reg, "ZR", sets_flags=True)[0][0].replace("subs xzr,", "cmp")
-    return Prog(f"CMP ${c}, {reg}", (line,), label=label)
+    text = add_const("SUB", c, reg, "ZR", sets_flags=True)[0][0].replace("subs xzr,", "cmp")
+    return Prog(f"CMP ${c}, {reg}", (text,), label=label, line=line)
 
 
 def _with_label(p: Prog, label: str) -> Prog:
@@ -409,21 +488,25 @@ def sp_slot(version: GoVersion, op: str, reg: str, v: int) -> tuple[str, ...]:
     return add, f"{op} {_x(reg)}, [x27, #{lo}]"
 
 
-def _call_sink(version: GoVersion, off: int, b: int, total: str, live: str | None) -> list[Prog]:
+def _call_sink(version: GoVersion, off: int, b: int, total: str, live: str | None,
+               lines: Lines) -> list[Prog]:
     """fast_nonleaf.go: ``return sum + sink(big_buffer[:])``, spilling sum across the call."""
     slot = spill_slot(b + 48, version)  # N = B + 48 for a non-leaf frame
     if slot % 8:
         raise ExplainerError(f"spill slot {slot} is not 8-byte aligned")
     spill, reload = sp_slot(version, "str", total, slot), sp_slot(version, "ldr", "R3", slot)
     far = len(spill) > 1  # the assembler put R27 in: a restartable sequence
-    pointer = (Prog(f"MOVD {live}, R0", (f"mov x0, {_x(live)}",), note="slice pointer (still live)") if live
-               else Prog(f"ADD ${off}, RSP, R0", (f"add x0, sp, #{off:#x}",), note="slice pointer"))
+    ret = lines(Stmt.RETURN)
+    pointer = (Prog(f"MOVD {live}, R0", (f"mov x0, {_x(live)}",), note="slice pointer (still live)", line=ret)
+               if live else
+               Prog(f"ADD ${off}, RSP, R0", (f"add x0, sp, #{off:#x}",), note="slice pointer", line=ret))
     return [
-        Prog(f"MOVD {total}, {slot}(RSP)", spill, restartable=far, note="spill sum across the call"),
+        Prog(f"MOVD {total}, {slot}(RSP)", spill, restartable=far, note="spill sum across the call",
+             line=lines.spill),
         pointer,
-        Prog(f"MOVD ${b}, R1", movd_const(b, "x1"), note="slice length"),
-        Prog("MOVD R1, R2", ("mov x2, x1",), note="slice capacity"),
-        Prog("CALL main.sink(SB)", ("bl {main.sink}",), note="the call that makes this a non-leaf"),
-        Prog(f"MOVD {slot}(RSP), R3", reload, restartable=far, note="reload sum"),
-        Prog("ADD R3, R0, R0", ("add x0, x0, x3",)),
+        Prog(f"MOVD ${b}, R1", movd_const(b, "x1"), note="slice length", line=ret),
+        Prog("MOVD R1, R2", ("mov x2, x1",), note="slice capacity", line=ret),
+        Prog("CALL main.sink(SB)", ("bl {main.sink}",), note="the call that makes this a non-leaf", line=ret),
+        Prog(f"MOVD {slot}(RSP), R3", reload, restartable=far, note="reload sum", line=ret),
+        Prog("ADD R3, R0, R0", ("add x0, x0, x3",), line=ret),
     ]

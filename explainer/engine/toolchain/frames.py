@@ -82,12 +82,12 @@ def check_frame_size(size: int) -> None:
 
 
 def _add_prog(op: str, c: int, rn: str, rd: str, role: str, *, spadj: int = 0,
-              sets_flags: bool = False, unsafe: bool = False, note: str = "") -> Prog:
+              sets_flags: bool = False, unsafe: bool = False, note: str = "", line: int = 0) -> Prog:
     lines, via_r27 = add_const(op, c, rn, rd, sets_flags=sets_flags)
     mnem = op + ("S" if sets_flags else "")
     return Prog(
         source=f"{mnem} ${c}, {rn}, {rd}", machine=lines, role=role, spadj=spadj,
-        unsafe=unsafe, restartable=via_r27 and not unsafe, note=note,
+        unsafe=unsafe, restartable=via_r27 and not unsafe, note=note, line=line,
     )
 
 
@@ -96,86 +96,97 @@ def needs_stack_check(size: int, leaf: bool) -> bool:
     return not (leaf and size < STACK_SMALL)
 
 
-def stack_check(size: int, morestack_label: str) -> list[Prog]:
-    """``stacksplit``: compare SP (less the frame) with g.stackguard0; -2 after the load."""
-    progs = [Prog("MOVD 16(g), R16", ("ldr x16, [x28, #0x10]",), "stack-check",
+def stack_check(size: int, morestack_label: str, line: int = 0) -> list[Prog]:
+    """``stacksplit``: compare SP (less the frame) with g.stackguard0; -2 after the load.
+
+    ``line``: the function's own line (its ``func`` line), where the compiler positions the check.
+    """
+    progs = [Prog("MOVD 16(g), R16", ("ldr x16, [x28, #0x10]",), "stack-check", line=line,
                   note="load g.stackguard0")]
     if size <= STACK_SMALL:
-        progs.append(Prog("CMP R16, RSP", ("cmp sp, x16",), "stack-check", unsafe=True))
+        progs.append(Prog("CMP R16, RSP", ("cmp sp, x16",), "stack-check", line=line, unsafe=True))
     elif size <= STACK_BIG:
-        progs.append(_add_prog("SUB", size - STACK_SMALL, "RSP", "R17", "stack-check", unsafe=True))
-        progs.append(Prog("CMP R16, R17", ("cmp x17, x16",), "stack-check", unsafe=True))
+        progs.append(_add_prog("SUB", size - STACK_SMALL, "RSP", "R17", "stack-check", line=line,
+                               unsafe=True))
+        progs.append(Prog("CMP R16, R17", ("cmp x17, x16",), "stack-check", line=line, unsafe=True))
     else:
-        progs.append(_add_prog("SUB", size - STACK_SMALL, "RSP", "R17", "stack-check",
+        progs.append(_add_prog("SUB", size - STACK_SMALL, "RSP", "R17", "stack-check", line=line,
                                sets_flags=True, unsafe=True))
-        progs.append(Prog("BLO morestack", (f"b.lo {{{morestack_label}}}",), "stack-check",
+        progs.append(Prog("BLO morestack", (f"b.lo {{{morestack_label}}}",), "stack-check", line=line,
                           unsafe=True, note="SP - frame wrapped around"))
-        progs.append(Prog("CMP R16, R17", ("cmp x17, x16",), "stack-check", unsafe=True))
-    progs.append(Prog("BLS morestack", (f"b.ls {{{morestack_label}}}",), "stack-check",
+        progs.append(Prog("CMP R16, R17", ("cmp x17, x16",), "stack-check", line=line, unsafe=True))
+    progs.append(Prog("BLS morestack", (f"b.ls {{{morestack_label}}}",), "stack-check", line=line,
                       unsafe=True, note="too little stack: grow it first"))
     return progs
 
 
-def prologue(size: int) -> list[Prog]:
-    """Allocate the frame and save FP and LR (obj7.go ``preprocess``, ``obj.ATEXT``)."""
+def prologue(size: int, line: int = 0) -> list[Prog]:
+    """Allocate the frame and save FP and LR (obj7.go ``preprocess``, ``obj.ATEXT``), at the ``func`` line."""
     if size > MOVDW_MAX:
         return [
-            _add_prog("SUB", size, "RSP", "R20", "prologue", note="new SP, computed in R20"),
-            Prog("STP (R29, R30), -8(R20)", ("stp x29, x30, [x20, #-8]",), "prologue",
+            _add_prog("SUB", size, "RSP", "R20", "prologue", line=line, note="new SP, computed in R20"),
+            Prog("STP (R29, R30), -8(R20)", ("stp x29, x30, [x20, #-8]",), "prologue", line=line,
                  note="save FP and LR below the new SP before moving SP"),
-            Prog("MOVD R20, RSP", ("mov sp, x20",), "prologue", spadj=size, unsafe=True,
+            Prog("MOVD R20, RSP", ("mov sp, x20",), "prologue", line=line, spadj=size, unsafe=True,
                  note="RSP written once: the frame appears whole"),
-            Prog("SUB $8, RSP, R29", ("sub x29, sp, #0x8",), "prologue", note="new frame pointer"),
+            Prog("SUB $8, RSP, R29", ("sub x29, sp, #0x8",), "prologue", line=line, note="new frame pointer"),
         ]
     return [
-        Prog(f"MOVD.W R30, -{size}(RSP)", (f"str x30, [sp, #-{size}]!",), "prologue", spadj=size,
+        Prog(f"MOVD.W R30, -{size}(RSP)", (f"str x30, [sp, #-{size}]!",), "prologue", line=line, spadj=size,
              note="allocate and save LR in one instruction"),
-        Prog("MOVD R29, -8(RSP)", ("stur x29, [sp, #-8]",), "prologue", note="save FP"),
-        Prog("SUB $8, RSP, R29", ("sub x29, sp, #0x8",), "prologue", note="new frame pointer"),
+        Prog("MOVD R29, -8(RSP)", ("stur x29, [sp, #-8]",), "prologue", line=line, note="save FP"),
+        Prog("SUB $8, RSP, R29", ("sub x29, sp, #0x8",), "prologue", line=line, note="new frame pointer"),
     ]
 
 
-def epilogue(version: GoVersion, size: int, leaf: bool) -> list[Prog]:
-    """Release the frame and return (obj7.go ``preprocess``, ``obj.ARET``), through the RET."""
-    ret = Prog("RET", ("ret",), "epilogue", spadj=size, note="return to the caller")
+def epilogue(version: GoVersion, size: int, leaf: bool, line: int = 0) -> list[Prog]:
+    """Release the frame and return (obj7.go ``preprocess``, ``obj.ARET``), through the RET.
+
+    ``line``: the RET's (the ``return`` statement's): obj7.go inserts the epilogue before the RET Prog
+    and gives each instruction the RET's position.
+    """
+    ret = Prog("RET", ("ret",), "epilogue", line=line, spadj=size, note="return to the caller")
     progs: list[Prog]
     if leaf:
         progs = [
-            _add_prog("ADD", size - 8, "RSP", "R29", "epilogue", note="restore the caller's FP"),
-            _add_prog("ADD", size, "RSP", "RSP", "epilogue", spadj=-size, note="release the frame"),
+            _add_prog("ADD", size - 8, "RSP", "R29", "epilogue", line=line, note="restore the caller's FP"),
+            _add_prog("ADD", size, "RSP", "RSP", "epilogue", line=line, spadj=-size,
+                      note="release the frame"),
         ]
     elif version.small_nonleaf_movdp and size <= MOVDW_MAX:
         progs = [
-            Prog("MOVD -8(RSP), R29", ("ldur x29, [sp, #-8]",), "epilogue", note="restore FP"),
-            Prog(f"MOVD.P {size}(RSP), R30", (f"ldr x30, [sp], #{size}",), "epilogue",
+            Prog("MOVD -8(RSP), R29", ("ldur x29, [sp, #-8]",), "epilogue", line=line, note="restore FP"),
+            Prog(f"MOVD.P {size}(RSP), R30", (f"ldr x30, [sp], #{size}",), "epilogue", line=line,
                  spadj=-size, note="restore LR and release the frame in one instruction"),
         ]
     else:
-        progs = [Prog("LDP -8(RSP), (R29, R30)", ("ldp x29, x30, [sp, #-8]",), "epilogue",
+        progs = [Prog("LDP -8(RSP), (R29, R30)", ("ldp x29, x30, [sp, #-8]",), "epilogue", line=line,
                       note="restore FP and LR")]
         if version.has_nonleaf_fix and size >= 1 << 12:
             progs += [
-                Prog(f"MOVD ${size}, R27", movd_const(size, "x27"), "epilogue", unsafe=True,
+                Prog(f"MOVD ${size}, R27", movd_const(size, "x27"), "epilogue", line=line, unsafe=True,
                      note="build the frame size in REGTMP (the fix, golang/go#73259)"),
-                Prog("ADD R27, RSP, RSP", ("add sp, sp, x27",), "epilogue", spadj=-size,
+                Prog("ADD R27, RSP, RSP", ("add sp, sp, x27",), "epilogue", line=line, spadj=-size,
                      unsafe=True, note="release the frame in one instruction"),
             ]
         else:
-            progs.append(_add_prog("ADD", size, "RSP", "RSP", "epilogue", spadj=-size,
+            progs.append(_add_prog("ADD", size, "RSP", "RSP", "epilogue", line=line, spadj=-size,
                                    note="release the frame"))
     return progs + [ret]
 
 
-def morestack_tail(size: int, entry_label: str, morestack_sym: str, spill_args: int) -> list[Prog]:
-    """The call to runtime.morestack at the function's end, and the jump back to the entry."""
-    progs = [Prog("NOP (spfix)", (), "morestack", spadj=-size)]
-    spills = [Prog(f"MOVD R{i}, {8 + 8 * i}(RSP)", (f"str x{i}, [sp, #{8 + 8 * i}]",), "morestack",
+def morestack_tail(size: int, entry_label: str, morestack_sym: str, spill_args: int,
+                   line: int = 0) -> list[Prog]:
+    """The call to runtime.morestack at the function's end, and the jump back to the entry (at the
+    ``func`` line, as the stack check)."""
+    progs = [Prog("NOP (spfix)", (), "morestack", line=line, spadj=-size)]
+    spills = [Prog(f"MOVD R{i}, {8 + 8 * i}(RSP)", (f"str x{i}, [sp, #{8 + 8 * i}]",), "morestack", line=line,
                    unsafe=True, note="spill register arguments") for i in range(spill_args)]
     progs += spills
-    progs.append(Prog("MOVD R30, R3", ("mov x3, x30",), "morestack", unsafe=True))
+    progs.append(Prog("MOVD R30, R3", ("mov x3, x30",), "morestack", line=line, unsafe=True))
     progs.append(Prog("CALL runtime.morestack_noctxt(SB)", (f"bl {{{morestack_sym}}}",),
-                      "morestack", unsafe=True, note="grow the stack"))
-    progs += [Prog(f"MOVD {8 + 8 * i}(RSP), R{i}", (f"ldr x{i}, [sp, #{8 + 8 * i}]",), "morestack")
+                      "morestack", line=line, unsafe=True, note="grow the stack"))
+    progs += [Prog(f"MOVD {8 + 8 * i}(RSP), R{i}", (f"ldr x{i}, [sp, #{8 + 8 * i}]",), "morestack", line=line)
               for i in range(spill_args)]
-    progs.append(Prog("JMP entry", (f"b {{{entry_label}}}",), "morestack", spadj=size))
+    progs.append(Prog("JMP entry", (f"b {{{entry_label}}}",), "morestack", line=line, spadj=size))
     return progs

@@ -21,8 +21,9 @@ from ..arm64 import asm
 from ..arm64.asm import Instruction, Prog
 from ..releases.runtime_data import FunctionFact, facts_for
 from ..releases.versions import GoVersion
-from .bigstack import DUFFZERO, VAL, Buffer, body, calls_duffzero, duffzero, frame_leaf
+from .bigstack import DUFFZERO, VAL, Buffer, Stmt, body, calls_duffzero, duffzero, frame_leaf
 from .frames import check_frame_size, epilogue, morestack_tail, needs_stack_check, prologue, stack_check
+from .gosource import GoSource, reproducer_source
 from .standins import async_preempt, async_preempt2, goexit, label_first, main_main, runtime_main, sink
 
 TARGET = "main.big_stack"
@@ -150,6 +151,9 @@ class Program:
     """Registers set when the target is entered: its arguments (R0 ...), as the caller would pass them."""
     lookup: Callable[[int], Function | None] | None = field(default=None, compare=False, repr=False)
     """findfunc for PCs outside ``functions``: the rest of a real binary's function table, read on demand."""
+    source: GoSource | None = None
+    """The Go source the target was compiled from (its instructions' lines point into it); None for a
+    function from a binary, whose instructions name their own files."""
 
     @cached_property
     def by_name(self) -> dict[str, Function]:
@@ -216,18 +220,20 @@ class Program:
 
 
 def target_progs(version: GoVersion, size: int, leaf: bool, buffer: Buffer, planted: int = 0) -> list[Prog]:
-    """main.big_stack as Progs: stack check, prologue, body, epilogue, morestack tail."""
+    """main.big_stack as Progs: stack check, prologue, body, epilogue, morestack tail, each with its line
+    in ``reproducer_source`` (the frame's parts at the ``func`` line, the epilogue at ``return``'s)."""
     check_frame_size(size)
     progs: list[Prog] = []
     leaf_frame = frame_leaf(version, size, leaf)  # a CALL to runtime.duffzero makes it a non-leaf
     check = needs_stack_check(size, leaf_frame)
+    line = reproducer_source(size, leaf, buffer).func_line
     if check:
-        progs += stack_check(size, "morestack")
-    progs += prologue(size)
-    progs += body(version, size, leaf, buffer, planted)
-    progs += epilogue(version, size, leaf_frame)
+        progs += stack_check(size, "morestack", line)
+    progs += prologue(size, line)
+    progs += body(version, size, leaf, buffer, planted, line)
+    progs += epilogue(version, size, leaf_frame, line + Stmt.RETURN)
     if check:
-        tail = morestack_tail(size, "entry", "runtime.morestack_noctxt.abi0", spill_args=1)
+        tail = morestack_tail(size, "entry", "runtime.morestack_noctxt.abi0", spill_args=1, line=line)
         first = tail[0]
         progs.append(replace(first, label="__spfix__"))
         progs += label_first(tail[1:], "morestack")
@@ -267,9 +273,11 @@ def build_program(version: GoVersion, size: int, leaf: bool, buffer: Buffer) -> 
         planted = _return_after(sources["runtime.main"][0], entries, "runtime.main")
     sources[TARGET] = (target_progs(version, size, leaf, buffer, planted), {})
     symbol_for = {addr: name for name, addr in entries.items()}
-    functions = _assemble(version, sources, entries, symbol_for, real, {TARGET: size})
+    source = reproducer_source(size, leaf, buffer)
+    functions = _assemble(version, sources, entries, symbol_for, real, {TARGET: size}, {TARGET: source.name})
     functions += [_stub(name, entries[name], symbol_for) for name in STUBS]
-    return Program(version, size, leaf, buffer, tuple(sorted(functions, key=lambda f: f.entry)))
+    return Program(version, size, leaf, buffer, tuple(sorted(functions, key=lambda f: f.entry)),
+                   source=source)
 
 
 def build_around(version: GoVersion, target: Function, leaf: bool, loaded: tuple[Function, ...] = (),
@@ -338,15 +346,17 @@ def _standins(version: GoVersion, real: dict[str, FunctionFact], val: int, main_
 
 
 def _assemble(version: GoVersion, sources: Sources, entries: dict[str, int], symbol_for: dict[int, str],
-              real: dict[str, FunctionFact], frames: dict[str, int]) -> list[Function]:
+              real: dict[str, FunctionFact], frames: dict[str, int],
+              files: dict[str, str] | None = None) -> list[Function]:
     """Each source assembled at its entry, with its frame (``frames``, else its prologue's, and
-    asyncPreempt's from the release table) and, for asyncPreempt*, the real function's extent."""
+    asyncPreempt's from the release table), its Go file (``files``: where its Progs' lines are) and,
+    for asyncPreempt*, the real function's extent."""
     functions = []
     for name, (progs, flags) in sources.items():
         frame = frames.get(name, max((p.spadj for p in progs if p.role == "prologue"), default=0))
         if name == "runtime.asyncPreempt":
             frame = version.async_preempt_frame
-        insns = asm.assemble(progs, entries[name], entries, symbol_for)
+        insns = asm.assemble(progs, entries[name], entries, symbol_for, (files or {}).get(name, ""))
         extent = real[name].size if name in real and name.startswith("runtime.asyncPreempt") else 0
         functions.append(Function(name, entries[name], tuple(insns), frame, extent=extent, **flags))
     return functions
