@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import copy
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -101,6 +101,28 @@ class GoFunc:
         t = self._module.table
         value, _ = value_at(t.runs(t.pcfile_offset(self._offset), self.entry, self.end), self.entry)
         return t.file(self._offset, value)
+
+    def positions(self, pcs: Sequence[int]) -> list[tuple[str | None, int]]:
+        """(source file, line) at each of ``pcs`` (ascending, inside the function), as ``runtime.funcline1``
+        and debug/gosym's ``PCToLine`` read them: the pcfile table's file (an inlined call's own file)
+        and the pcln table's line; (None, 0) where the tables say nothing."""
+        t = self._module.table
+        files = t.runs(t.pcfile_offset(self._offset), self.entry, self.end)
+        lines = t.runs(t.pcln_offset(self._offset), self.entry, self.end)
+        names: dict[int, str | None] = {}
+        out: list[tuple[str | None, int]] = []
+        fi = li = 0
+        for pc in pcs:
+            while fi < len(files) and files[fi][1] <= pc:
+                fi += 1
+            while li < len(lines) and lines[li][1] <= pc:
+                li += 1
+            fileno = files[fi][2] if fi < len(files) and files[fi][0] <= pc else -1
+            if fileno not in names:
+                names[fileno] = t.file(self._offset, fileno)
+            line = lines[li][2] if li < len(lines) and lines[li][0] <= pc else 0
+            out.append((names[fileno], max(line, 0)))
+        return out
 
     @property
     def topframe(self) -> bool:

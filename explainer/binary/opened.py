@@ -179,9 +179,11 @@ def _function(binary: GoBinary, fn: GoFunc, roles: bool, epilogue: int | None = 
         words.pop()
     names = frozenset((_call_targets(binary, fn, words) | {fn.entry: fn.name}).items())
     unsafe = fn.pcdata(0)  # decoded once: a table lookup per instruction, not a table decode
+    positions = fn.positions([fn.entry + 4 * k for k in range(len(words))])
     insns = []
     for k, word in enumerate(words):
         pc = fn.entry + 4 * k
+        path, line = positions[k]
         try:
             arm, go, writes_sp = asm.decode(word, pc, names)
         except ExplainerError:  # data in the code (a literal pool): objdump prints "?"
@@ -189,11 +191,19 @@ def _function(binary: GoBinary, fn: GoFunc, roles: bool, epilogue: int | None = 
         insns.append(Instruction(pc=pc, offset=pc - fn.entry, word=word, go=go, arm=arm, role="body",
                                  prog=k, prog_source=go, spdelta=fn.spdelta(pc),
                                  unsafe_point=value_at(unsafe, pc)[0], writes_sp=writes_sp,
-                                 uses_r27="x27" in arm or "w27" in arm))
+                                 uses_r27="x27" in arm or "w27" in arm,
+                                 file=objdump_base(path) if path and line else "", line=line if path else 0))
     if roles:
         insns = _with_roles(insns, epilogue)
     return Function(fn.name, fn.entry, tuple(insns), fn.frame_size, asm=fn.asm or not
-                    fn.has_locals_pointer_maps, topframe=fn.topframe, extent=fn.end - fn.entry)
+                    fn.has_locals_pointer_maps, topframe=fn.topframe, extent=fn.end - fn.entry,
+                    source_file=fn.file or "")
+
+
+def objdump_base(path: str) -> str:
+    """A source path as ``go tool objdump``'s first column names it: its last element, after the last
+    ``/`` or ``\\`` (go1.27.3 src/cmd/internal/disasm/disasm.go ``base``)."""
+    return path[path.rfind("/") + 1:].rsplit("\\", 1)[-1]
 
 
 def _call_targets(binary: GoBinary, fn: GoFunc, words: Sequence[int]) -> dict[int, str]:

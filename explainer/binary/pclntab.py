@@ -235,6 +235,11 @@ class FuncTable:
     def pcfile_offset(self, func_off: int) -> int:
         return self._u32(func_off + self.layout.pcfile)
 
+    def pcln_offset(self, func_off: int) -> int:
+        """The pcln table's offset: the ``_func`` field right after pcfile in every layout (go1.27.3
+        runtime2.go ``_func``; debug/gosym ``funcData.field(6)`` for the older ones)."""
+        return self._u32(func_off + self.layout.pcfile + 4)
+
     def _string(self, at: int) -> str:
         end = self.data.find(b"\0", at) if 0 <= at < len(self.data) else -1
         if end < 0:

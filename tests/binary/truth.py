@@ -39,6 +39,8 @@ class Insn:
     pc: int
     word: int
     go: str
+    position: str = ""
+    """objdump's first column, ``file:line``."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def read_objdump(excerpt: str | Path) -> list[Block]:
             name, source, insns = m.group(1), m.group(2) or "", []
             continue
         cols = [c.strip() for c in line.split("\t") if c.strip()]
-        insns.append(Insn(int(cols[1], 16), int(cols[2], 16), cols[3]))
+        insns.append(Insn(int(cols[1], 16), int(cols[2], 16), cols[3], cols[0]))
     blocks.append(Block(name, source, tuple(insns), macho))
     return blocks
 

@@ -58,6 +58,9 @@ class Function:
     """Reaching it ends the emulation (runtime.mcall, morestack and other stubs)."""
     extent: int = 0
     """The real function's size when only its first part is emulated (asyncPreempt stops at its CALL)."""
+    source_file: str = ""
+    """Where it came from a binary: its source file as the function table names it (a path, often
+    module-relative, as ``-trimpath`` writes it); each instruction names the file of its own line."""
 
     @cached_property
     def end(self) -> int:
