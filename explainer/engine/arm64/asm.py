@@ -85,6 +85,8 @@ class Instruction:
     """The instruction names R27 (REGTMP), which asyncPreempt clobbers."""
     file: str = ""
     """The Go source file it was generated from, as ``go tool objdump`` names it (its base name)."""
+    note: str = ""
+    """Its Prog's note: why the compiler emits it ("" when the Prog has none)."""
     line: int = 0
     """The line in ``file`` (its Prog's, or the binary's pcln table's); 0 when none."""
 
@@ -184,7 +186,7 @@ def assemble(
                     prog=index, prog_source=p.source, spdelta=spdelta,
                     unsafe_point=up_values[index],
                     writes_sp=writes_sp, uses_r27="x27" in arm or "w27" in arm,
-                    file=file if p.line else "", line=p.line,
+                    file=file if p.line else "", line=p.line, note=p.note,
                 )
             )
         spdelta += p.spadj

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..errors import ExplainerError
 from .asm import Instruction, Prog, assemble
+from .fields import Decoded, decode
 from .immediates import (
     AddPlan,
     ConstClass,
@@ -53,6 +54,8 @@ class Encoding:
     instructions: tuple[Instruction, ...]
     fields: tuple[Fields | None, ...]
     """The ADD-immediate fields of each word (None for MOVZ/MOVK/ORR/register ADD)."""
+    decoded: tuple[Decoded, ...] = ()
+    """Every word in its encoding class's fields (``fields.decode``): MOVZ, MOVK, ORR and register ADD too."""
 
     @property
     def writes_to_sp(self) -> int:
@@ -68,7 +71,8 @@ def encode_add_sp(c: int) -> Encoding:
     prog = Prog(f"ADD ${c}, RSP, RSP", lines, "epilogue", spadj=-c)
     insns = tuple(assemble([prog], _BASE, {}, {}))
     fields = tuple(add_imm_fields(i.word) if i.word & _ADD_IMM_MASK == _ADD_IMM_BITS else None for i in insns)
-    return Encoding(c, conclass(c), add_plan(c), _checks(c), insns, fields)
+    decoded = tuple(decode(i.word) for i in insns)
+    return Encoding(c, conclass(c), add_plan(c), _checks(c), insns, fields, decoded)
 
 
 def _checks(c: int) -> tuple[Check, ...]:

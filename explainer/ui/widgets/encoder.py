@@ -18,7 +18,8 @@ class EncoderPanel(VerticalScroll):
     HELP = ("Type a frame size (decimal or 0x hex). The panel runs the assembler's checks in asm7.go's "
             "order (isaddcon, movcon, isbitcon, isaddcon2), shows the instructions Go emits as keystone "
             "assembles them, and splits every ADD-immediate word into its fields: sf op S 100010 sh "
-            "imm12 Rn Rd. Two writes to RSP mean SP stands mid-frame between them.")
+            "imm12 Rn Rd (a MOVZ, MOVK, ORR or register ADD into the fields of its own class). Two writes "
+            "to RSP mean SP stands mid-frame between them.")
     DEFAULT_CSS = """
     EncoderPanel { border: round $accent; padding: 0 1; height: auto; max-height: 24; }
     EncoderPanel Input { width: 30; }
@@ -63,11 +64,14 @@ def describe(e: Encoding) -> Content:
         parts += [(f"  {c.name:<10} {'yes' if c.passed else 'no ':<4}", "$success" if c.passed else "dim"),
                   f"{c.why}\n"]
     parts.append((f"Go emits: {e.plan.value}\n", "bold"))
-    for insn, f in zip(e.instructions, e.fields, strict=True):
+    for insn, f, d in zip(e.instructions, e.fields, e.decoded, strict=True):
         parts.append(f"  {insn.hex}  {insn.go:<28} {insn.arm}\n")
         if f is not None:
             parts.append((f"      sf={f.sf} op={f.op} S={f.s} 100010 sh={f.sh} imm12={f.imm12:#05x} "
                           f"Rn={f.rn} Rd={f.rd}" + ("  (31 = SP)" if f.rd == 31 else "") + "\n", "$accent"))
+        elif d.fields:  # MOVZ, MOVK, ORR, register ADD: the fields of their own class
+            parts.append((f"      {d.klass}: " + " ".join(
+                x.bits if x.name == "fixed" else f"{x.name}={x.value}" for x in d.fields) + "\n", "$accent"))
     if e.writes_to_sp > 1:
         parts.append((f"{e.writes_to_sp} writes to RSP: between them SP points into the dying frame.",
                       "$error bold"))
