@@ -106,7 +106,11 @@ class ExplainerApp(ReportingApp[None]):
         # the keys of the screen in front (its footer shows only those that fit); the lab's otherwise
         own = screen.BINDINGS if hasattr(screen, "FOOTER_KEYS") else LabScreen.BINDINGS
         bindings = [b for b in own if isinstance(b, Binding)]
-        panels = [("Disassembly", DisassemblyPanel.HELP), ("Registers", RegistersPanel.HELP),
+        from .widgets.explain import ExplainPanel
+        from .widgets.source import SourcePanel
+
+        panels = [("Disassembly", DisassemblyPanel.HELP), ("Source (u)", SourcePanel.HELP),
+                  ("Instruction explained", ExplainPanel.HELP), ("Registers", RegistersPanel.HELP),
                   ("Stack", StackPanel.HELP), ("Preemption and unwind", UnwindPanel.HELP),
                   ("Timeline", Timeline.HELP), ("Sweep view (x)", SweepScreen.HELP)]
         self.push_screen(HelpScreen(bindings, panels))

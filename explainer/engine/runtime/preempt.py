@@ -43,7 +43,7 @@ def verdict(program: Program, pc: int, sp: int, stack_lo: int) -> Verdict:
     room = sp >= stack_lo and sp - stack_lo >= async_preempt_stack(program)
     f = program.findfunc(pc)
     answer = is_async_safe_point(f, pc, rule_for(str(program.version)), stack_room=room)
-    return Verdict(answer.reason, answer.resume_pc, answer.unsafe_point, _why(answer, f, pc))
+    return Verdict(answer.reason, answer.resume_pc, answer.unsafe_point, why(answer, f, pc))
 
 
 #: Which region obj7.go wrapped in StartUnsafePoint/EndUnsafePoint, by the instruction's role.
@@ -54,7 +54,8 @@ _UNSAFE_REGION = {
 }
 
 
-def _why(answer: SafePoint, f: Function | None, pc: int) -> str:
+def why(answer: SafePoint, f: Function | None, pc: int) -> str:
+    """isAsyncSafePoint's answer at ``pc`` in a sentence for a person (the rule, and where it resumes)."""
     insn = f.at(pc) if f is not None else None
     return {
         Reason.NO_STACK_ROOM: "too little stack left to inject asyncPreempt",

@@ -13,7 +13,8 @@ from textual.widgets import Static
 
 def key_label(binding: Binding) -> str:
     """``s,space,right`` → ``s / space / →``."""
-    names = {"right": "→", "left": "←", "question_mark": "?", "escape": "esc", "ctrl+p": "ctrl+p",
+    names = {"right": "→", "left": "←", "up": "↑", "down": "↓", "question_mark": "?", "escape": "esc",
+             "ctrl+p": "ctrl+p",
              "comma": ",", "full_stop": ".", "less_than_sign": "<", "greater_than_sign": ">"}
     return " / ".join(names.get(k.strip(), k.strip()) for k in binding.key.split(","))
 

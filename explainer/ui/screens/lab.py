@@ -70,6 +70,17 @@ class LabScreen(Screen[None]):
         Binding("l", "app.course", "lessons",
                 tooltip="The course: ten lessons from ADD immediates to the fix"),
         Binding("a", "syntax", "ARM/Go", show=False, tooltip="Toggle ARM and Go assembler syntax"),
+        Binding("u", "toggle_source", "source", tooltip="Show or hide the Go source beside the disassembly, "
+                "the line of the instruction under ▶ highlighted (shown at 200 columns)"),
+        Binding("down", "select(1)", "select next", show=False, priority=True,
+                tooltip="Select the next instruction and explain it: what it does, its encoding's fields, "
+                "its UnsafePoint and the rule that decides (a click selects one too)"),
+        Binding("up", "select(-1)", "select previous", show=False, priority=True,
+                tooltip="Select the previous instruction and explain it"),
+        Binding("enter", "explain", "explain ▶", show=False,
+                tooltip="Explain the instruction under ▶ (select it)"),
+        Binding("escape", "unselect", "unselect", show=False,
+                tooltip="Let go of the selected instruction (or stop a long run)"),
         Binding("y", "copy", "copy scenario", show=False, tooltip="Copy the scenario's one-line form"),
         Binding("comma", "timeline(-1)", "previous stop", show=False,
                 tooltip="Timeline: back to the previous recorded step (its snapshot, not a re-run)"),
@@ -85,9 +96,12 @@ class LabScreen(Screen[None]):
                 tooltip="Save this step as JSON (as 'explainer run --json' prints it) in a chosen folder"),
     ]
     FOOTER_KEYS = ("step", "back", "run_to('epilogue')", "run_to('sp2')", "help", "quit", "unwind('gc')",
-                   "preempt", "split", "sweep", "options", "app.course", "syntax", "unwind('traceback')")
+                   "toggle_source", "preempt", "split", "sweep", "options", "app.course", "syntax",
+                   "unwind('traceback')")
     """The footer's keys by importance: the first six fit at 80 columns; ? and ctrl+p reach the rest."""
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (200, "-full")]
+    FULL_WIDTH = 200
+    """From this width the Go source and the explanation stand beside the story by default."""
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     DEFAULT_CSS = """
     LabScreen #title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
@@ -96,7 +110,17 @@ class LabScreen(Screen[None]):
     LabScreen #verdict.shown { display: block; }
     LabScreen #panes { height: 1fr; }
     LabScreen LabPane { width: 1fr; }
-    LabScreen.-wide LabPane .column.left { max-width: 84; }
+    LabScreen.-wide LabPane .column.left, LabScreen.-full LabPane .column.left { max-width: 84; }
+    LabScreen.-full LabPane .column.right { layout: horizontal; }
+    LabScreen.-full LabPane .aside { height: 1fr; width: 1fr; }
+    LabScreen.-full LabPane .story { width: 1fr; }
+    LabScreen.-full LabPane SourcePanel { height: 1fr; max-height: 100%; }
+    LabScreen.-full LabPane.-source ExplainPanel { display: block; }
+    LabScreen.-short LabPane SourcePanel { max-height: 7; }
+    LabScreen.-short LabPane.-explaining .story { display: none; }
+    LabScreen.-short LabPane.-explaining SourcePanel { display: none; }
+    LabScreen.-tall LabPane.-explaining SourcePanel { max-height: 8; }
+    LabScreen.-full.-tall LabPane.-explaining SourcePanel { max-height: 100%; }
     LabScreen.-narrow LabPane .column.left { max-width: 50%; }
     LabScreen.-short #scenario { display: none; }
     LabScreen.-short LabPane RegistersPanel { max-height: 7; }
@@ -111,6 +135,8 @@ class LabScreen(Screen[None]):
 
     split: var[bool] = var(False, init=False)  # init: a rebuild on mount lost an opened function's program
     """Two panes, before and after the fix, stepping together (v)."""
+    source: var[bool | None] = var(None, init=False)
+    """The Go source shown (u): None until toggled, shown from ``FULL_WIDTH`` columns."""
     arm_syntax: var[bool] = var(False, init=False)
     """The disassembly in ARM syntax (a); bound down to every pane."""
 
@@ -129,6 +155,7 @@ class LabScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._titles()
+        self._show_source()
 
     # --- routing ---
 
@@ -185,6 +212,33 @@ class LabScreen(Screen[None]):
 
         panes = self.panes
         save_into_folder(self.app, "this step as JSON", lambda: [FileToSave(*p.step_file()) for p in panes])
+
+    @property
+    def source_shown(self) -> bool:
+        """The Go source is on screen (toggled, or by the width)."""
+        return self.source if self.source is not None else self.size.width >= self.FULL_WIDTH
+
+    def action_toggle_source(self) -> None:
+        self.source = not self.source_shown
+
+    def watch_source(self) -> None:
+        self._show_source()
+
+    def _show_source(self) -> None:
+        for pane in self.panes:
+            pane.set_class(self.source_shown, "-source")
+
+    def action_select(self, delta: int) -> None:
+        self._each(lambda pane: pane.select_by(delta))
+
+    def action_explain(self) -> None:
+        self._each(LabPane.select_current)
+
+    def action_unselect(self) -> None:
+        """esc: stop a long run if one goes on; else let go of the selection."""
+        if not any([pane.stop_run() for pane in self.panes]):
+            for pane in self.panes:
+                pane.selected = None
 
     def action_syntax(self) -> None:
         self.arm_syntax = not self.arm_syntax
@@ -262,6 +316,7 @@ class LabScreen(Screen[None]):
         await box.mount_all(panes)
         self.focus_next()
         self._titles()
+        self._show_source()
 
     # --- what the screen says ---
 
@@ -272,6 +327,7 @@ class LabScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self._titles()
+        self._show_source()
 
     def _titles(self) -> None:
         panes = self.panes

@@ -11,6 +11,7 @@ no-colour terminal keeps them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,6 +19,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import reactive, var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -60,8 +62,10 @@ class DisassemblyPanel(ScrollView):
     """
 
     HELP = ("Disassembly of main.big_stack: offset from the entry, the 4-byte word as objdump prints it "
-            "(left out when the panel is narrow), and the instruction in Go syntax (a: ARM syntax). ▶ marks "
-            "the PC. The box in the epilogue groups the instructions that give the frame back; between two "
+            "(left out when the panel is narrow), the instruction in Go syntax (a: ARM syntax) and, where "
+            "there is room, its file:line as go tool objdump prints it. ▶ marks the PC; › the instruction "
+            "selected for an explanation (a click, or ↑ ↓). The box in the epilogue groups the instructions "
+            "that give the frame back; between two "
             "writes to RSP, SP points into the middle of the dying frame, and the line under ▶ says "
             "⚡ SP mid-frame, with how far SP is from where the pcsp table puts it. The column left of the "
             "text is the compiler's UnsafePoint table: ✗ the runtime never preempts there, ↺ it backs up "
@@ -76,6 +80,7 @@ class DisassemblyPanel(ScrollView):
         "disassembly--highlight",
         "disassembly--highlight-cursor",
         "disassembly--mid-frame",
+        "disassembly--selected",
     }
     DEFAULT_CSS = """
     DisassemblyPanel { border: round $primary; padding: 0; overflow-x: hidden; scrollbar-size-vertical: 1; }
@@ -89,12 +94,22 @@ class DisassemblyPanel(ScrollView):
     DisassemblyPanel > .disassembly--highlight-cursor { background: $secondary;
                                                         text-style: reverse bold underline; }
     DisassemblyPanel > .disassembly--mid-frame { color: $error; text-style: bold; }
+    DisassemblyPanel > .disassembly--selected { background: $accent 30%; text-style: bold; }
     """
 
     state: var[PaneState | None] = var(None)
     """The pane's moment: its function, PC, mid-frame skew and highlighted PCs."""
     arm_syntax: reactive[bool] = reactive(False)
     """Show ARM syntax (capstone's) instead of Go's."""
+    selected: var[int | None] = var(None)
+    """The PC of the instruction selected for an explanation (marked ›), or None."""
+
+    class Selected(Message):
+        """An instruction was clicked."""
+
+        def __init__(self, pc: int) -> None:
+            super().__init__()
+            self.pc = pc
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -104,6 +119,9 @@ class DisassemblyPanel(ScrollView):
         self._line_of: dict[int, int] = {}
         """Listing line of each instruction's PC."""
         self._words = True
+        self._positions = ""
+        """How each line says its instruction's source position: "file:line" as objdump does, ":line",
+        or "" (the panel is too narrow; the source panel and the explanation still say it)."""
         """Show each instruction's hex word (dropped when the panel is too narrow for it)."""
         self._strips: dict[tuple[int, bool], Strip] = {}
         self.border_title = "Disassembly (Go syntax)"
@@ -137,6 +155,37 @@ class DisassemblyPanel(ScrollView):
                 self._strips.pop((line, False), None)
                 self.refresh_line(line)  # a line of the listing: ScrollView takes the scroll offset off
         self.call_after_refresh(self._scroll_to_cursor)  # sized by then
+
+    def watch_selected(self, old: int | None, new: int | None) -> None:
+        for pc in (old, new):
+            line = self._line_of.get(pc, -1) if pc is not None else -1
+            if line >= 0:
+                self._strips.pop((line, True), None)
+                self._strips.pop((line, False), None)
+                self.refresh_line(line)
+        if new is not None and new in self._line_of:
+            self.call_after_refresh(self._scroll_to_line, self._line_of[new])
+
+    def _scroll_to_line(self, line: int) -> None:
+        height = self.scrollable_content_region.height
+        if height and not (self.scroll_y <= line < self.scroll_y + height):
+            self.scroll_to(y=max(0, line - height // 2), animate=False)
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on an instruction selects it (the lab explains it)."""
+        at = event.get_content_offset(self)
+        k = int(self.scroll_y) + at.y if at is not None else -1
+        if 0 <= k < len(self._rows) and self._rows[k].insn is not None:
+            event.stop()
+            self.post_message(self.Selected(self._rows[k].insn.pc))  # type: ignore[union-attr]
+
+    def pc_after(self, pc: int | None, delta: int) -> int | None:
+        """The PC ``delta`` instructions after ``pc`` in the listing (clamped), or None without one."""
+        if self.state is None or not self.state.function.instructions:
+            return None
+        pcs = [i.pc for i in self.state.function.instructions]
+        k = pcs.index(pc) if pc in pcs else (pcs.index(self._pc) if self._pc in pcs else 0)
+        return pcs[min(max(k + delta, 0), len(pcs) - 1)]
 
     def watch_arm_syntax(self, arm: bool) -> None:
         self.border_title = f"Disassembly ({'ARM' if arm else 'Go'} syntax)"
@@ -175,6 +224,9 @@ class DisassemblyPanel(ScrollView):
                                                   + len(i.arm if self.arm_syntax else i.go)
                                                  for i in fn.instructions if i.role != "morestack"),
                                                 default=0)
+        self._positions = _position_mode(
+            fn.instructions, width,
+            lambda i: 2 + len(self._column(i, self._words)) + len(i.arm if self.arm_syntax else i.go))
         first, last = (group[0].pc, group[-1].pc) if group else (-1, -1)
         title = _fitting(release_titles(group), width - 3) if group else ""
         rows: list[_Row] = []
@@ -235,14 +287,20 @@ class DisassemblyPanel(ScrollView):
         insn = row.insn
         assert insn is not None
         here = insn.pc == self._pc
+        chosen = insn.pc == self.selected
         lit = insn.pc in self.highlighted
         text_style = ("highlight-cursor" if lit else "cursor") if here else \
-            ("highlight" if lit else "boxed" if row.boxed else None)
-        out.append("▶" if here else " ", style=self._style("arrow"))
+            ("highlight" if lit else "selected" if chosen else "boxed" if row.boxed else None)
+        out.append("▶" if here else "›" if chosen else " ", style=self._style("arrow"))
         out.append(box, style=self._style("box"))
         out.append(self._column(insn, self._words), style=Style() if here else self._style("column"))
         out.append(insn.arm if self.arm_syntax else insn.go,
                    style=self._style(text_style) if text_style else Style())
+        where = insn.position if self._positions == "file:line" else \
+            f":{insn.line}" if self._positions == ":line" and insn.line else ""
+        if where:  # right-aligned, as a column of its own
+            out.append(" " * max(2, self._width() - out.cell_len - len(where)))
+            out.append(where, style=self._style("column"))
         return out
 
     def render_line(self, y: int) -> Strip:
@@ -288,6 +346,21 @@ class DisassemblyPanel(ScrollView):
             return None
         end = last + 1 + (1 if self._skew and self._pc == self._group[-1].pc else 0)
         return first - 1, end
+
+
+def _position_mode(insns: tuple[asm.Instruction, ...], width: int,
+                   used: Callable[[asm.Instruction], int]) -> str:
+    """"file:line" when every line (but the morestack tail's) has room for it after its text, ":line" when
+    only the number fits, else "" (as the hex words, the column goes first when the panel is narrow)."""
+    shown = [i for i in insns if i.role != "morestack" and i.line]
+    if not shown or not width:
+        return ""
+    longest = max(used(i) for i in shown)
+    if longest + 2 + max(len(i.position) for i in shown) <= width:
+        return "file:line"
+    if longest + 2 + max(len(f":{i.line}") for i in shown) <= width:
+        return ":line"
+    return ""
 
 
 def _fitting(forms: tuple[str, ...], room: int) -> str:

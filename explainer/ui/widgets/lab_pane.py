@@ -13,7 +13,7 @@ run, a timeline jump), the unwind panel and the timeline say the same.
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive, var
 
@@ -26,8 +26,10 @@ from ...engine.runtime.unwind import Trigger
 from ...engine.toolchain.program import Program
 from ..state import PaneState
 from .disassembly import DisassemblyPanel
+from .explain import ExplainPanel
 from .long_run import LongRuns, RunStatus
 from .registers import RegistersPanel
+from .source import SourcePanel
 from .stack import StackPanel
 from .timeline import Timeline
 from .unwind import UnwindPanel
@@ -48,12 +50,23 @@ class LabPane(LongRuns):
     LabPane.narrow DisassemblyPanel { height: 1fr; min-height: 7; }
     LabPane.narrow StackPanel { height: 1fr; }
     LabPane.narrow UnwindPanel { height: auto; max-height: 40%; }
+    LabPane .column.right { layout: vertical; }
+    LabPane .aside { height: auto; display: none; }
+    LabPane.-source .aside, LabPane.-explaining .aside { display: block; }
+    LabPane .story { height: 1fr; }
+    LabPane SourcePanel { height: auto; max-height: 12; display: none; }
+    LabPane.-source SourcePanel { display: block; }
+    LabPane ExplainPanel { display: none; }
+    LabPane.-explaining ExplainPanel { display: block; }
+    LabPane.narrow SourcePanel { max-height: 8; }
     """
 
     state: var[PaneState | None] = var(None)
     """What the panels draw: the session's moment, its preemption, the trace and its marks."""
     arm_syntax: reactive[bool] = reactive(False)
     """The disassembly in ARM syntax (the screen's toggle, bound down to the disassembly)."""
+    selected: var[int | None] = var(None)
+    """The PC of the instruction selected for an explanation (a click, or ↑ ↓), None for none."""
 
     class Changed(Message):
         """The pane moved to another moment or preempted."""
@@ -79,10 +92,17 @@ class LabPane(LongRuns):
             self.border_title = label
 
     def compose(self) -> ComposeResult:
-        disassembly = DisassemblyPanel().data_bind(LabPane.state, LabPane.arm_syntax)
+        disassembly = DisassemblyPanel().data_bind(LabPane.state, LabPane.arm_syntax, LabPane.selected)
         stack, unwind = StackPanel().data_bind(LabPane.state), UnwindPanel().data_bind(LabPane.state)
+        program = self.session.program
+        source = SourcePanel(program.source, self.session.function.source_file).data_bind(
+            LabPane.state, LabPane.selected)
+        explain = ExplainPanel(program.version).data_bind(LabPane.state, LabPane.selected)
         if self.has_class("narrow"):  # half a screen: the three panels that tell the story, PC and SP
             yield disassembly
+            with Vertical(classes="aside"):
+                yield source
+                yield explain
             yield RegistersPanel(brief=True).data_bind(LabPane.state)
             yield stack
             yield unwind
@@ -91,9 +111,13 @@ class LabPane(LongRuns):
                 with Vertical(classes="column left"):
                     yield disassembly
                     yield RegistersPanel().data_bind(LabPane.state)
-                with Vertical(classes="column"):
-                    yield stack
-                    yield unwind
+                with Container(classes="column right"):  # the aside beside the story at 200 columns
+                    with Vertical(classes="aside"):
+                        yield source
+                        yield explain
+                    with Vertical(classes="story"):
+                        yield stack
+                        yield unwind
         yield Timeline().data_bind(LabPane.state)
         yield RunStatus()
 
@@ -192,6 +216,24 @@ class LabPane(LongRuns):
             self.post_message(self.Changed(self, f"No mark on the timeline {where} this step."))
             return
         self.goto(self.session.trace[index].snapshot.step)
+
+    # --- the instruction explained (a click in the listing, or the lab's ↑ ↓ enter esc) ---
+
+    def on_disassembly_panel_selected(self, message: DisassemblyPanel.Selected) -> None:
+        message.stop()
+        self.selected = message.pc
+
+    def select_by(self, delta: int) -> None:
+        """Select the instruction ``delta`` rows from the selected one (from ▶'s when none is)."""
+        self.selected = self.query_one(DisassemblyPanel).pc_after(self.selected, delta)
+
+    def select_current(self) -> None:
+        """Select the instruction under the PC (nothing when the PC is outside the function)."""
+        pc = self.session.current.snapshot.pc
+        self.selected = pc if self.session.function.at(pc) is not None else None
+
+    def watch_selected(self, pc: int | None) -> None:
+        self.set_class(pc is not None, "-explaining")
 
     def on_timeline_selected(self, message: Timeline.Selected) -> None:
         message.stop()
