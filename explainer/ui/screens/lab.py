@@ -144,6 +144,7 @@ class LabScreen(Screen[None]):
         super().__init__()
         self.scenario = scenario
         self.opened = opened
+        self._source_at_hand: bool | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="title")
@@ -215,8 +216,17 @@ class LabScreen(Screen[None]):
 
     @property
     def source_shown(self) -> bool:
-        """The Go source is on screen (toggled, or by the width)."""
-        return self.source if self.source is not None else self.size.width >= self.FULL_WIDTH
+        """The Go source is on screen: as toggled, else from ``FULL_WIDTH`` columns when there is a text to
+        show (a binary's file may not be at hand: then only u shows where it is not, and the stack keeps
+        its width)."""
+        if self.source is not None:
+            return self.source
+        if self._source_at_hand is None:
+            from ..widgets.source import find_source
+
+            self._source_at_hand = self.opened is None or \
+                find_source(self.opened.program.target.source_file) is not None
+        return self._source_at_hand and self.size.width >= self.FULL_WIDTH
 
     def action_toggle_source(self) -> None:
         self.source = not self.source_shown
