@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
+from typing import TypedDict
 
 from ..arm64 import asm
 from ..arm64.asm import Instruction, Prog
@@ -332,7 +333,17 @@ def build_around(version: GoVersion, target: Function, leaf: bool, loaded: tuple
                    lookup=lookup)
 
 
-Sources = dict[str, tuple[list[Prog], dict[str, bool]]]
+class Flags(TypedDict, total=False):
+    """The Function flags a source sets (typed: a plain dict of bools could land in ``source_file``)."""
+
+    asm: bool
+    topframe: bool
+    injected: bool
+    standin: bool
+    stop: bool
+
+
+Sources = dict[str, tuple[list[Prog], Flags]]
 """Function name -> its Progs and its Function flags (asm, topframe, injected, standin)."""
 
 
