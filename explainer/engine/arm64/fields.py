@@ -91,7 +91,7 @@ def _reg_means(n: int, sp: bool) -> str:
 
 def _pc(offset: int) -> str:
     """PC plus a byte offset, signed: ``PC + 24``, ``PC - 8``."""
-    return f"PC {'-' if offset < 0 else '+'} {abs(offset)}"
+    return f"PC {'-' if offset < 0 else '+'} {abs(offset):,}"
 
 
 def _f(word: int, name: str, hi: int, lo: int, means: str = "") -> Field:
@@ -130,8 +130,8 @@ def _add_sub_imm(w: int) -> tuple[str, str, list[Field], str]:
               _r(w, "Rn", 9, 5, True), _r(w, "Rd", 4, 0, not s)]
     sign = "-" if op else "+"
     if s:
-        effect = f"flags ← {reg(rn, True)} {sign} {imm}" if rd == 31 else \
-            f"{reg(rd, False)} ← {reg(rn, True)} {sign} {imm}, and the flags"
+        effect = f"flags ← {reg(rn, True)} {sign} {imm:,}" if rd == 31 else \
+            f"{reg(rd, False)} ← {reg(rn, True)} {sign} {imm:,}, and the flags"
     elif imm == 0 and not op:
         effect = f"{reg(rd, True)} ← {reg(rn, True)} (a move: ADD #0)"
     else:
@@ -373,7 +373,7 @@ def _ls_unsigned(w: int) -> tuple[str, str, list[Field], str]:
     fields = [*_ls_head(w), _f(w, "01", 25, 24), _ls_opc(w),
               _f(w, "imm12", 21, 10, f"× {1 << size} = offset {off}"), _r(w, "Rn", 9, 5, True),
               _r(w, "Rt", 4, 0, False)]
-    address = f"{reg(rn, True)} + {off}" if off else reg(rn, True)
+    address = f"{reg(rn, True)} + {off:,}" if off else reg(rn, True)
     return ("Load/store register (unsigned immediate)", "Loads and Stores", fields,
             _access(size, opc, rt, address, bool(_bits(w, 26, 26))))
 
@@ -390,12 +390,12 @@ def _ls_imm9(w: int) -> tuple[str, str, list[Field], str]:
     base = reg(rn, True)
     v = bool(_bits(w, 26, 26))
     if mode == 0:
-        effect = _access(size, opc, rt, f"{base} {'-' if off < 0 else '+'} {abs(off)}", v)
+        effect = _access(size, opc, rt, f"{base} {'-' if off < 0 else '+'} {abs(off):,}", v)
     elif mode == 3:
-        effect = f"{base} ← {base} {'-' if off < 0 else '+'} {abs(off)} first; then " + \
+        effect = f"{base} ← {base} {'-' if off < 0 else '+'} {abs(off):,} first; then " + \
             _access(size, opc, rt, base, v)
     else:
-        step = f"{base} ← {base} {'-' if off < 0 else '+'} {abs(off)}"
+        step = f"{base} ← {base} {'-' if off < 0 else '+'} {abs(off):,}"
         effect = f"{_access(size, opc, rt, base, v)}; then {step}"
     return klass, "Loads and Stores", fields, effect
 
@@ -426,8 +426,8 @@ def _ls_pair(w: int) -> tuple[str, str, list[Field], str]:
               _r(w, "Rt2", 14, 10, False), _r(w, "Rn", 9, 5, True), _r(w, "Rt", 4, 0, False)]
     base, pair = reg(rn, True), f"{reg(rt, False)} and {reg(rt2, False)}"
     n = 2 << scale
-    step = f"{base} ← {base} {'-' if off < 0 else '+'} {abs(off)}"
-    at = f"{base} {'-' if off < 0 else '+'} {abs(off)}" if off and mode in (0, 2) else base
+    step = f"{base} ← {base} {'-' if off < 0 else '+'} {abs(off):,}"
+    at = f"{base} {'-' if off < 0 else '+'} {abs(off):,}" if off and mode in (0, 2) else base
     access = (f"{pair} ← {n} bytes read from memory at {at}" if load else
               f"writes {pair} ({n} bytes) to memory at {at}")
     if mode == 1:
