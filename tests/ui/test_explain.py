@@ -279,3 +279,51 @@ async def test_the_lab_with_source_and_explanation_is_whole(size: tuple[int, int
                       "✓ safe point", "imm12 21..10 48", "Rd 4..0 31 RSP (SP)"):
             assert whole in text, f"{whole!r} is cut at {size}:\n{text}"
         check_footer(app, ("step", "back", "run_to('epilogue')", "run_to('sp2')", "help", "quit"))
+
+
+async def test_moving_the_pc_lets_go_of_the_selection() -> None:
+    """Seen in tmux at 80x24: ↓ selected the stack check's R27 load, w ran to the second ADD, and the
+    panel went on explaining +0x0004 (scrolled off the listing) in the stack's place; ↑ then selected
+    +0x0000, far from ▶. A move of ▶ lets go: the stack comes back, ↑ starts from ▶ again."""
+    name = "fast_nonleaf-go1.23.4.txt"
+    first_off, _, _ = _real(name, "ADD $48, RSP, RSP")
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("down")
+        await settle(pilot)
+        assert "+0x0004 MOVD $65456, R27" in drawn(app)
+        assert not any("Stack (high addresses" in ln for ln in screen(app))  # the explanation took its place
+        await pilot.press("w")
+        await settle(pilot)
+        assert not app.screen.query_one(ExplainPanel).display
+        assert any("Stack (high addresses" in ln for ln in screen(app))
+        check_stack(inside(app, app.screen.query_one("StackPanel")))
+        assert not any(ln.startswith("›") for ln in inside(app, app.screen.query_one(DisassemblyPanel)))
+        await pilot.press("up")
+        await settle(pilot)
+        assert f"+{first_off:#06x} ADD $48, RSP, RSP" in drawn(app)
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=(200, 60)) as pilot:  # here the panel stays, on ▶'s instruction
+        await pilot.press("down", "w")
+        await settle(pilot)
+        panel = app.screen.query_one(ExplainPanel)
+        assert "▶ +0x00c0 explained" in region(app, panel)[0]
+        assert "ADD $(16<<12), RSP, RSP" in drawn(app)
+
+
+async def test_the_explanation_leaves_room_for_the_unwind_below_200_columns() -> None:
+    """Seen in tmux at 120x40: with the source on (u) and the fix's ADD explained, the source and the
+    explanation filled the column and the preemption panel kept only its top border, so g's refusal was
+    not on screen. Below 200 columns the explanation takes the source's place (it names the file:line)."""
+    name = "fast_nonleaf-go1.25.0.txt"
+    _, _, at = _real(name, "ADD R27, RSP, RSP")
+    app = ExplainerApp(parse("go1.25.0/65584"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("u", "w", "enter", "g")
+        await settle(pilot)
+        assert at in drawn(app)
+        said = " ".join(ln.strip() for ln in inside(app, app.screen.query_one("UnwindPanel")))
+        assert "preemption refused" in said and "names R27" in said, said
+        await pilot.press("escape")  # the source comes back
+        await settle(pilot)
+        assert any(ln.startswith("▶ 18 ") for ln in inside(app, app.screen.query_one(SourcePanel)))

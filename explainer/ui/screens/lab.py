@@ -118,9 +118,8 @@ class LabScreen(Screen[None]):
     LabScreen.-full LabPane.-source ExplainPanel { display: block; }
     LabScreen.-short LabPane SourcePanel { max-height: 7; }
     LabScreen.-short LabPane.-explaining .story { display: none; }
-    LabScreen.-short LabPane.-explaining SourcePanel { display: none; }
-    LabScreen.-tall LabPane.-explaining SourcePanel { max-height: 8; }
-    LabScreen.-full.-tall LabPane.-explaining SourcePanel { max-height: 100%; }
+    LabScreen LabPane.-explaining SourcePanel { display: none; }
+    LabScreen.-full.-tall LabPane.-explaining SourcePanel { display: block; max-height: 100%; }
     LabScreen.-narrow LabPane .column.left { max-width: 50%; }
     LabScreen.-short #scenario { display: none; }
     LabScreen.-short LabPane RegistersPanel { max-height: 7; }

@@ -9,12 +9,14 @@ When the instruction is the one under the PC, the registers it reads are shown w
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.reactive import var
 from textual.widgets import Static
 
 from ...engine.arm64 import asm
-from ...engine.arm64.fields import decode
+from ...engine.arm64.fields import Field, decode
 from ...engine.releases.preemption import rule_for
 from ...engine.releases.versions import GoVersion
 from ...engine.runtime.preempt import why
@@ -29,12 +31,13 @@ _READS = ("Rn", "Rm", "Ra")
 
 
 def explanation(function: Function, insn: asm.Instruction, version: GoVersion,
-                registers: dict[str, int] | None = None) -> list[Text]:
+                registers: dict[str, int] | None = None) -> list[Text | Table]:
     """The lines that explain ``insn`` of ``function``; ``registers`` (Go name → value) when it is
     the instruction under the PC, for the values it reads."""
     d = decode(insn.word)
     where = insn.position or "no source line (the lab's own instruction)"
-    lines = [Text.assemble((f"{offset(insn.offset)} ", "bold"), (insn.go, "bold"), f"   {where}")]
+    lines: list[Text | Table] = [Text.assemble((f"{offset(insn.offset)} ", "bold"), (insn.go, "bold"),
+                                               f"   {where}")]
     if insn.note:
         lines.append(Text(f"why: {insn.note}", style="italic"))
     lines.append(Text.assemble(("does: ", "bold"), d.effect or f"({d.klass}: not described)"))
@@ -58,13 +61,24 @@ def explanation(function: Function, insn: asm.Instruction, version: GoVersion,
                                "  ", (f"{mark} {said}", style)))
     lines.append(Text.assemble(("encoding ", "bold"), f"{insn.hex}  {d.klass}",
                                ("" if d.fields else f" ({d.group}): its fields are not split here", "dim")))
-    for f in d.fields:
+    if d.fields:
+        lines.append(_field_rows(d.fields))
+    return lines
+
+
+def _field_rows(fields: tuple[Field, ...]) -> Table:
+    """One row a field: name, bits, value, meaning; a meaning too long wraps in its own column (a plain
+    line wrapped "general register" back to the panel's left edge, under the field names)."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True, style="bold")
+    grid.add_column(style="dim")
+    for f in fields:
         span = f"{f.hi}" if f.hi == f.lo else f"{f.hi}..{f.lo}"
         value = f.bits if f.name == "fixed" or f.width <= 3 else f"{f.value}"
-        means = "" if f.name == "fixed" else f.means
-        lines.append(Text.assemble(f"  {f.name:<6} {span:<7} ", (f"{value:<6}", "bold"),
-                                   (f" {means}" if means else "", "dim")))
-    return lines
+        grid.add_row(f" {f.name}", span, value, "" if f.name == "fixed" else f.means)
+    return grid
 
 
 class ExplainPanel(Static):
@@ -88,12 +102,6 @@ class ExplainPanel(Static):
         super().__init__(id=id, classes=classes)
         self.version = version
         self.border_title = "Instruction"
-
-    @property
-    def plain(self) -> str:
-        """What the panel says, as plain text."""
-        content = self.visual
-        return str(getattr(content, "plain", content))
 
     def watch_state(self) -> None:
         self._draw()
@@ -120,4 +128,4 @@ class ExplainPanel(Static):
             from ...engine.emulator.machine import REG_NAMES
 
             registers = dict(zip(REG_NAMES, state.moment.snapshot.regs, strict=False))
-        self.update(Text("\n").join(explanation(state.function, insn, self.version, registers)))
+        self.update(Group(*explanation(state.function, insn, self.version, registers)))

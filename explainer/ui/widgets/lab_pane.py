@@ -264,6 +264,10 @@ class LabPane(LongRuns):
         return self._marks[1]
 
     def _publish(self) -> None:
-        """Session → state: the one place the panels' value is made."""
+        """Session → state: the one place the panels' value is made. A move of ▶ lets go of the selected
+        instruction: the listing scrolls to ▶, so an old selection would be explained off screen (and, on
+        a short screen, hide the stack while the user steps)."""
+        if self.state is not None and self.state.moment.snapshot.pc != self.session.current.snapshot.pc:
+            self.selected = None
         self.state = PaneState.of(self.session, self.preemption, marks=self._found(),
                                   frame_sizes=self._frame_sizes)
