@@ -14,7 +14,6 @@ import json
 import signal
 import sys
 import threading
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -70,11 +69,12 @@ def _on_sigterm(_signum: int, _frame: object) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..realgo import toolchains
     from ..realgo.build import Shape
-    from ..realgo.target import WALKS, check_point, prepare
+    from ..realgo.injection import prepare_target
+    from ..realgo.target import WALKS, check_point
 
-    rel = toolchains.release(args.go or toolchains.DEFAULT_GO)
-    shape = Shape.parse(args.shape)
-    walks = {t.value: t for t in WALKS}
+    toolchains.release(args.go or toolchains.DEFAULT_GO)  # every input checked before anything is built
+    Shape.parse(args.shape)
+    walks = [t.value for t in WALKS]
     if args.unwind not in walks:
         raise ExplainerError(f"bad unwind {args.unwind!r}: inject walks with {' or '.join(walks)}")
     tries = _count(args.tries, "number of tries", 3)
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     try:
-        target = prepare(rel, shape, walks[args.unwind], note)
+        target = prepare_target(args.go, args.shape, args.unwind, note)
         if args.sweep:
             return _sweep(target, tries, jobs, args)
         return _one(target, at, tries, args)
@@ -99,41 +99,20 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _engine_for(target: Any, point: Any) -> tuple[Any, list[Any], str]:
-    """The engine at the same point: with the real stack, else its own (the first call's stack is too
-    small for the frame), else the sweep's static verdict (a point only the first call reaches)."""
-    from ..realgo import model_check
-
-    fed = model_check.feed_back(target, point)
-    if fed is not None:
-        return fed[0], fed[1], ""
-    stack = model_check.stack_of(point)
-    for use in ((stack, None) if stack else (None,)):
-        try:
-            return model_check.engine_at(target, point.offset, use), [], ""
-        except ExplainerError as err:
-            why = str(err)
-    try:
-        found = model_check.engine_sweep(target).get(point.offset)
-    except ExplainerError as err:
-        return None, [], str(err)
-    return (found, [], "") if found is not None else (None, [], why)
-
-
 def _one(target: Any, at: str, tries: int, args: argparse.Namespace) -> int:
     from ..engine.runtime.unwind import Trigger
     from ..realgo import inject_report as report
-    from ..realgo.inject import RealOutcome, inject
+    from ..realgo.inject import RealOutcome
+    from ..realgo.injection import inject_at
 
-    point, note = target.point(at)
-    out: list[str] | None = [] if args.json else None
-    if out is None:
+    if not args.json:
+        point, note = target.point(at)  # the header before the first try
         for line in report.header(target, point, at, note):
             say(line)
     count = [0]
 
     def on_event(ev: Mapping[str, Any]) -> None:
-        if out is not None:
+        if args.json:
             return
         if ev["event"] == "connected":
             count[0] += 1
@@ -142,21 +121,13 @@ def _one(target: Any, at: str, tries: int, args: argparse.Namespace) -> int:
         if line:
             say(f"  {line}")
 
-    started = time.monotonic()
-    real = inject(target, point.pc, tries, on_event=on_event)
-    engine, checks, why = _engine_for(target, real)
-    agree = engine is not None and engine.outcome is real.outcome
+    done = inject_at(target, at, tries, on_event=on_event)
+    real = done.real
     status = {RealOutcome.CRASH: EXIT_CRASH, RealOutcome.INCONCLUSIVE: EXIT_INCONCLUSIVE}.get(real.outcome, 0)
     if args.json:
-        print(json.dumps({
-            "go": target.release.go, "shape": target.shape.value, "program": target.shape.program,
-            "unwind": target.unwind.value, "walk": report.walk_path(target), "at": at, "pc": point.pc,
-            "offset": point.offset, "instruction": point.go, "note": note or None,
-            "binary": str(target.binary), "real": report.point_json(real),
-            "engine": report.engine_json(engine, checks), "agree": agree,
-            "seconds": round(time.monotonic() - started, 3)}))
+        print(json.dumps(report.injection_json(done)))
         return status
-    if real.answer.output:
+    if done.output:
         say("  the runtime printed:")
         for line in report.runtime_text(real.answer, args.full):
             say(f"  | {line}")
@@ -164,45 +135,25 @@ def _one(target: Any, at: str, tries: int, args: argparse.Namespace) -> int:
         say(f"  {report.traceback_story(real.answer)}")
     say("")
     say(f"real:   {report.summary(real)}")
-    for line in report.engine_lines(engine, checks, why, args.full):
+    for line in report.engine_lines(done.engine, done.checks, done.engine_error, args.full):
         say(line)
-    if engine is not None:
-        say("agree" if agree else f"DIFF: the engine says {engine.said.value}, the real runtime "
-                                  f"{real.outcome.value}")
-    if real.outcome is RealOutcome.CRASH and real.answer.crash is not None:
-        say(f"placement: {_place(target, real)}")
+    if done.engine is not None:
+        say("agree" if done.agree else f"DIFF: the engine says {done.engine.said.value}, the real runtime "
+                                       f"{real.outcome.value}")
+    placement = done.placement()
+    if placement is not None:
+        say(f"placement: {placement}")
     return status
-
-
-def _place(target: Any, real: Any) -> str:
-    from ..realgo.placement import place
-    from ..realgo.tries import scan_findings
-
-    findings = scan_findings(target.binary)
-    if isinstance(findings, str):
-        return findings
-    return place(real.answer.crash, findings)
 
 
 def _sweep(target: Any, tries: int, jobs: int | None, args: argparse.Namespace) -> int:
     from ..realgo import inject_report as report
-    from ..realgo import model_check
-    from ..realgo.real_sweep import default_jobs, sweep
+    from ..realgo.injection import sweep_real
 
-    jobs = jobs or default_jobs()
     err = functools.partial(print, file=sys.stderr, flush=True)
     if not args.json:
         for line in report.header(target):
             say(line)
-    try:
-        mismatches = model_check.instruction_mismatches(target)
-        engine = model_check.engine_sweep(target)
-    except ExplainerError as e:  # a release the engine does not model: the real sweep alone
-        err(f"engine: not available ({e})")
-        mismatches, engine = [], {}
-    for off, real, model in mismatches:
-        err(f"the engine's main.big_stack differs at +{off:#x}: real {real!r}, model {model!r}")
-    started = time.monotonic()
     total = len(target.points)
     done = [0]
 
@@ -211,17 +162,17 @@ def _sweep(target: Any, tries: int, jobs: int | None, args: argparse.Namespace) 
         err(f"  … {done[0]}/{total} answered (a run of {r.seconds:.1f} s: {len(r.observations)} answers"
             + (f", spoiled at {r.spoiled.pc:#x}: {r.spoiled.reason}" if r.spoiled else "") + ")")
 
-    points, state = sweep(target, tries=tries, jobs=jobs, on_run=on_run)
-    seconds = time.monotonic() - started
-    rows = report.sweep_rows(target, points, engine)
-    counts = report.sweep_counts(rows)
+    result = sweep_real(target, tries, jobs, on_run)
+    if result.engine_error:
+        err(f"engine: not available ({result.engine_error})")
+    for off, real, model in result.mismatches:
+        err(f"the engine's main.big_stack differs at +{off:#x}: real {real!r}, model {model!r}")
     if args.json:
-        print(json.dumps(report.sweep_json(target, rows, counts, seconds, state.runs, jobs,
-                                           [list(m) for m in mismatches])))
+        print(json.dumps(report.sweep_json(result)))
     else:
-        for line in report.sweep_table(target, rows, args.full):
+        for line in report.sweep_table(target, result.rows, args.full):
             say(line)
-        say(report.sweep_footer(target, counts, seconds, state.runs, jobs, state.strays))
-    if counts["differ"] or mismatches:
+        say(report.sweep_footer(result))
+    if result.counts["differ"] or result.mismatches:
         return EXIT_CRASH
-    return EXIT_INCONCLUSIVE if counts["inconclusive"] else 0
+    return EXIT_INCONCLUSIVE if result.counts["inconclusive"] else 0

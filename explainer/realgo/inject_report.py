@@ -12,6 +12,7 @@ from typing import Any
 from ..engine.runtime.outcome import Outcome
 from ..engine.runtime.unwind import Trigger
 from .inject import Observation, RealOutcome, RealPoint
+from .injection import Injection, RealSweep, Row
 from .model_check import EngineAnswer, LineCheck
 from .target import GUEST_ENV, Target
 
@@ -112,6 +113,11 @@ def summary(point: RealPoint) -> str:
     elif point.outcome is RealOutcome.REFUSED:
         went = f"; the goroutine went on at {obs.went_on:#x}" if obs.went_on is not None else ""
         what = f"isAsyncSafePoint refused{went}"
+    elif point.outcome is RealOutcome.CLEAN and _cut_short(obs):
+        said = walk_error(obs)
+        what = ("preempted; the traceback of all goroutines " +
+                (f"printed {said!r} and went on" if said else "printed no error") +
+                ", but goroutine 1's is cut short: no main.main")
     elif point.outcome is RealOutcome.CLEAN:
         what = "preempted, walked while parked without an error" + (
             f", ran on at {obs.went_on:#x}" if obs.went_on is not None else "")
@@ -170,6 +176,16 @@ def point_json(point: RealPoint) -> dict[str, Any]:
     }
 
 
+def injection_json(done: Injection) -> dict[str, Any]:
+    """``explainer inject --json``: the point, the real answer, the engine's, and whether they agree."""
+    t, p = done.target, done.point
+    return {"go": t.release.go, "shape": t.shape.value, "program": t.shape.program, "unwind": t.unwind.value,
+            "walk": walk_path(t), "at": done.at, "pc": p.pc, "offset": p.offset, "instruction": p.go,
+            "note": done.note or None, "binary": str(t.binary), "real": point_json(done.real),
+            "engine": engine_json(done.engine, done.checks), "agree": done.agree,
+            "seconds": round(done.seconds, 3)}
+
+
 def engine_json(answer: EngineAnswer | None, checks: Sequence[LineCheck]) -> dict[str, Any] | None:
     if answer is None:
         return None
@@ -180,51 +196,39 @@ def engine_json(answer: EngineAnswer | None, checks: Sequence[LineCheck]) -> dic
 
 
 def goroutine1_frames(output: Sequence[str]) -> list[str]:
-    """The functions of goroutine 1's block in a traceback, innermost first."""
+    """The functions of goroutine 1's block in a traceback, innermost first: each frame is a line
+    followed by its ``\tfile:line`` line (an error the walk printed, or its hex dump, is not)."""
     lines = "\n".join(output).partition("goroutine 1 [")[2].partition("\n\n")[0].splitlines()[1:]
-    return [line.split("(", 1)[0] for line in lines if line and not line.startswith(("\t", "created by"))]
+    return [line.split("(", 1)[0] for line, after in zip(lines, lines[1:], strict=False)
+            if line and not line.startswith(("\t", "created by")) and after.startswith("\t")]
+
+
+def walk_error(obs: Observation) -> str | None:
+    """The error a traceback printed while walking goroutine 1 and went on (unwindPrintErrors)."""
+    block = "\n".join(obs.output).partition("goroutine 1 [")[2].partition("\n\n")[0]
+    return next((line for line in block.splitlines() if line.startswith("runtime: g")), None)
 
 
 def traceback_story(obs: Observation) -> str:
-    """What runtime.Stack's walk of goroutine 1 shows: complete, or cut short without an error."""
+    """What runtime.Stack's walk of goroutine 1 shows: whole, or cut short, with or without a word."""
     frames = goroutine1_frames(obs.output)
     shown = " <- ".join(frames) or "nothing"
     if "main.main" in frames:
         return f"goroutine 1's traceback is whole: {shown}"
-    return (f"goroutine 1's traceback stops at {frames[-1] if frames else '?'}: {shown}, then nothing, "
-            "no main.main; the walk ended early and printed no error (unwindPrintErrors tolerates it)")
+    story = (f"goroutine 1's traceback stops at {frames[-1] if frames else '?'}: {shown}, then no "
+             "main.main; the walk ended early")
+    said = walk_error(obs)
+    if said is not None:
+        return f"{story}, printing {said!r} and a dump of the stack, and went on (unwindPrintErrors)"
+    return (story + " and printed no error (unwindPrintErrors tolerates it). A slot holding a non-zero "
+            "non-function value (--shape cloudflare) makes the same walk print \"unexpected return pc\", "
+            "or die reading the parked goroutine's nil gp.m before go1.27")
 
 
-class Row:
-    """One instruction of a sweep: the real answer, the engine's, and the crash lines fed back."""
-
-    def __init__(self, point: RealPoint, engine: EngineAnswer | None, fed: EngineAnswer | None,
-                 checks: Sequence[LineCheck]) -> None:
-        self.point, self.engine, self.fed, self.checks = point, engine, fed, list(checks)
-
-    @property
-    def verdict(self) -> str:
-        """``agree``, ``DIFF`` or ``inconclusive``."""
-        if self.point.outcome is RealOutcome.INCONCLUSIVE:
-            return "inconclusive"
-        same = self.engine is not None and self.engine.outcome is self.point.outcome
-        return "agree" if same and all(c.equal for c in self.checks) else "DIFF"
-
-
-def sweep_rows(target: Target, points: Sequence[RealPoint], engine: Mapping[int, EngineAnswer]) -> list[Row]:
-    from .model_check import feed_back
-
-    rows = []
-    for p in points:
-        fed = feed_back(target, p)
-        rows.append(Row(p, engine.get(p.offset), fed[0] if fed else None, fed[1] if fed else ()))
-    return rows
-
-
-def sweep_counts(rows: Sequence[Row]) -> dict[str, int]:
-    verdicts = [r.verdict for r in rows]
-    return {"agree": verdicts.count("agree"), "differ": verdicts.count("DIFF"),
-            "inconclusive": verdicts.count("inconclusive")}
+def _cut_short(obs: Observation) -> bool:
+    """A traceback of all goroutines (the variant's walk) in which goroutine 1's has no main.main."""
+    return bool(obs.walker) and obs.walker[0] == "runtime.traceback1" and \
+        "main.main" not in goroutine1_frames(obs.output)
 
 
 def sweep_table(target: Target, rows: Sequence[Row], full: bool) -> Iterator[str]:
@@ -248,20 +252,20 @@ def sweep_table(target: Target, rows: Sequence[Row], full: bool) -> Iterator[str
             yield from (f"          | {line}" for line in p.answer.output)
 
 
-def sweep_footer(target: Target, counts: Mapping[str, int], seconds: float, runs: int, jobs: int,
-                 strays: int) -> str:
+def sweep_footer(result: RealSweep) -> str:
+    counts, target = result.counts, result.target
     n = sum(counts.values())
     pad = ", ".join(f"+{pc - target.function.entry:#x}" for pc in target.padding)
     padding = f"; {pad} is padding, never executed, not swept" if pad else ""
-    trap = f"; {strays} stray SIGTRAP swallowed" if strays else ""
+    trap = f"; {result.strays} stray SIGTRAP swallowed" if result.strays else ""
     return (f"{n} instructions: {counts['agree']} agree, {counts['differ']} differ, "
             f"{counts['inconclusive']} inconclusive{padding}\n"
-            f"{seconds:.1f} s, {runs} qemu runs, up to {jobs} at once{trap}")
+            f"{result.seconds:.1f} s, {result.runs} qemu runs, up to {result.jobs} at once{trap}")
 
 
-def sweep_json(target: Target, rows: Sequence[Row], counts: Mapping[str, int], seconds: float, runs: int,
-               jobs: int, mismatches: Sequence[Sequence[Any]]) -> dict[str, Any]:
+def sweep_json(result: RealSweep) -> dict[str, Any]:
     """``explainer sweep --json``'s shape, with a ``real`` object and ``agree`` per point."""
+    target, rows = result.target, result.rows
     points = []
     for r in rows:
         e = r.engine
@@ -277,9 +281,9 @@ def sweep_json(target: Target, rows: Sequence[Row], counts: Mapping[str, int], s
             "runtime": dict(target.addresses),
             "points": points,
             "unsafe": sum(r.engine is not None and r.engine.outcome is RealOutcome.CRASH for r in rows),
-            "counts": dict(counts), "padding": [pc - target.function.entry for pc in target.padding],
-            "instruction_mismatches": [list(m) for m in mismatches],
-            "seconds": round(seconds, 2), "runs": runs, "jobs": jobs}
+            "counts": dict(result.counts), "padding": [pc - target.function.entry for pc in target.padding],
+            "instruction_mismatches": [list(m) for m in result.mismatches],
+            "seconds": round(result.seconds, 2), "runs": result.runs, "jobs": result.jobs}
 
 
 #: ``explainer sweep --json``'s words.

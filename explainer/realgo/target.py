@@ -90,10 +90,15 @@ class Target:
         elif at in names:
             pc = names[at]
             if at in ("sp1", "sp2") and names.get("sp1") == names.get("sp2"):
-                one = fn.at(pc)
-                assert one is not None  # an anchor names one of fn's instructions
-                note = (f"this epilogue releases the frame with one write to RSP ({one.go}): "
+                insn1 = fn.at(pc)
+                assert insn1 is not None  # an anchor names one of fn's instructions
+                one = insn1.go
+                note = (f"this epilogue releases the frame with one write to RSP ({one}): "
                         f"sp1 and sp2 are that one instruction")
+                if one == "ADD R27, RSP, RSP":  # obj7.go's fix (go1.23.12, go1.24.6, go1.25.0)
+                    note = (f"{self.release.name} has the fix: the epilogue builds the frame size in R27 "
+                            f"(MOVD, MOVK) and releases the frame with one write to RSP, {one}; there "
+                            f"is no sp2 between two ADDs, so {at} is the fixed release's ADD R27 point")
         else:
             raise ExplainerError(f"bad point {at!r}: one of {', '.join(names)} or +0xNN")
         insn = fn.at(pc)

