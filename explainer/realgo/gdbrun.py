@@ -46,6 +46,25 @@ _ACTIVE: set[Run] = set()
 _ACTIVE_LOCK = threading.Lock()
 
 
+#: A run's private folder: ``explainer-inject-PID-XXXXXXXX`` in the temporary directory.
+_FOLDER_PREFIX = "explainer-inject-"
+
+
+def remove_stale_folders() -> None:
+    """Remove the private folders of runs whose ``explainer`` is gone without closing them (SIGKILL:
+    the parent-death signal ended qemu and gdb, but nothing could remove the folder)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_FOLDER_PREFIX}*-*"):
+        pid = folder.name[len(_FOLDER_PREFIX):].partition("-")[0]
+        try:
+            if not pid.isdigit() or int(pid) == os.getpid() or folder.lstat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:  # that explainer is gone
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive, or not ours to ask about: leave it
+            continue
+
+
 def kill_all() -> None:
     """Kill the processes of every run still open, in any thread."""
     with _ACTIVE_LOCK:
@@ -158,7 +177,8 @@ class Run:
         with _ACTIVE_LOCK:
             _ACTIVE.add(self)
         self.started = time.monotonic()
-        self._dir = Path(tempfile.mkdtemp(prefix="explainer-inject-"))
+        remove_stale_folders()
+        self._dir = Path(tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{os.getpid()}-"))
         sock = self._dir / "gdb.sock"
         self._qemu_argv[2] = str(sock)
         (self._dir / "plan.json").write_text(json.dumps({**self._plan, "socket": str(sock)}))

@@ -16,6 +16,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from explainer.engine.runtime.unwind import Trigger
-from explainer.realgo import toolchains
+from explainer.realgo import gdbrun, toolchains
 from explainer.realgo.build import Shape
 from explainer.realgo.inject import LIMITS, RealOutcome, inject, run_once
 from explainer.realgo.target import Target, prepare
@@ -251,49 +252,108 @@ def test_no_process_is_left_after_any_outcome() -> None:
     assert _children(os.getpid()) == before
 
 
-def _sweep_process(*how: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "explainer.cli", "inject", *(how or ("--sweep",)), "--go",
-                             "1.23.4", "--shape", "nonleaf"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+def _tagged(tag: str) -> dict[int, str]:
+    """Live processes whose environment carries ``tag``: everything one ``explainer`` started, even
+    after it died and they were handed to init (a sweep starts new runs after the first ones)."""
+    mark = f"EXPLAINER_TEST_RUN={tag}".encode()
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if mark in (proc / "environ").read_bytes().split(b"\0") and _alive(int(proc.name)):
+                found[int(proc.name)] = (proc / "stat").read_text().split("(", 1)[1].rsplit(")", 1)[0]
+        except OSError:
+            continue
+    return found
 
 
-def _wait_for_runs(proc: subprocess.Popen[str]) -> dict[int, str]:
+def _folders(pid: int) -> list[Path]:
+    """The private folders (gdb's socket, the plan) of the runs ``explainer`` process ``pid`` made."""
+    return list(Path(tempfile.gettempdir()).glob(f"explainer-inject-{pid}-*"))
+
+
+def _start(argv: list[str]) -> tuple[subprocess.Popen[str], str]:
+    tag = f"{os.getpid()}-{time.monotonic_ns()}"
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, env={**os.environ, "EXPLAINER_TEST_RUN": tag})
+    return proc, tag
+
+
+def _wait_for_runs(proc: subprocess.Popen[str], tag: str) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        kids = _children(proc.pid)
-        if {"qemu-aarch64", "gdb-multiarch"} <= set(kids.values()):
-            return kids
+        if {"qemu-aarch64", "gdb-multiarch"} <= set(_tagged(tag).values()):
+            return
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.02)
     raise AssertionError("no qemu and gdb started")
 
 
+def _stop_and_check(proc: subprocess.Popen[str], tag: str, sig: signal.Signals, status: int) -> None:
+    """Send ``sig``; the exit status must be ``status``, and no process of that run may outlive it, nor
+    (but after SIGKILL) its runs' private folders."""
+    try:
+        proc.send_signal(sig)
+        _out, err = proc.communicate(timeout=60)
+        assert proc.returncode == status, err
+        assert "Traceback" not in err
+        deadline = time.monotonic() + 5
+        while _tagged(tag) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _tagged(tag) == {}
+        if sig is not signal.SIGKILL:
+            assert _folders(proc.pid) == []
+    finally:
+        for pid in _tagged(tag):  # a failed run must not leave them either
+            os.kill(pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
 @pytest.mark.parametrize("how", [("--sweep",), ("--at", "sp2")], ids=["sweep", "one"])
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_ctrl_c_and_sigterm_leave_no_process(sig: signal.Signals, status: int, how: tuple[str, ...]) -> None:
-    proc = _sweep_process(*how)
-    kids = _wait_for_runs(proc)
+    proc, tag = _start([sys.executable, "-m", "explainer.cli", "inject", *how, "--go", "1.23.4",
+                        "--shape", "nonleaf"])
+    _wait_for_runs(proc, tag)
     time.sleep(0.3 if how[0] == "--sweep" else 0.05)  # mid-run (one point's run lasts about 0.5 s)
-    proc.send_signal(sig)
-    _out, err = proc.communicate(timeout=60)
-    assert proc.returncode == status, err
-    assert "Traceback" not in err
-    deadline = time.monotonic() + 5
-    while any(_alive(pid) for pid in kids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not [name for pid, name in kids.items() if _alive(pid)]
+    _stop_and_check(proc, tag, sig, status)
 
 
-def test_sigkill_leaves_no_process() -> None:
-    """Nothing can clean up after SIGKILL: the kernel's parent-death signal does it."""
-    proc = _sweep_process()
-    kids = _wait_for_runs(proc)
-    proc.kill()
-    proc.communicate(timeout=60)
-    deadline = time.monotonic() + 5
-    while any(_alive(pid) for pid in kids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not [name for pid, name in kids.items() if _alive(pid)]
+#: ``explainer inject --at sp2`` with one thing swapped: its run waits for a PC nothing executes (the
+#: padding word after main.big_stack), so qemu runs the GC loop and gdb waits, both silent, until
+#: killed. Killed mid-sweep instead, they would die anyway of a broken pipe at their next line: only
+#: this wait shows that explainer itself ends them (or, after SIGKILL, the parent-death signal does).
+_SILENT_RUN = """
+import sys
+import explainer.realgo.injection as api
+from explainer.realgo.inject import LIMITS, run_once
+
+def never_answered(target, pc, tries, on_event=None, limits=LIMITS):
+    run_once(target, [target.padding[0]], {**LIMITS, "point": 120.0})
+    raise SystemExit("the wait ended")
+
+api.inject = never_answered
+from explainer.cli import main
+sys.exit(main(["inject", "--go", "1.23.4", "--shape", "nonleaf", "--at", "sp2"]))
+"""
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143),
+                                             (signal.SIGKILL, -signal.SIGKILL)])
+def test_a_silent_run_killed_leaves_no_process(sig: signal.Signals, status: int) -> None:
+    proc, tag = _start([sys.executable, "-c", _SILENT_RUN])
+    _wait_for_runs(proc, tag)
+    time.sleep(1.0)  # gdb connected, breakpoint set, the guest running: nothing more is printed
+    assert proc.poll() is None
+    _stop_and_check(proc, tag, sig, status)
+    if sig is signal.SIGKILL:  # nothing could remove its folder: the next run does
+        folders = _folders(proc.pid)
+        assert len(folders) == 1
+        gdbrun.remove_stale_folders()
+        assert not folders[0].exists()
 
 
 def test_a_stray_sigtrap_never_reaches_the_program() -> None:
@@ -301,7 +361,6 @@ def test_a_stray_sigtrap_never_reaches_the_program() -> None:
     while the GC runs on after a walk) is swallowed by the script: passed on, the Go runtime would die
     of it ("SIGTRAP: trace trap"). Sent to the whole process instead, qemu-user may hand it to
     another thread while one is stopped in its gdb stub, which it does not survive: not tested."""
-    from explainer.realgo import gdbrun
 
     libc = ctypes.CDLL(None, use_errno=True)
     t = _target("1.23.4", "nonleaf")
