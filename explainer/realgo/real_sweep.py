@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 from .gdbrun import kill_all
@@ -41,6 +42,8 @@ class Sweep:
         self.runs = 0
         self.strays = 0
         self.stopped = False
+        self.working = 0
+        """Worker threads not yet finished."""
         self.cond = threading.Condition()
 
     def batches(self, pcs: Sequence[int], jobs: int) -> None:
@@ -88,7 +91,8 @@ class Sweep:
                     self.queue.append(batch)
             self.running -= 1
             self.cond.notify_all()
-        if self.on_run is not None:
+            stopped = self.stopped
+        if self.on_run is not None and not stopped:  # a run we killed to stop says nothing true
             self.on_run(report)
 
     def next_batch(self) -> list[int] | None:
@@ -117,28 +121,39 @@ def sweep(target: Target, pcs: Sequence[int] | None = None, tries: int = DEFAULT
     state.batches(pcs, jobs)
 
     def work() -> None:
-        while (batch := state.next_batch()) is not None:
-            try:
-                report = run_once(target, batch, limits)
-            except BaseException:
-                with state.cond:
-                    state.running -= 1
-                    state.stopped = True
-                    state.cond.notify_all()
-                raise
-            state.record(report)
+        try:
+            while (batch := state.next_batch()) is not None:
+                try:
+                    report = run_once(target, batch, limits)
+                except BaseException:
+                    with state.cond:
+                        state.running -= 1
+                        state.stopped = True
+                        state.cond.notify_all()
+                    raise
+                state.record(report)
+        finally:
+            with state.cond:
+                state.working -= 1
+                state.cond.notify_all()
 
-    workers = [threading.Thread(target=work, name=f"inject-sweep-{k}", daemon=True) for k in range(jobs)]
-    for w in workers:
-        w.start()
+    # Each worker counts itself out (``working``): Thread.is_alive() is not to be trusted once ctrl+c
+    # has interrupted a join (CPython 3.11 then marks the thread stopped while it still runs).
+    state.working = jobs
+    for k in range(jobs):
+        threading.Thread(target=work, name=f"inject-sweep-{k}", daemon=True).start()
     try:
-        for w in workers:
-            while w.is_alive():
-                w.join(timeout=0.2)  # short joins: ctrl+c reaches the main thread
+        with state.cond:
+            while state.working:
+                state.cond.wait(timeout=0.2)  # short waits: ctrl+c reaches the main thread
     except BaseException:
         state.stop()
-        kill_all()
-        for w in workers:
-            w.join(timeout=15)
+        # Kill until every worker is out: one may be starting a run (its processes not yet there to
+        # kill) when the first kill comes; its close() must remove its private folder before we exit.
+        deadline = time.monotonic() + 15
+        while state.working and time.monotonic() < deadline:
+            kill_all()
+            with state.cond:
+                state.cond.wait(timeout=0.1)
         raise
     return [state.results[pc] for pc in pcs if pc in state.results], state
