@@ -61,6 +61,23 @@ def check_arrow(lines: list[str], name: str) -> int:
     return pc
 
 
+_LISTED = re.compile(r"\+0x([0-9a-f]{4})(?: [0-9a-f]{8})? [ ✗↺] (.*?)\s*[│▁▂▃▄▅▆▇█]?\s*$")
+
+
+def check_listing(lines: list[str], name: str) -> None:
+    """Every instruction painted shows its real objdump text whole, or a cut that says so (ends in …)."""
+    entry = listing(name)[0][0]
+    text_at = {pc: text for pc, _, text in listing(name)}
+    for line in lines:
+        found = _LISTED.search(line)
+        if not found:
+            continue
+        real = text_at[entry + int(found.group(1), 16)]
+        shown = found.group(2)
+        assert shown == real or (shown.endswith("…") and real.startswith(shown[:-1])), \
+            f"{real!r} is cut without saying so: {line!r}"
+
+
 def check_stack(lines: list[str]) -> None:
     """The SP row is in view; every mark is whole; no row is wrapped inside a bracket or parenthesis."""
     assert any("◀ SP" in line for line in lines), "no SP row in view:\n" + "\n".join(lines)
@@ -270,3 +287,98 @@ async def test_the_changed_line_names_the_changed_registers_in_view(size: tuple[
         assert (int(said.group(1)) if said else 0) == hidden, lines
         for line in lines[:first_cell]:  # broken only between names: "(+N below)" stays whole
             assert line.count("(") == line.count(")"), f"wrapped inside a label: {lines[:first_cell]}"
+
+
+# --- every screen a learner opens from the lab: whole at the three sizes ---
+
+_FIELDS = ("Go release", "Preset", "Frame bytes", "Leaf", "Buffer", "Stack")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=_ids)
+async def test_the_scenario_dialog_is_whole_with_its_error(size: tuple[int, int]) -> None:
+    """o: every field's label, the Apply and Cancel buttons and the dialog's own bottom edge are painted,
+    and still are once Apply has said what is wrong (at 80x24 Apply was cut to its top half)."""
+    from textual.widgets import Input
+
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("o")
+        await settle(pilot)
+
+        def check(with_error: str = "") -> None:
+            painted = screen(app)
+            for label in (*_FIELDS, "Apply", "Cancel"):
+                assert any(label in line for line in painted), f"{label!r} is not painted:\n" + "\n".join(
+                    painted)
+            title = next(k for k, line in enumerate(painted) if "Scenario" in line)
+            left = painted[title].rindex("│", 0, painted[title].index("Scenario"))
+            top = max(k for k in range(title) if painted[k][left] == "╭")
+            right = painted[top].index("╮", left)
+            below = [line[left: right + 1] for line in painted[top + 1:]]
+            buttons = next(k for k, line in enumerate(below) if "Apply" in line and "Cancel" in line)
+            # the buttons whole (their bottom edge under them), then the dialog's own bottom edge
+            assert any(re.fullmatch("╰─+╯", line) for line in below[buttons + 1:]), \
+                "the dialog is cut:\n" + "\n".join(painted)
+            said = " ".join(" ".join(line[1:-1].split()) for line in below[:buttons])
+            assert with_error in said, said
+
+        check()
+        app.screen.query_one("#stack", Input).value = "0x0-0x20000"
+        await pilot.click("#apply")
+        await settle(pilot)
+        check("bad stack 0x0-0x20000: it must start at or above 0x4000060000, above the model's g, m and p "
+              "(goroutine stacks live in the heap arena)")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=_ids)
+async def test_the_frame_size_table_is_whole(size: tuple[int, int]) -> None:
+    """x, 2: each range's release plans are painted whole, each on one line (at 80 columns the column was
+    cut mid-word: 'one ADD (imm12); one ADD (imm12<<12); MOVZ')."""
+    from explainer.engine.experiments.sizesweep import size_ranges
+    from explainer.ui.screens.sweep import PLAN_WORDS, SweepScreen
+
+    sizes = [64, 4096, 4112, 65536, 65552, 65584, 129024, 131072]
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=size) as pilot:
+        await app.push_screen(SweepScreen(parse("go1.23.4/65584"), sizes))
+        await pilot.press("2")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        sweep = app.screen
+        assert isinstance(sweep, SweepScreen)
+        ranges = size_ranges(sweep._by_size[sweep._key])
+        assert any(len(r.plans) == 3 for r in ranges)  # the 64 - 65,536 B row: three plans
+        table = inside(app, sweep.query_one("#edges"))
+        for r in ranges:
+            for plan in r.plans:
+                assert any(PLAN_WORDS[plan] in line for line in table), \
+                    f"{PLAN_WORDS[plan]!r} is cut:\n" + "\n".join(table)
+        check_footer(app, ("back",))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=_ids)
+async def test_every_instruction_painted_is_whole_or_says_it_is_cut(size: tuple[int, int]) -> None:
+    """The morestack tail's CALL runtime.morestack_noctxt.abi0(SB) was cut to '...abi0(' at 120x40."""
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=size) as pilot:
+        for keys in (["e"], ["s", "s", "s"], ["w"], ["v"], ["w"], ["s"]):  # the second w: to main.main
+            await pilot.press(*keys)
+            await settle(pilot)
+            for pane in app.screen.query(LabPane):
+                lines = inside(app, pane.query_one(DisassemblyPanel))
+                assert sum(bool(_LISTED.search(line)) for line in lines) >= 2, "\n".join(lines)
+                check_listing(lines, OBJDUMP[str(pane.scenario)])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=_ids)
+async def test_the_second_add_is_whole_in_arm_syntax(size: tuple[int, int]) -> None:
+    """a w: the ▶ line shows the second ADD whole in ARM syntax. 0x914043ff decoded by hand (ADD immediate,
+    64-bit: sf=1, sh=1, imm12=0x010, Rn=Rd=31): add sp, sp, #0x10, lsl #12 (at 80x24 it read 'lsl …')."""
+    name = OBJDUMP["go1.23.4/65584"]
+    assert next(w for p, w, _ in listing(name) if p == rsp_writes(name)[-1]) == "914043ff"
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("a", "w")
+        await settle(pilot)
+        line = arrow_line(inside(app, app.screen.query_one(DisassemblyPanel)))
+        assert re.search(r"\+0x00c0 .*add sp, sp, #0x10, lsl #12(\s|$)", line), line

@@ -120,7 +120,7 @@ class LabScreen(Screen[None]):
     LabScreen.-short LabPane.-explaining .story { display: none; }
     LabScreen LabPane.-explaining SourcePanel { display: none; }
     LabScreen.-full.-tall LabPane.-explaining SourcePanel { display: block; max-height: 100%; }
-    LabScreen.-narrow LabPane .column.left { max-width: 50%; }
+    LabScreen.-narrow LabPane .column.left { width: 53%; max-width: 53%; }  /* 42 at 80: lsl #12 whole */
     LabScreen.-short #scenario { display: none; }
     LabScreen.-short LabPane RegistersPanel { max-height: 7; }
     LabScreen.-narrow LabPane.narrow { border: none; border-top: round $accent; }

@@ -30,17 +30,24 @@ class OptionsScreen(OnceModal[Scenario | None]):
 
     HELP = ("Choose the Go release, the frame size (or a preset), leaf or non-leaf, what the body leaves "
             "in the buffer, and the goroutine's stack bounds. Apply checks the scenario with the engine "
-            "and names any part that is wrong; Escape keeps the current one.")
+            "and names any part that is wrong; Escape keeps the current one. An empty stack is goroutine 1's "
+            "in the real fast_leaf-go1.23.4.log, grown to fit the frame.")
     BINDINGS = [Binding("escape", "cancel", "keep the current scenario")]
     DEFAULT_CSS = """
     OptionsScreen { align: center middle; }
     OptionsScreen > Vertical { width: 72; height: auto; border: round $accent; padding: 1 2;
                                background: $surface; }
-    OptionsScreen Horizontal { height: auto; }
-    OptionsScreen Label { width: 14; padding: 1 0 0 0; }
+    OptionsScreen .field { height: auto; }
+    OptionsScreen .field > Label { width: 14; padding: 1 0 0 0; }
     OptionsScreen Input, OptionsScreen Select { width: 1fr; }
     OptionsScreen #error { color: $error; height: auto; }
+    OptionsScreen.-short > Vertical { padding: 0 1; }
+    OptionsScreen.-short .field { margin-top: 1; }
+    OptionsScreen.-short .field > Label { padding: 0; }
+    OptionsScreen.-short .field > #leaf-label { padding: 1 0 0 0; }
     """
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    """Below 32 rows the fields go borderless (one row each), so Apply stays on screen at 80x24."""
 
     def __init__(self, scenario: Scenario) -> None:
         super().__init__()
@@ -51,31 +58,43 @@ class OptionsScreen(OnceModal[Scenario | None]):
         stack = "" if s.stack == DEFAULT_STACK else f"{s.stack.lo:#x}-{s.stack.hi:#x}"
         with Vertical():
             yield Static("[b]Scenario[/b]")
-            with Horizontal():
+            with Horizontal(classes="field"):
                 yield Label("Go release")
                 yield Select([(f"go{v}", str(v)) for v in known_versions()], value=str(s.version),
                              allow_blank=False, id="version")
-            with Horizontal():
+            with Horizontal(classes="field"):
                 yield Label("Preset")
                 yield Select([(text, n) for n, text in PRESETS], prompt="frame size presets", id="preset")
-            with Horizontal():
+            with Horizontal(classes="field"):
                 yield Label("Frame bytes")
                 yield Input(str(s.size), id="size", restrict=r"[0-9]*")
-            with Horizontal():
-                yield Label("Leaf")
+            with Horizontal(classes="field"):
+                yield Label("Leaf", id="leaf-label")
                 yield Switch(value=s.leaf, id="leaf")
-            with Horizontal():
+            with Horizontal(classes="field"):
                 yield Label("Buffer")
                 yield Select([(b.value, b.value) for b in Buffer], value=s.buffer.value, allow_blank=False,
                              id="buffer")
-            with Horizontal():
+            with Horizontal(classes="field"):
                 yield Label("Stack")
-                yield Input(stack, placeholder="0xLO-0xHI (empty: the fast_leaf-go1.23.4.log stack)",
-                            id="stack")
+                yield Input(stack, placeholder="0xLO-0xHI (empty: the real log's stack)", id="stack")
             yield Static(id="error")
-            with Horizontal():
+            with Horizontal(classes="field"):
                 yield Button("Apply", variant="primary", id="apply")
                 yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Borderless fields on a short screen (the -short breakpoint's rows)."""
+        short = self.app.size.height < 32
+        for field in self.query("Input, Select, Button").results():
+            if isinstance(field, (Input, Select, Button)):
+                field.compact = short
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "preset" and isinstance(event.value, int):

@@ -33,6 +33,7 @@ from ...engine.experiments.sizesweep import (
     KiB,
     MiB,
     SizePoint,
+    SizeRange,
     default_sizes,
     size_point,
     size_ranges,
@@ -152,6 +153,9 @@ class SweepScreen(Screen[None]):
         self._rows: tuple[tuple[Point, str], ...] = ()
         """The instruction sweep's points with their words, once it finished."""
         self._narrow = False
+        self._size_points: tuple[SizePoint, ...] = ()
+        """The size sweep's points shown (the table is laid out again on a resize)."""
+        self._edges_one_line = True
         self._by_size: dict[tuple[GoVersion, bool], tuple[SizePoint, ...]] = {}
         """Finished size sweeps, by (version, leaf)."""
 
@@ -242,6 +246,8 @@ class SweepScreen(Screen[None]):
     def on_resize(self) -> None:
         if self._rows and self._too_narrow() != self._narrow:
             self._fill_points(self.query_one("#points", DataTable).cursor_row)
+        if self._size_points and self._edges_fit(self._edge_rows()) != self._edges_one_line:
+            self._fill_edges(self.query_one("#edges", DataTable))
 
     @on(DataTable.RowHighlighted, "#points")
     def _show_detail(self, event: DataTable.RowHighlighted) -> None:
@@ -293,12 +299,30 @@ class SweepScreen(Screen[None]):
             self._by_size[self._key] = points
         summary.update(self._sizes_summary(points, total, error))
         self._plot(plot, points)
+        self._size_points = points
+        self._fill_edges(edges)
+
+    def _edge_rows(self) -> list[tuple[SizeRange, str, list[str]]]:
+        """Each range of the size sweep: the range, its span as shown, its plans in words."""
+        return [(r, f"{r.first:,} B" if r.first == r.last else f"{r.first:,} – {r.last:,} B",
+                 [PLAN_WORDS.get(name, name) for name in r.plans]) for r in size_ranges(self._size_points)]
+
+    def _edges_fit(self, rows: list[tuple[SizeRange, str, list[str]]]) -> bool:
+        """Every range's plans fit on one line of the table."""
+        widths = [max((len(span) for _, span, _ in rows), default=0), len("unsafe"),
+                  max((len("; ".join(plans)) for _, _, plans in rows), default=0)]
+        return sum(w + 2 for w in widths) + 2 <= self.size.width  # cell padding each side, the scrollbar
+
+    def _fill_edges(self, edges: DataTable[object]) -> None:
+        """The frame-size ranges; where a range's plans do not fit on one line, one plan a line."""
+        rows = self._edge_rows()
+        one_line = self._edges_one_line = self._edges_fit(rows)
         edges.clear()
-        for r in size_ranges(points):
-            span = f"{r.first:,} B" if r.first == r.last else f"{r.first:,} – {r.last:,} B"
+        for r, span, plans in rows:
             style = self._style("sweep--unsafe") if r.unsafe else Style()
-            how = "; ".join(PLAN_WORDS.get(name, name) for name in r.plans)
-            edges.add_row(Text(span, style=style), Text(str(r.unsafe), style=style), how)
+            how = "; ".join(plans) if one_line else ";\n".join(plans)
+            edges.add_row(Text(span, style=style), Text(str(r.unsafe), style=style), how,
+                          height=1 if one_line else None)
 
     def _sizes_summary(self, points: tuple[SizePoint, ...], total: int, error: str | None) -> Text:
         s = self.scenario

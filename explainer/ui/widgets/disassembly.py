@@ -294,8 +294,11 @@ class DisassemblyPanel(ScrollView):
         out.append("▶" if here else "›" if chosen else " ", style=self._style("arrow"))
         out.append(box, style=self._style("box"))
         out.append(self._column(insn, self._words), style=Style() if here else self._style("column"))
-        out.append(insn.arm if self.arm_syntax else insn.go,
-                   style=self._style(text_style) if text_style else Style())
+        text = insn.arm if self.arm_syntax else insn.go
+        room = self._width() - out.cell_len
+        if self._width() and len(text) > room:  # a narrow panel: cut, and say so (the morestack CALL)
+            text = text[: max(0, room - 1)] + "…"
+        out.append(text, style=self._style(text_style) if text_style else Style())
         where = insn.position if self._positions == "file:line" else \
             f":{insn.line}" if self._positions == ":line" and insn.line else ""
         if where:  # right-aligned, as a column of its own

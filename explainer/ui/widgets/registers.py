@@ -134,9 +134,16 @@ class RegistersPanel(Static):
             room = int(max_height.value) - 2 - header_lines  # the border, the changed line
             seen = {n for row in rows[:max(0, room)] for n in row}
             shown = [n for n in changed if n in seen]
-            text = _changed_text(shown, len(changed) - len(shown), width)
-            if text.count("\n") + 1 <= header_lines:
+            hidden = len(changed) - len(shown)
+            text = _changed_text(shown, hidden, width)
+            lines = text.count("\n") + 1
+            if lines == header_lines:
                 return text
+            if lines < header_lines:  # fewer lines would bring rows into view that it does not name
+                if hidden:
+                    names = _changed_text(shown, 0, width)
+                    text = f"{names}\n  (+{hidden} below)"
+                return text + "\n" * (header_lines - text.count("\n") - 1)
         return text
 
 
