@@ -61,7 +61,8 @@ def check_arrow(lines: list[str], name: str) -> int:
     return pc
 
 
-_LISTED = re.compile(r"\+0x([0-9a-f]{4})(?: [0-9a-f]{8})? [ ✗↺] (.*?)\s*[│▁▂▃▄▅▆▇█]?\s*$")
+_LISTED = re.compile(r"\+0x([0-9a-f]{4})(?: [0-9a-f]{8})? [ ✗↺] (.*?)(?:  +[\w.]*:\d+)?\s*[│▁▂▃▄▅▆▇█]?\s*$")
+"""An instruction's line: its offset, its text, then maybe its source position (file:line or :line)."""
 
 
 def check_listing(lines: list[str], name: str) -> None:
