@@ -47,16 +47,43 @@ def flow(atoms: Sequence[Text], width: int, indent: int = 4, gap: int = 2,
     return lines
 
 
-def wrap(line: Text, width: int, hanging: int = 2) -> list[Text]:
+def wrap(line: Text, width: int, hanging: int = 2, keep: Sequence[str] = ()) -> list[Text]:
     """A sentence broken between words, continuation lines indented under its start plus ``hanging``.
 
     Rich's own wrap starts a continuation at column 0, which reads as a new line of the runtime's
-    reasoning; here ``    sp=… + spdelta … = fp …`` continues under itself.
+    reasoning; here ``    sp=… + spdelta … = fp …`` continues under itself. A parenthesised group
+    ("(safe point)") and each of ``keep`` (an instruction's text) stay on one line when they fit one.
     """
     plain = line.plain
     lead = len(plain) - len(plain.lstrip(" "))
-    words = [w for w in line[lead:].split(" ") if w.plain]
+    body = line[lead:]
+    room = width - lead - hanging
+    glued = _glued(body.plain, keep, room)
+    cuts = [k for k, ch in enumerate(body.plain) if ch == " " and k not in glued]
+    # each piece after a cut starts with the space cut at
+    words = [w[1:] if w.plain.startswith(" ") else w for w in body.divide(cuts)]
+    words = [w for w in words if w.plain]
     if not words:
         return [line]
     out = flow(words, width - lead, indent=hanging, gap=1, gap_style=line.style)
     return [Text(" " * lead) + piece for piece in out]
+
+
+def _glued(text: str, keep: Sequence[str], room: int) -> set[int]:
+    """The spaces of ``text`` not to break at: inside a parenthesised group or one of ``keep`` (each only
+    when it fits in ``room`` cells; a longer one breaks between its words like the rest)."""
+    spans: list[tuple[int, int]] = []
+    depth, start = 0, 0
+    for k, ch in enumerate(text):
+        if ch == "(":
+            start = k if depth == 0 else start
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                spans.append((start, k + 1))
+    for phrase in keep:
+        at = text.find(phrase) if phrase else -1
+        if at >= 0:
+            spans.append((at, at + len(phrase)))
+    return {k for a, b in spans if b - a <= room for k in range(a, b) if text[k] == " "}

@@ -383,3 +383,24 @@ async def test_the_second_add_is_whole_in_arm_syntax(size: tuple[int, int]) -> N
         await settle(pilot)
         line = arrow_line(inside(app, app.screen.query_one(DisassemblyPanel)))
         assert re.search(r"\+0x00c0 .*add sp, sp, #0x10, lsl #12(\s|$)", line), line
+
+
+@pytest.mark.parametrize("size", SIZES, ids=_ids)
+async def test_the_unwind_panel_never_breaks_an_instruction_or_a_parenthesis(size: tuple[int, int]) -> None:
+    """w g, then the split view: the preempted instruction's real objdump text and each '(...)' stay on one
+    painted line (at 80x24: 'ADD $(16<<12),' / 'RSP, RSP' and '(safe' / 'point)')."""
+    name = OBJDUMP["go1.23.4/65584"]
+    second = next(t for p, _, t in listing(name) if p == rsp_writes(name)[-1])
+    fixed = OBJDUMP["go1.25.0/65584"]
+    one_write = next(t for p, _, t in listing(fixed) if p == rsp_writes(fixed)[-1])
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=size) as pilot:
+        for keys, wanted in ((["w", "g"], [second]), (["v", "w", "g"], [second, one_write])):
+            await pilot.press(*keys)
+            await settle(pilot)
+            for unwind, text in zip(app.screen.query(UnwindPanel), wanted, strict=True):
+                lines = inside(app, unwind)
+                at = next(k for k, line in enumerate(lines) if "SIGURG at" in line)
+                assert text in lines[at] or text in lines[at + 1], f"{text!r} is broken:\n" + "\n".join(lines)
+                for line in lines:
+                    assert line.count("(") == line.count(")"), f"a parenthesis is broken: {line!r}"

@@ -112,7 +112,10 @@ class UnwindPanel(VerticalScroll):
             self._body.update(Text("\n").join(flow(parts, width, indent=0, gap=1)) if width > 0
                               else Text(" ").join(parts))
             return
-        lines = [piece for line in self._describe() for piece in (wrap(line, width) if width > 0 else [line])]
+        insn = self.preemption.at.instruction
+        keep = [f"{offset(insn.offset)} {insn.go}", insn.go] if insn else []  # never broken in two
+        lines = [piece for line in self._describe()
+                 for piece in (wrap(line, width, keep=keep) if width > 0 else [line])]
         self._body.update(Text("\n").join(lines))
         if self.end_in_view:
             self.call_after_refresh(self.scroll_end, animate=False)
