@@ -404,3 +404,27 @@ async def test_the_unwind_panel_never_breaks_an_instruction_or_a_parenthesis(siz
                 assert text in lines[at] or text in lines[at + 1], f"{text!r} is broken:\n" + "\n".join(lines)
                 for line in lines:
                     assert line.count("(") == line.count(")"), f"a parenthesis is broken: {line!r}"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=_ids)
+async def test_the_real_crash_log_is_painted_whole(size: tuple[int, int]) -> None:
+    """The last beat's real log (assets/logs, recorded under qemu-aarch64): every line whose start is painted
+    is painted whole, wrapped between words if need be (at 80x24 the frame lines ended at 'pc=0x814')."""
+    from explainer.ui.widgets.crash_log import CrashLogPanel
+
+    app = PresenterApp(script.load(TALK))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("end")
+        await settle(pilot)
+        panel = app.screen.query_one(CrashLogPanel)
+        name = re.search(r"[\w.-]+\.log", title_line := region(app, panel)[0])
+        assert name, title_line
+        real = [" ".join(line.split()) for line in (ROOT / "assets" / "logs" / name.group(0)).read_text()
+                .splitlines() if line.strip()]
+        painted = [" ".join(line.split()) for line in inside(app, panel)]
+        text = " ".join(line for line in painted if line)
+        # a line that starts on the panel's last row may go on below it (the panel scrolls)
+        shown = [line for line in real if any(line.startswith(p) for p in painted[:-1] if len(p) >= 24)]
+        assert len(shown) >= 3, "\n".join(painted)
+        for line in shown:
+            assert line in text, f"{line!r} is cut:\n" + "\n".join(inside(app, panel))

@@ -12,6 +12,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from ..flow import wrap
+
 
 class CrashLogPanel(VerticalScroll):
     """The head of a recorded crash log."""
@@ -51,11 +53,19 @@ class CrashLogPanel(VerticalScroll):
         if self.is_mounted:
             self.call_later(self._draw)  # after the component styles have the new theme
 
+    def on_resize(self) -> None:
+        self._draw()
+
     def _draw(self) -> None:
+        """The lines, each broken between words to the panel's width (continuing under itself)."""
         said = self.get_component_rich_style("crash-log--said")
+        width = self.scrollable_content_region.width
         out = Text(no_wrap=True)
         for line, marked in self._lines:
-            out.append(line + "\n", style=said if marked else "")
+            text = Text(line, style=said if marked else "")
+            for piece in wrap(text, width, hanging=4) if width > 0 and line.strip() else [text]:
+                out.append_text(piece)
+                out.append("\n")
         self._body.update(out)
 
     def show(self, name: str, lines: tuple[str, ...], marks: frozenset[int]) -> None:
