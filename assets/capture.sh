@@ -21,6 +21,9 @@ for size in 80x24 120x40 200x60; do
   keys g; shot "g: SIGURG here, then a GC stack scan unwinds" 1
   keys v; sleep 1; keys w g; shot "v w g: split view, before (go1.23.4) and after (go1.25.0) the fix, same keys" 1
   keys s; shot "s: both sides at RET, the frame released: no ⚡ on either side" 1
+  keys v x; shot "v x: back to one side, then the sweep: preempt and unwind at every instruction" 4
+  keys 2; shot "2: the frame-size sweep, go1.23.4 non-leaf (unsafe from 65,552 B)" 40
+  keys Escape
   keys q; sleep 1
   tmux kill-session -t "$s" 2>/dev/null || true
   tmux new-session -d -s "$s" -x "$w" -y "$h" "explainer present '$talk'"
