@@ -17,12 +17,7 @@ from .screens.lab import LabScreen, OpenedFunction
 from .screens.options import PRESETS
 from .screens.progress_store import ProgressStore
 from .unexpected import ReportingApp
-from .widgets.disassembly import DisassemblyPanel
 from .widgets.long_run import LongRuns
-from .widgets.registers import RegistersPanel
-from .widgets.stack import StackPanel
-from .widgets.timeline import Timeline
-from .widgets.unwind import UnwindPanel
 
 #: What the lab opens on: this project's non-leaf reproducer (fast_nonleaf.go, 65,584 bytes) on go1.23.4,
 #: a release without the fix. (The published reproducer is a leaf: go1.23.4/65552/leaf.)
@@ -98,22 +93,10 @@ class ExplainerApp(ReportingApp[None]):
         self.push_screen(CourseScreen(lessons, self._store))
 
     def action_help(self) -> None:
-        from .screens.sweep import SweepScreen  # textual-plotext: only when help is asked for
-
-        screen = self.screen
-        if isinstance(screen, HelpScreen):
+        """The help of the screen in front: what it is, its keys (from its bindings), its panels."""
+        if isinstance(self.screen, HelpScreen):
             return
-        # the keys of the screen in front (its footer shows only those that fit); the lab's otherwise
-        own = screen.BINDINGS if hasattr(screen, "FOOTER_KEYS") else LabScreen.BINDINGS
-        bindings = [b for b in own if isinstance(b, Binding)]
-        from .widgets.explain import ExplainPanel
-        from .widgets.source import SourcePanel
-
-        panels = [("Disassembly", DisassemblyPanel.HELP), ("Source (u)", SourcePanel.HELP),
-                  ("Instruction explained", ExplainPanel.HELP), ("Registers", RegistersPanel.HELP),
-                  ("Stack", StackPanel.HELP), ("Preemption and unwind", UnwindPanel.HELP),
-                  ("Timeline", Timeline.HELP), ("Sweep view (x)", SweepScreen.HELP)]
-        self.push_screen(HelpScreen(bindings, panels))
+        self.push_screen(HelpScreen.of(self.screen, self))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         # Textual's own Screenshot writes into ~/Downloads unasked; `i` saves the screen the app's way

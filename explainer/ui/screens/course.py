@@ -26,6 +26,11 @@ class CourseScreen(Screen[None]):
                 Binding("h", "handout", "save handout",
                         tooltip="Save the highlighted lesson as a Markdown handout, in a folder you choose")]
     FOOTER_KEYS = ("app.pop_screen", "help", "quit", "handout")
+    HELP_TITLE = "Course help"
+    WIDGET_KEYS = ((OptionList, "cursor_up", "Highlight the lesson above"),
+                   (OptionList, "cursor_down", "Highlight the lesson below"),
+                   (OptionList, "select", "Open the highlighted lesson (or click it)"))
+    """The lesson list's own keys, listed in the help (read from OptionList's bindings)."""
     """The footer's keys by importance (the rest: ? and the command palette)."""
     DEFAULT_CSS = """
     CourseScreen #course-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }

@@ -27,6 +27,7 @@ from ...engine.toolchain.program import Program
 from ..format import size
 from ..widgets.key_footer import KeyFooter
 from ..widgets.lab_pane import LabPane
+from .help import APP_HELP, READING_KEYS
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ class OpenedFunction:
 
 class LabScreen(Screen[None]):
     """Step main.big_stack, preempt it anywhere, unwind it as the runtime would."""
+
+    HELP = APP_HELP
+    SPLIT_HELP = ("The split view: the same frame before the fix (left) and after it (right), stepping "
+                  "together. Every key acts on both sides; the line under them compares the two verdicts.")
 
     BINDINGS = [
         Binding("s,space,right", "step", "step", tooltip="Execute one instruction"),
@@ -99,6 +104,8 @@ class LabScreen(Screen[None]):
                    "toggle_source", "preempt", "split", "sweep", "options", "app.course", "syntax",
                    "unwind('traceback')")
     """The footer's keys by importance: the first six fit at 80 columns; ? and ctrl+p reach the rest."""
+    WIDGET_KEYS = READING_KEYS
+    """Tab and PgUp/PgDn: a panel longer than its box (the Unwind panel's end) is read by scrolling it."""
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (200, "-full")]
     FULL_WIDTH = 200
     """From this width the Go source and the explanation stand beside the story by default."""
@@ -269,6 +276,32 @@ class LabScreen(Screen[None]):
                     "loaded as it is. Run explainer without open for the reproducer.",
                     title="Not for an opened function", severity="warning")
         return True
+
+    @property
+    def help_about(self) -> str:
+        """What the help says this screen is: the lab, or the split view."""
+        return self.SPLIT_HELP if self.split else self.HELP
+
+    def help_panels(self) -> list[tuple[str, str]]:
+        """The lab's panels (and the sweep view x opens)."""
+        from ..widgets.disassembly import DisassemblyPanel
+        from ..widgets.explain import ExplainPanel
+        from ..widgets.registers import RegistersPanel
+        from ..widgets.source import SourcePanel
+        from ..widgets.stack import StackPanel
+        from ..widgets.timeline import Timeline
+        from ..widgets.unwind import UnwindPanel
+        from .sweep import SweepScreen  # textual-plotext: only when help is asked for
+
+        panels = [("Disassembly", DisassemblyPanel.HELP), ("Source (u)", SourcePanel.HELP),
+                  ("Instruction explained", ExplainPanel.HELP), ("Registers", RegistersPanel.HELP),
+                  ("Stack", StackPanel.HELP), ("Preemption and unwind", UnwindPanel.HELP),
+                  ("Timeline", Timeline.HELP), ("Sweep view (x)", SweepScreen.HELP)]
+        if self.split:
+            panels.insert(0, ("Split view (v)", "Left: the scenario as its release builds it. Right: the "
+                                                "same frame as the fix builds it. The line under the panes "
+                                                "says what each side's runtime decided."))
+        return panels
 
     def action_split(self) -> None:
         if self._reproducer_only("The split view"):

@@ -1,17 +1,22 @@
 """One lesson: its prose and steps on the left, the lab (or its widget) on the right.
 
 Enter plays the next step's ``do`` commands on the lab and checks its
-``expect`` lines; checkpoints are answered with radio buttons and every answer
-is saved at once, so progress survives a crash or a closed terminal.
+``expect`` lines. A checkpoint is answered by its number key (1, 2, 3: the
+first checkpoint not yet answered right), by a click, or with Tab to its
+answers and space; every answer is saved at once, so progress survives a crash
+or a closed terminal.
 """
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Markdown, RadioButton, RadioSet, Static
 
@@ -23,17 +28,30 @@ from ..widgets.encoder import EncoderPanel
 from ..widgets.key_footer import KeyFooter
 from ..widgets.lab_pane import LabPane
 from ..widgets.scale import ScalePanel
+from .help import READING_KEYS
 from .progress_store import ProgressStore
+
+
+class Answer(RadioButton):
+    """An answer drawn whole: Textual's toggle buttons are one line high and cut their label with "…"."""
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        content = self.render()
+        return len(content.wrap(width)) if isinstance(content, Content) else 1
 
 
 class LessonScreen(Screen[None]):
     """Read, press enter to play each step on the lab, answer the checkpoint."""
 
     HELP = ("A lesson: read the text, press enter to play the next step on the lab at the right (the "
-            "step says what it does and the lab shows it), then answer the checkpoint. Answers are saved "
-            "as you give them.")
+            "step says what it does and the lab shows it), then answer the checkpoint by its answer's "
+            "number (or a click). Answers are saved as you give them.")
     BINDINGS = [
         Binding("enter", "next_step", "do the next step", priority=True),
+        # one key per answer; the footer and the help show them as one key, 1-N (see key_display)
+        *(Binding(str(n), f"answer({n})", "answer", show=n == 1,
+                  tooltip="Answer the checkpoint: the first one not yet answered right")
+          for n in range(1, 10)),
         Binding("escape", "app.pop_screen", "back to the course"),
         Binding("ctrl+r", "restart", "restart the lesson", show=False),
         Binding("h", "handout", "save handout", show=False,
@@ -43,7 +61,10 @@ class LessonScreen(Screen[None]):
         Binding("less_than_sign", "mark(-1)", "previous mark", show=False),
         Binding("greater_than_sign", "mark(1)", "next mark", show=False),
     ]
-    FOOTER_KEYS = ("next_step", "app.pop_screen", "help", "quit", "restart", "handout")
+    FOOTER_KEYS = ("next_step", "answer(1)", "app.pop_screen", "help", "quit", "restart", "handout")
+    HELP_TITLE = "Lesson help"
+    WIDGET_KEYS = READING_KEYS
+    """Tab and PgUp/PgDn: the lesson's text and the lab's panels are longer than their boxes."""
     """The footer's keys by importance (the rest: ? and the command palette)."""
     DEFAULT_CSS = """
     LessonScreen #lesson-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
@@ -53,7 +74,9 @@ class LessonScreen(Screen[None]):
     LessonScreen .step.done { border-left: thick $success; }
     LessonScreen .step.failed { border-left: thick $error; }
     LessonScreen .checkpoint { margin: 1 0 0 0; height: auto; border: round $accent; padding: 0 1; }
+    LessonScreen .checkpoint.current { border: round $success; }
     LessonScreen RadioSet { width: 1fr; }
+    LessonScreen Answer { width: 1fr; text-wrap: wrap; text-overflow: fold; height: auto; }
     LessonScreen .explain { height: auto; margin: 0 0 0 2; }
     LessonScreen Markdown { margin: 0; padding: 0; }
     """
@@ -64,6 +87,8 @@ class LessonScreen(Screen[None]):
         self.store = store
         self.next_index = 0
         """Index into ``lesson.steps`` of the step enter plays next."""
+        self.answers = max((len(cp.options) for cp in lesson.checkpoints), default=0)
+        """The most answers a checkpoint of this lesson has: the number keys beyond it do nothing."""
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"{self.lesson.id} · {render(self.lesson.title)}"), id="lesson-title")
@@ -101,12 +126,14 @@ class LessonScreen(Screen[None]):
 
     def _checkpoint(self, index: int, cp: Checkpoint) -> ComposeResult:
         chosen = self.store.answer(self.lesson.id, index, len(cp.options))
-        with VerticalScroll(classes="checkpoint", id=f"checkpoint-{index}") as box:
+        # a Vertical, not a scroll box: Tab must not stop on an invisible container on its way to the answers
+        with Vertical(classes="checkpoint", id=f"checkpoint-{index}") as box:
             box.border_title = "Checkpoint"
             yield Static(Text(render(cp.question), style="bold"))
             with RadioSet(id=f"answers-{index}"):
                 for k, option in enumerate(cp.options):
-                    yield RadioButton(render(option.text), value=k == chosen, id=f"option-{index}-{k}")
+                    yield Answer(Text.assemble((f"{k + 1} ", "bold"), render(option.text)),
+                                      value=k == chosen, id=f"option-{index}-{k}")
             yield Static(self._explain(cp, chosen), classes="explain", id=f"explain-{index}")
 
     @staticmethod
@@ -119,7 +146,8 @@ class LessonScreen(Screen[None]):
             return Content("")
         option = cp.options[chosen]
         mark = ("✓ right. ", "$success bold") if option.correct else ("✗ not quite. ", "$error bold")
-        return Content.assemble(mark, render(option.explanation))
+        # the source's line breaks are the author's, not the screen's: one paragraph flows as one
+        return Content.assemble(mark, re.sub(r"(?<!\n)\n(?!\n)", " ", render(option.explanation)))
 
     # --- playing steps ---
 
@@ -128,10 +156,80 @@ class LessonScreen(Screen[None]):
         """The lab this lesson drives."""
         return self.query_one(LabPane)
 
+    def help_panels(self) -> list[tuple[str, str]]:
+        """The text and the lab beside it, as this lesson shows them."""
+        from ..widgets.disassembly import DisassemblyPanel
+        from ..widgets.stack import StackPanel
+        from ..widgets.timeline import Timeline
+        from ..widgets.unwind import UnwindPanel
+
+        panels = [("Lesson", "The text, its steps (enter plays the next one on the lab; ✓ done or ✗ with "
+                             "what did not hold) and its checkpoints (the current one in green)."),
+                  ("Checkpoint", "Press an answer's number, or click it, or Tab to the answers and press "
+                                 "space. The explanation shows under it; every answer is saved at once.")]
+        if self.lesson.widget == "encoder":
+            panels.append(("Encoder", EncoderPanel.HELP))
+        elif self.lesson.widget == "scale":
+            panels.append(("Scale", ScalePanel.HELP))
+        return panels + [("Disassembly", DisassemblyPanel.HELP),
+                         ("PC RSP R29 R30", "The registers the story needs, on one line under the "
+                                            "disassembly, shown reversed where the last step changed them."),
+                         ("Stack", StackPanel.HELP), ("Preemption and unwind", UnwindPanel.HELP),
+                         ("Timeline", Timeline.HELP)]
+
+    def key_display(self, binding: Binding) -> str | None:
+        """The number keys as one: ``1-3`` (the footer and the help); None: the key as Textual shows it."""
+        return f"1-{self.answers}" if binding.action.startswith("answer(") else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "answer" and parameters and not 1 <= int(str(parameters[0])) <= self.answers:
+            return False  # 7 with three answers: the key stays free for the widget in focus
+        return True
+
+    def current_checkpoint(self) -> int | None:
+        """The checkpoint the number keys answer: the first one not answered right (None: no checkpoint)."""
+        checkpoints = self.lesson.checkpoints
+        for i, cp in enumerate(checkpoints):
+            chosen = self.store.answer(self.lesson.id, i, len(cp.options))
+            if chosen is None or not cp.options[chosen].correct:
+                return i
+        return len(checkpoints) - 1 if checkpoints else None
+
+    def on_mount(self) -> None:
+        self._mark_current()
+
+    def _mark_current(self) -> None:
+        """The current checkpoint in green, with its keys in its border."""
+        current = self.current_checkpoint()
+        for i, cp in enumerate(self.lesson.checkpoints):
+            box = self.query_one(f"#checkpoint-{i}", Vertical)
+            box.set_class(i == current, "current")
+            box.border_subtitle = (f"press 1-{len(cp.options)} to answer, or click" if i == current else "")
+
+    def action_answer(self, number: int) -> None:
+        """Answer the current checkpoint with its ``number``-th answer (1-based), as a click on it would."""
+        index = self.current_checkpoint()
+        if index is None:
+            return
+        options = self.lesson.checkpoints[index].options
+        if number > len(options):
+            self.notify(f"This checkpoint has {len(options)} answers: press 1-{len(options)}.",
+                        title="Lesson")
+            return
+        self.query_one(f"#option-{index}-{number - 1}", RadioButton).value = True
+        self.query_one(f"#checkpoint-{index}", Vertical).scroll_visible()
+
     def action_next_step(self) -> None:
         steps = self.lesson.steps
         if self.next_index >= len(steps):
-            self.notify("No more steps: answer the checkpoint.", title="Lesson")
+            index = self.current_checkpoint()
+            if index is None or self.store.is_done(self.lesson.id):
+                self.notify("No more steps: the lesson is done; esc goes back to the course.", title="Lesson")
+                return
+            answers = len(self.lesson.checkpoints[index].options)
+            self.notify(f"No more steps: press 1-{answers} to answer the checkpoint (or click an answer).",
+                        title="Lesson")
+            self.query_one(f"#checkpoint-{index}", Vertical).scroll_visible()
             return
         if not self.query(LabPane):
             self.notify("This lesson's lab could not open (see the right): its steps cannot be played.",
@@ -177,6 +275,7 @@ class LessonScreen(Screen[None]):
         cp = self.lesson.checkpoints[index]
         self.store.record(self.lesson.id, index, chosen)
         self.query_one(f"#explain-{index}", Static).update(self._explain(cp, chosen))
+        self._mark_current()
         self._maybe_done()
 
     def _maybe_done(self) -> None:

@@ -40,6 +40,11 @@ _LEFT, _RIGHT = ("disassembly", "registers"), ("stack", "unwind")
 class PresentScreen(Screen[None]):
     """One beat of a talk, full screen."""
 
+    HELP = ("The presenter: a talk, one beat a screen. Each beat plays its scenario on the engine and "
+            "shows its panels under a caption; a clicker's keys move between beats. The speaker's notes "
+            "follow in a second terminal: explainer present TALK --notes.")
+    HELP_TITLE = "Presenter help"
+
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("right,space,pagedown,n", "next", "next beat", priority=True,
@@ -179,10 +184,13 @@ class PresentScreen(Screen[None]):
     def action_help(self) -> None:
         from .help import HelpScreen
 
+        self.app.push_screen(HelpScreen.of(self, self.app))
+
+    def help_panels(self) -> list[tuple[str, str]]:
+        """The panels a beat can show."""
         panels = [(name.capitalize(), text) for name, text in PANEL_HELP.items()]
-        panels += [("Encoding", EncodingPanel.HELP), ("Log", CrashLogPanel.HELP),
-                   ("Split", "The beat's panels twice: before the fix (left) and after (right).")]
-        self.app.push_screen(HelpScreen([b for b in self.BINDINGS if isinstance(b, Binding)], panels))
+        return panels + [("Encoding", EncodingPanel.HELP), ("Log", CrashLogPanel.HELP),
+                         ("Split", "The beat's panels twice: before the fix (left) and after (right).")]
 
     async def show_beat(self, index: int) -> None:
         """Play beat ``index`` afresh and put it on screen."""

@@ -106,10 +106,10 @@ class SweepScreen(Screen[None]):
     """Every instruction's verdict, and unsafe instructions against frame size."""
 
     HELP = ("Sweep view: preempt main.big_stack at every instruction and unwind each time. "
-            "'Instructions' gives each PC's verdict (safe, UNSAFE with the runtime's error, or why "
-            "the runtime refuses to preempt there); 'Frame sizes' sweeps many frame sizes for the "
-            "same Go release and leafness and plots the unsafe instructions, with the size ranges "
-            "and how each one's epilogue releases the frame.")
+            "'Instructions' gives each PC's verdict (safe, UNSAFE with the runtime's error, why "
+            "the runtime refuses to preempt there, or not reached in this run); 'Frame sizes' sweeps "
+            "many frame sizes for the same Go release and leafness and plots the unsafe instructions, "
+            "with the size ranges and how each one's epilogue releases the frame.")
     BINDINGS = [
         Binding("escape", "back", "back to the lab"),
         Binding("1", "show_tab('instructions')", "instructions", tooltip="Verdict at every instruction"),
@@ -118,6 +118,11 @@ class SweepScreen(Screen[None]):
     ]
     FOOTER_KEYS = ("back", "help", "quit", "show_tab('instructions')", "show_tab('sizes')", "rerun")
     """The footer's keys by importance (the rest: ? and the command palette)."""
+    HELP_TITLE = "Sweep help"
+    WIDGET_KEYS = ((Screen, "app.focus_next", "Move between the table and the tabs (shift+tab: back)"),
+                   (DataTable, "cursor_down", "The next instruction in the table (its verdict shows below)"),
+                   (DataTable, "cursor_up", "The previous instruction in the table"))
+    """The table's own keys, listed in the help (read from DataTable's bindings)."""
     COMPONENT_CLASSES = {"sweep--unsafe", "sweep--safe", "sweep--refused"}
     DEFAULT_CSS = """
     SweepScreen #sweep-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }

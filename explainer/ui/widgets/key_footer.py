@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -37,6 +38,13 @@ def choose(candidates: Sequence[tuple[str, int]], width: int) -> set[str]:
             chosen.add(action)
             used += cells
     return chosen
+
+
+def shown_key(screen: Screen[object], binding: Binding) -> str:
+    """How a key is drawn (footer, help): the screen's own way when it has one (``key_display``: the
+    lesson's number keys as ``1-3``), else Textual's."""
+    own = getattr(screen, "key_display", None)
+    return (own(binding) if own else None) or screen.app.get_key_display(binding)
 
 
 class KeyFooter(Footer):
@@ -63,7 +71,7 @@ class KeyFooter(Footer):
         self._width = width
         active = self._active()
         wanted = [a for a in self.keys if a in active]
-        cells = [(a, key_width(self.app.get_key_display(active[a][0]), active[a][0].description))
+        cells = [(a, key_width(shown_key(self.screen, active[a][0]), active[a][0].description))
                  for a in wanted]
         if self.app.ENABLE_COMMAND_PALETTE and "command_palette" in active:
             palette = active["command_palette"][0]
@@ -76,7 +84,7 @@ class KeyFooter(Footer):
                        if a in wanted else 10_000)
         for action in order:
             binding, enabled, tooltip = active[action]
-            yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description,
+            yield FooterKey(binding.key, shown_key(self.screen, binding), binding.description,
                             binding.action, disabled=not enabled,
                             tooltip=tooltip or binding.tooltip or binding.description,
                             ).data_bind(compact=Footer.compact)
