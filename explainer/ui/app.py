@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from textual.actions import parse as parse_action
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -106,7 +107,13 @@ class ExplainerApp(ReportingApp[None]):
         for b in screen.BINDINGS:  # every key of the screen, whether or not its footer has room for it
             if not isinstance(b, Binding):
                 continue
-            yield SystemCommand(b.description[:1].upper() + b.description[1:], b.tooltip or b.description,
+            namespace, name, params = parse_action(b.action)
+            if not namespace and screen.check_action(name, params) is False:
+                continue  # a key the screen has no use for now (a fourth answer to a three-answer checkpoint)
+            title = b.description[:1].upper() + b.description[1:]
+            if getattr(screen, "key_display", lambda _: None)(b):  # one of a row of keys (1-3): say which
+                title = f"{title} {b.key}"
+            yield SystemCommand(title, b.tooltip or b.description,
                                 lambda action=b.action: screen.run_action(action))
         if not isinstance(screen, LabScreen):
             return

@@ -40,6 +40,23 @@ class Answer(RadioButton):
         return len(content.wrap(width)) if isinstance(content, Content) else 1
 
 
+class CheckpointBox(Vertical):
+    """A checkpoint: a Vertical, not a scroll box, so Tab does not stop on an invisible container on its
+    way to the answers. Once answered it scrolls itself whole into view when its explanation has its
+    height (a number key answers a checkpoint that may be off screen)."""
+
+    _show_whole = False
+
+    def show_whole(self) -> None:
+        self._show_whole = True
+        self.scroll_visible()
+
+    def on_resize(self) -> None:
+        if self._show_whole:
+            self._show_whole = False
+            self.scroll_visible()
+
+
 class LessonScreen(Screen[None]):
     """Read, press enter to play each step on the lab, answer the checkpoint."""
 
@@ -126,8 +143,7 @@ class LessonScreen(Screen[None]):
 
     def _checkpoint(self, index: int, cp: Checkpoint) -> ComposeResult:
         chosen = self.store.answer(self.lesson.id, index, len(cp.options))
-        # a Vertical, not a scroll box: Tab must not stop on an invisible container on its way to the answers
-        with Vertical(classes="checkpoint", id=f"checkpoint-{index}") as box:
+        with CheckpointBox(classes="checkpoint", id=f"checkpoint-{index}") as box:
             box.border_title = "Checkpoint"
             yield Static(Text(render(cp.question), style="bold"))
             with RadioSet(id=f"answers-{index}"):
@@ -202,7 +218,7 @@ class LessonScreen(Screen[None]):
         """The current checkpoint in green, with its keys in its border."""
         current = self.current_checkpoint()
         for i, cp in enumerate(self.lesson.checkpoints):
-            box = self.query_one(f"#checkpoint-{i}", Vertical)
+            box = self.query_one(f"#checkpoint-{i}", CheckpointBox)
             box.set_class(i == current, "current")
             box.border_subtitle = (f"press 1-{len(cp.options)} to answer, or click" if i == current else "")
 
@@ -217,7 +233,6 @@ class LessonScreen(Screen[None]):
                         title="Lesson")
             return
         self.query_one(f"#option-{index}-{number - 1}", RadioButton).value = True
-        self.query_one(f"#checkpoint-{index}", Vertical).scroll_visible()
 
     def action_next_step(self) -> None:
         steps = self.lesson.steps
@@ -229,7 +244,7 @@ class LessonScreen(Screen[None]):
             answers = len(self.lesson.checkpoints[index].options)
             self.notify(f"No more steps: press 1-{answers} to answer the checkpoint (or click an answer).",
                         title="Lesson")
-            self.query_one(f"#checkpoint-{index}", Vertical).scroll_visible()
+            self.query_one(f"#checkpoint-{index}", CheckpointBox).scroll_visible()
             return
         if not self.query(LabPane):
             self.notify("This lesson's lab could not open (see the right): its steps cannot be played.",
@@ -275,6 +290,7 @@ class LessonScreen(Screen[None]):
         cp = self.lesson.checkpoints[index]
         self.store.record(self.lesson.id, index, chosen)
         self.query_one(f"#explain-{index}", Static).update(self._explain(cp, chosen))
+        self.query_one(f"#checkpoint-{index}", CheckpointBox).show_whole()
         self._mark_current()
         self._maybe_done()
 
