@@ -440,3 +440,25 @@ def test_the_headless_api_takes_a_scenario_and_returns_the_runtimes_lines() -> N
     swept = sweep_real(target, pcs=body, jobs=1)
     assert swept.ok and swept.counts == {"agree": 3, "differ": 0, "inconclusive": 0}
     assert [r.point.outcome for r in swept.rows] == [RealOutcome.CLEAN] * 3
+
+
+def test_cancel_from_another_thread_ends_the_call_in_flight() -> None:
+    """What the lab's esc does (issue 25): ``cancel()`` from another thread, while the goroutine is
+    stopped at sp2 and SIGURG is on its way, kills that run's qemu and gdb; ``inject_at`` then answers
+    at once (inconclusive: the runtime never got to say), not with the crash it would have printed,
+    and leaves no process behind."""
+    from explainer.realgo.injection import cancel, inject_at
+
+    t = _target("1.23.4", "nonleaf")
+    before = _children(os.getpid())
+    asked: list[float] = []
+
+    def on_event(ev: dict) -> None:
+        if ev["event"] == "signal" and not asked:
+            asked.append(time.monotonic())
+            threading.Thread(target=cancel).start()
+
+    done = inject_at(t, "sp2", tries=1, on_event=on_event)
+    assert asked and time.monotonic() - asked[0] < 5
+    assert done.outcome is RealOutcome.INCONCLUSIVE, done.real
+    assert _children(os.getpid()) == before
