@@ -68,8 +68,14 @@ def event_line(ev: Mapping[str, Any], target: Target) -> str | None:
         return "set g.preempt and g.preemptStop (as runtime.suspendG does), sent SIGURG"
     if kind == "verdict":
         if ev["ok"]:
-            return (f"runtime.isAsyncSafePoint said yes: preempted, asyncPreempt returns to "
+            said = ("runtime.isAsyncSafePoint said yes: preempted, asyncPreempt returns to "
                     f"{where(ev['newpc'])}")
+            if ev["newpc"] == entry != ev["pc"]:
+                return f"{said}, the function's entry (a restart at entry: UnsafePointRestartAtEntry)"
+            if ev["newpc"] != ev["pc"]:  # preempt.go's isAsyncSafePoint: "Back off PC to the start PC"
+                return (f"{said}, backed up from {where(ev['pc'])} to the start of a restartable "
+                        "sequence (UnsafePointRestart1/2: the assembler's R27 sequence runs again whole)")
+            return said
         return "runtime.isAsyncSafePoint said no: refused"
     if kind == "refused":
         return f"the goroutine went on at {where(ev['went_on'])}"

@@ -27,6 +27,7 @@ from explainer.engine.runtime.unwind import Trigger
 from explainer.realgo import gdbrun, toolchains
 from explainer.realgo.build import Shape
 from explainer.realgo.inject import LIMITS, RealOutcome, inject, run_once
+from explainer.realgo.inject_report import event_line
 from explainer.realgo.target import Target, prepare
 
 pytestmark = [pytest.mark.inject, pytest.mark.usefixtures("real_tools")]
@@ -208,8 +209,17 @@ def test_a_clean_point_and_a_restartable_one() -> None:
     # MOVD R2, 32(R27) after the assembler's ADD $(16<<12), RSP, R27: a restartable sequence, so the
     # runtime backs the PC up to the ADD (preempt.go, isAsyncSafePoint: UnsafePointRestart1).
     assert code[entry + 0x94] == "ADD $(16<<12), RSP, R27" and code[entry + 0x98] == "MOVD R2, 32(R27)"
-    restart = inject(t, entry + 0x98)
+    heard: list[dict] = []
+    restart = inject(t, entry + 0x98, on_event=heard.append)
     assert restart.outcome is RealOutcome.CLEAN and restart.answer.newpc == entry + 0x94
+    # What a person reads: the back-off said, not only the two PCs (go1.23.4 src/runtime/preempt.go:436-442,
+    # "case abi.UnsafePointRestart1, abi.UnsafePointRestart2: // Restartable instruction sequence. Back
+    # off PC to the start PC ... return true, startpc").
+    said = [line for ev in heard if (line := event_line(ev, t)) and "isAsyncSafePoint" in line]
+    assert said == ["runtime.isAsyncSafePoint said yes: preempted, asyncPreempt returns to "
+                    f"{entry + 0x94:#x} (+0x94), backed up from {entry + 0x98:#x} (+0x98) to the start "
+                    "of a restartable sequence (UnsafePointRestart1/2: the assembler's R27 sequence "
+                    "runs again whole)"]
 
 
 def _children(pid: int) -> dict[int, str]:
