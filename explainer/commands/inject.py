@@ -158,8 +158,9 @@ def _sweep(target: Any, tries: int, jobs: int | None, args: argparse.Namespace) 
     done = [0]
 
     def on_run(r: Any) -> None:
-        done[0] += len(r.observations)
-        err(f"  … {done[0]}/{total} answered (a run of {r.seconds:.1f} s: {len(r.observations)} answers"
+        n = len(r.observations)
+        done[0] += n
+        err(f"  … {done[0]}/{total} answered (a run of {r.seconds:.1f} s: {n} answer{'' if n == 1 else 's'}"
             + (f", spoiled at {r.spoiled.pc:#x}: {r.spoiled.reason}" if r.spoiled else "") + ")")
 
     result = sweep_real(target, tries, jobs, on_run)

@@ -238,11 +238,14 @@ def _cut_short(obs: Observation) -> bool:
 
 
 def sweep_table(target: Target, rows: Sequence[Row], full: bool) -> Iterator[str]:
+    # One header, columns as wide as the function's longest instruction: 84 columns for main.big_stack
+    # (its CALL runtime.morestack_noctxt.abi0(SB)), where "engine"/"real" on every row made it 97.
+    width = max((len(r.point.go) for r in rows), default=0)
+    yield f"{'offset':<8} {'instruction':<{width}}  {'engine':<11} {'real':<12} {'tries':<5} verdict"
     for r in rows:
         p, e = r.point, r.engine
-        tries = f"({p.tries} {'try' if p.tries == 1 else 'tries'})"
-        yield (f"+{p.offset:#06x}  {p.go:<36} engine {e.said.value if e else '?':<11} "
-               f"real {p.outcome.value:<12} {tries:<10} {r.verdict}")
+        yield (f"+{p.offset:#06x}  {p.go:<{width}}  {e.said.value if e else '?':<11} "
+               f"{p.outcome.value:<12} {p.tries:<5} {r.verdict}")
         if p.outcome is RealOutcome.INCONCLUSIVE:
             yield f"          {p.answer.reason}"
         if r.verdict == "DIFF" and e is not None:
@@ -262,7 +265,8 @@ def sweep_footer(result: RealSweep) -> str:
     counts, target = result.counts, result.target
     n = sum(counts.values())
     pad = ", ".join(f"+{pc - target.function.entry:#x}" for pc in target.padding)
-    padding = f"; {pad} is padding, never executed, not swept" if pad else ""
+    padding = (f"; {pad} {'is' if len(target.padding) == 1 else 'are'} padding, never executed, not swept"
+               if pad else "")
     trap = f"; {result.strays} stray SIGTRAP swallowed" if result.strays else ""
     return (f"{n} instructions: {counts['agree']} agree, {counts['differ']} differ, "
             f"{counts['inconclusive']} inconclusive{padding}\n"

@@ -27,7 +27,7 @@ from explainer.engine.runtime.unwind import Trigger
 from explainer.realgo import gdbrun, toolchains
 from explainer.realgo.build import Shape
 from explainer.realgo.inject import LIMITS, RealOutcome, inject, run_once
-from explainer.realgo.inject_report import event_line
+from explainer.realgo.inject_report import event_line, sweep_table
 from explainer.realgo.target import Target, prepare
 
 pytestmark = [pytest.mark.inject, pytest.mark.usefixtures("real_tools")]
@@ -450,6 +450,14 @@ def test_the_headless_api_takes_a_scenario_and_returns_the_runtimes_lines() -> N
     swept = sweep_real(target, pcs=body, jobs=1)
     assert swept.ok and swept.counts == {"agree": 3, "differ": 0, "inconclusive": 0}
     assert [r.point.outcome for r in swept.rows] == [RealOutcome.CLEAN] * 3
+    # The table a person reads: each answer under its column's name.
+    head, *table = sweep_table(target, swept.rows, False)
+    assert head.split() == ["offset", "instruction", "engine", "real", "tries", "verdict"]
+    for line, row in zip(table, swept.rows, strict=True):
+        assert line.startswith(f"+{row.point.offset:#06x}  {row.point.go} ")
+        assert line.split()[-4:] == ["clean", "clean", "1", "agree"]
+        assert line.index("clean") == head.index("engine") and line.rindex("clean") == head.index("real")
+        assert line.index(" 1 ") + 1 == head.index("tries") and line.index("agree") == head.index("verdict")
 
 
 def test_cancel_from_another_thread_ends_the_call_in_flight() -> None:
