@@ -9,6 +9,7 @@ line. Steps are played in order on a real Session, exactly as the lab plays them
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,7 @@ def check(lesson: Lesson) -> list[LessonError]:
     """
     file = str(lesson.path)
     errors = [LessonError(file, line, str(err)) for line, err in _fact_problems(lesson)]
+    errors += [LessonError(file, line, said) for line, said in _unseen(lesson)]
     try:
         scenario = parse_scenario(lesson.scenario)
         session = Session(scenario)
@@ -76,6 +78,33 @@ def _texts(lesson: Lesson) -> Iterator[tuple[str, int]]:
             for option in block.options:
                 yield option.text, option.line
                 yield option.explanation, option.line + 1
+
+
+#: What a lesson's lab shows (the UI's narrow lab pane, checked against the painted lesson screen by
+#: tests/ui/test_course_keys.py): its panels, and the registers on its one register line.
+LAB_PANELS = ("disassembly", "stack", "unwind", "timeline")
+LAB_REGISTERS = ("PC", "RSP", "SP", "R29", "FP", "R30", "LR")
+#: The panel a lesson's ``widget`` adds.
+WIDGET_PANELS = {"encoder": "encoder", "scale": "scale"}
+_PANEL = re.compile(r"\b(\w+) (?:panel|pane)\b", re.IGNORECASE)
+_REGISTER = re.compile(r"\b(R\d{1,2}|RSP|SP|PC|LR|FP|ZR)\b")
+
+
+def _unseen(lesson: Lesson) -> Iterator[tuple[int, str]]:
+    """A step that asks the learner to look at a register or a panel the lesson's lab does not show."""
+    panels = set(LAB_PANELS) | ({WIDGET_PANELS[lesson.widget]} if lesson.widget in WIDGET_PANELS else set())
+    for step in lesson.steps:
+        for name in _PANEL.findall(step.text):
+            if name.lower() in ("registers", "register"):
+                yield step.line, ("step names the registers panel: a lesson's lab has none, only the line "
+                                  "under the disassembly (PC, RSP, R29, R30); name that line")
+            elif name.lower() not in panels:
+                yield step.line, (f"step names the {name} panel, which this lesson's lab does not show "
+                                  f"(it shows: {', '.join(sorted(panels))})")
+        for reg in _REGISTER.findall(step.text):
+            if reg not in LAB_REGISTERS:
+                yield step.line, (f"step names {reg}, which this lesson's lab does not show (its register "
+                                  "line has PC, RSP, R29 and R30)")
 
 
 def _fact_problems(lesson: Lesson) -> Iterator[tuple[int, facts.FactError]]:

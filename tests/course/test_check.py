@@ -86,3 +86,37 @@ def test_check_all_reports_parse_errors_and_play_errors_together(tmp_path: Path)
 def test_the_shipped_lessons_check_clean() -> None:
     # What `explainer lessons --check` says in CI: the course in lessons/ loads, renders and plays.
     assert [str(e) for e in check_all(lessons_dir())] == []
+
+
+# --- issue 18: a step that names a register or a panel opens a lab that shows it ---
+
+def test_a_step_naming_the_registers_panel_is_reported_at_its_line(tmp_path: Path) -> None:
+    # lesson 01 once said this; its lab shows only PC, RSP, R29 and R30 under the disassembly
+    text = GOOD.replace("## Step: Send SIGURG",
+                        "## Step: Look at R30 in the registers panel, then send SIGURG")
+    errors = check(load(write(tmp_path, "06-x.md", text)))
+    assert [(e.line, e.message) for e in errors] == [
+        (line_of(text, "## Step: Look at R30"), "step names the registers panel: a lesson's lab has none, "
+                                                 "only the line under the disassembly (PC, RSP, R29, R30); "
+                                                 "name that line")]
+
+
+def test_a_step_naming_a_register_the_lab_does_not_show_is_reported(tmp_path: Path) -> None:
+    text = GOOD.replace("## Step: Send SIGURG", "## Step: Watch R27, then send SIGURG")
+    (err,) = check(load(write(tmp_path, "06-x.md", text)))
+    assert err.line == line_of(text, "## Step: Watch R27") and "step names R27" in err.message
+
+
+def test_panels_the_lab_shows_pass_and_others_do_not(tmp_path: Path) -> None:
+    ok = GOOD.replace("## Step: Send SIGURG", "## Step: Read the stack panel and R29, then send SIGURG")
+    assert check(load(write(tmp_path, "06-x.md", ok))) == []
+    bad = GOOD.replace("## Step: Send SIGURG", "## Step: Type 65552 in the encoder panel, then send SIGURG")
+    (err,) = check(load(write(tmp_path, "06-y.md", bad)))
+    assert "step names the encoder panel, which this lesson's lab does not show" in err.message
+    with_encoder = bad.replace("widget: none", "widget: encoder")
+    assert "widget: encoder" in with_encoder
+    assert check(load(write(tmp_path, "06-z.md", with_encoder))) == []
+
+
+def test_the_shipped_lessons_name_only_what_their_lab_shows() -> None:
+    assert check_all(lessons_dir()) == []

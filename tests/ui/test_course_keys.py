@@ -116,3 +116,22 @@ async def test_the_palette_offers_each_answer_of_the_checkpoint() -> None:
         lesson = await _lesson_1(pilot, app)
         titles = [c.title for c in app.get_system_commands(lesson)]
         assert [t for t in titles if t.startswith("Answer")] == ["Answer 1", "Answer 2", "Answer 3"]
+
+
+async def test_the_lesson_lab_paints_what_lessons_check_says_it_shows() -> None:
+    """`lessons --check` trusts check.LAB_PANELS and LAB_REGISTERS: the painted lesson lab must agree."""
+    from explainer.course.check import LAB_PANELS, LAB_REGISTERS
+
+    app = ExplainerApp(lesson=LESSON_1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        lesson = await _lesson_1(pilot, app)
+        side = " ".join(region(app, lesson.query_one("#side")))
+        titles = {"disassembly": "Disassembly", "stack": "Stack", "unwind": "Preemption and unwind",
+                  "timeline": "timeline step"}
+        assert set(titles) == set(LAB_PANELS)
+        for title in titles.values():
+            assert title in side, title
+        assert "Registers" not in side  # no registers panel in a lesson's lab: hence the check's rule
+        names = {"SP": "RSP", "FP": "R29", "LR": "R30"}
+        for reg in LAB_REGISTERS:
+            assert re.search(rf"\b{names.get(reg, reg)} 0x[0-9a-f]+", side), reg
