@@ -15,7 +15,8 @@ never be shadowed by the mutant's ``.pyc``. Before the mutants, the union of the
 runs once on the clean copy: a selection that fails without a mutation would prove nothing.
 
 Mutations 1-12 are issue 20's runtime-behaviour bugs (3 is split in two, one per silent walker; 7b is
-7's edge in the size sweep's labels); u1-u6 are bugs a user of the lab, the course or a talk would meet.
+7's edge in the size sweep's labels); u1-u6 are bugs a user of the lab, the course or a talk would meet;
+h1-h3 show that the three tests the issue found hollow now fail when what their names say breaks.
 """
 
 from __future__ import annotations
@@ -144,6 +145,17 @@ MUTATIONS = (
              "explainer/ui/screens/lesson.py", "if all(a is not None and cp.options[a].correct for a, cp in",
              "if all(a is not None for a, cp in",
              ("tests/ui/test_lesson_done.py", "tests/ui/test_course.py")),
+    # The three tests issue 20 found hollow, each shown able to fail.
+    Mutation("h1", "go_syntax spells a register shifted left R5<3, not R5<<3",
+             f"{ENGINE}/arm64/armform.py", '"lsl": "<<"', '"lsl": "<"',
+             ("tests/engine/test_gosyntax.py", "-k", "pass_rate")),
+    Mutation("h2", "the help leaves out the Stack panel",
+             "explainer/ui/app.py", '("Stack", StackPanel.HELP), ', "",
+             ("tests/ui/test_lab.py", "-k", "help_lists")),
+    Mutation("h3", "at 80 columns the footer has no room for ? help (it comes last)",
+             "explainer/ui/screens/lab.py", "\"run_to('sp2')\", \"help\", \"quit\", \"unwind('gc')\",",
+             "\"run_to('sp2')\", \"unwind('gc')\", \"toggle_source\", \"preempt\", \"help\", \"quit\",",
+             ("tests/ui/test_lab.py", "-k", "80x24")),
 )
 
 

@@ -139,15 +139,24 @@ def test_every_objdump_line(path: Path, record_property: Callable[[str, object],
 
 
 def test_pass_rate_per_file(capsys: pytest.CaptureFixture[str]) -> None:
-    rows = []
+    """Each file's rate is 100% but for the lines ALLOWED_MISMATCHES excuses (none today), and every
+    objdump file with instructions has its row: the rates printed are the ones asserted."""
+    rows, short = [], []
     for path in OBJDUMPS:
         lines, _ = parse(path)
         if lines:
             matched, _ = check(path)
-            rows.append(f"  {matched:6}/{len(lines):<6} {100 * matched / len(lines):6.2f}%  {path.name}")
+            excused = sum(f"{line.word:08x}" in ALLOWED_MISMATCHES for line in lines)
+            rate = 100 * matched / len(lines)
+            rows.append(f"  {matched:6}/{len(lines):<6} {rate:6.2f}%  {path.name}")
+            if matched != len(lines) - excused:
+                short.append(f"{path.name}: {rate:.2f}% ({matched}/{len(lines)}, {excused} excused)")
     with capsys.disabled():
         print("\ngo_syntax against go tool objdump, per file:\n" + "\n".join(rows))
-    assert rows
+    assert len(rows) == sum(1 for p in OBJDUMPS if parse(p)[0]) >= 11
+    assert not short, short
+    if not ALLOWED_MISMATCHES:
+        assert all(row.split()[1] == "100.00%" for row in rows), rows
 
 
 def test_disassemble_a_whole_function_as_objdump_lists_it() -> None:

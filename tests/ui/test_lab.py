@@ -84,12 +84,45 @@ async def test_step_back_returns_to_the_same_instruction() -> None:
         assert "+0x0000" in _current_line(app)
 
 
+def _readme_lab_keys() -> set[str]:
+    """Every single key the README's lab table names in backticks (`s`, `g`, `,`, `?` ...)."""
+    import re
+
+    from .truth import ROOT
+
+    section = (ROOT / "README.md").read_text().split("## The lab", 1)[1].split("\n## ", 1)[0]
+    rows = [r for r in section.splitlines() if r.startswith("| ") and not r.startswith("| key |")]
+    return {k for r in rows for k in re.findall(r"`([^`]+)`", r) if len(k) <= 2}
+
+
 async def test_help_lists_every_lab_key_and_panel() -> None:
+    """Every key the README's lab table promises is in the help's key column, and every panel the lab
+    shows (each widget on the lab screen that carries HELP) has its words in the help's panels."""
+    import io
+
+    from rich.console import Console
+    from textual.widgets import Static
+
+    from explainer.ui.screens.help import HelpScreen
+
     app = ExplainerApp()
     async with app.run_test(size=(120, 40)) as pilot:
+        shown = {type(w) for w in app.screen.query("*") if getattr(type(w), "HELP", None)}
         await pilot.press("question_mark")
-        from explainer.ui.screens.help import HelpScreen
         assert isinstance(app.screen, HelpScreen)
+        console = Console(width=1000, record=True, file=io.StringIO())
+        for static in app.screen.query(Static):
+            console.print(static.content)
+        text = console.export_text()
+        keys_part, panels_part = text.split("\nKeys", 1)[1].split("\nPanels", 1)
+        key_column = {k for line in keys_part.splitlines() if line.strip()
+                      for k in line.strip().split("  ", 1)[0].split(" / ")}
+        assert _readme_lab_keys() - key_column == set()
+        assert len(_readme_lab_keys()) >= 20
+        flat_panels = " ".join(panels_part.split())
+        assert len(shown) >= 6, shown
+        for panel in shown:
+            assert " ".join(panel.HELP.split()) in flat_panels, panel.__name__
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 
@@ -107,10 +140,37 @@ async def test_options_reject_a_bad_size_with_the_engines_words() -> None:
 
 
 async def test_renders_at_80x24() -> None:
+    """At 80x24, alone and split, the painted screen still tells the story: each pane's ▶ on the real
+    last write to RSP (objdump of fast_nonleaf on go1.23.4 and go1.25.0), the real crash's words in the
+    unwind panel, the verdict under the split view, and the footer's way to help."""
+    from .painted import region, screen, settle
+
+    def flat(lines: list[str]) -> str:
+        return " ".join("".join(" " if c in "│╭╮╰╯─▁▂▃▄▅▆▇█" else c for c in "\n".join(lines)).split())
+
+    def arrow(pane: LabPane) -> str:
+        return next(line for line in region(app, pane) if "▶" in line)
+
+    before = objdump_line("fast_nonleaf-go1.23.4.txt", rsp_writes("fast_nonleaf-go1.23.4.txt")[-1])[1]
+    after = objdump_line("fast_nonleaf-go1.25.0.txt", rsp_writes("fast_nonleaf-go1.25.0.txt")[-1])[1]
+    crash = last_line("fast_nonleaf-go1.23.4.log")
+    assert (before, after) == ("ADD $(16<<12), RSP, RSP", "ADD R27, RSP, RSP")
     app = ExplainerApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("w", "g", "v", "w", "g")
-        assert app.screen.query(LabPane)
+        await pilot.press("w", "g")
+        await settle(pilot)
+        (pane,) = app.screen.query(LabPane)
+        assert before in arrow(pane)
+        assert crash in flat(region(app, pane.query_one(UnwindPanel)))
+        assert "? help" in screen(app)[-1] and "q quit" in screen(app)[-1]
+        await pilot.press("v", "w", "g")
+        await settle(pilot)
+        left, right = app.screen.query(LabPane)
+        assert before in arrow(left) and after in arrow(right)
+        assert crash in flat(region(app, left))
+        assert "names R27" in flat(region(app, right))
+        assert "Before the fix: crash. After: refused." in flat(screen(app))
+        assert "? help" in screen(app)[-1]
 
 
 async def test_default_stack_is_the_real_logs_stack() -> None:
