@@ -86,9 +86,8 @@ MUTATIONS = (
              ("tests/ui/test_sweep_window.py", "tests/ui/test_sweep_screen.py")),
     Mutation("5", "the nil-m guard on gp.m.incgo comes in go1.26, not go1.27",
              f"{ENGINE}/releases/table.py",
-             "async_preempt_saves_vectors_on_stack=False, g_preempt_fields=None),\n    27:",
-             "async_preempt_saves_vectors_on_stack=False, g_preempt_fields=None, guards_nil_m=True),"
-             "\n    27:",
+             "26: replace(_GO122, minor=26, last_patch=6,",
+             "26: replace(_GO122, minor=26, last_patch=6, guards_nil_m=True,",
              ("tests/engine/test_nil_m_guard.py", "tests/lessons/test_go_sources.py")),
     Mutation("6", "reflect. is not among the runtime prefixes never preempted",
              f"{ENGINE}/releases/preemption.py", ', "reflect.")', ")",
