@@ -149,7 +149,7 @@ MUTATIONS = (
              f"{ENGINE}/arm64/armform.py", '"lsl": "<<"', '"lsl": "<"',
              ("tests/engine/test_gosyntax.py", "-k", "pass_rate")),
     Mutation("h2", "the help leaves out the Stack panel",
-             "explainer/ui/app.py", '("Stack", StackPanel.HELP), ', "",
+             "explainer/ui/screens/lab.py", '("Stack", StackPanel.HELP), ', "",
              ("tests/ui/test_lab.py", "-k", "help_lists")),
     Mutation("h3", "at 80 columns the footer has no room for ? help (it comes last)",
              "explainer/ui/screens/lab.py", "\"run_to('sp2')\", \"help\", \"quit\", \"unwind('gc')\",",
