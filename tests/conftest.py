@@ -36,6 +36,12 @@ def _needs_reference(err: BaseException) -> bool:
         str(REFERENCE) in os.fspath(name)
 
 
+@pytest.fixture(autouse=True)
+def _own_state_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Progress and preferences (prediction mode) never read or written in the real state folder."""
+    monkeypatch.setenv("EXPLAINER_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"reference: {REASON} (skipped without it)")
     if os.environ.get("EXPLAINER_REQUIRE_REFERENCE") == "1" and _absent():

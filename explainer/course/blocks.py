@@ -1,4 +1,4 @@
-"""The body of a lesson file: its blocks (prose, steps, checkpoints) and the reader that builds them.
+"""The body of a lesson file: its blocks (prose, steps, predictions, checkpoints) and the reader of them.
 
 ``## `` headings open blocks; each kind of block reads its own lines, and the
 first line that does not fit is a :class:`LessonError` at that line. A step's
@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 from ..engine.errors import SourceError
 from .commands import CommandError, parse_do, parse_expect
+from .predict import KINDS
 
 _DO_OR_EXPECT = re.compile(r"[-*][ \t]+(do|expect)[ \t]*:(.*)")
+_KIND = re.compile(r"[-*][ \t]+kind[ \t]*:(.*)")
 _OPTION = re.compile(r"[-*][ \t]+\[([ xX])\][ \t]*(.*)")
 _LIST_ITEM = re.compile(r"[-*][ \t]")
-_NEAR_MISS = re.compile(r"(?i)(step|checkpoint)s?\b")
+_NEAR_MISS = re.compile(r"(?i)(step|checkpoint|predict|prediction)s?\b")
+_HEADINGS = {"Step": "step", "Checkpoint": "checkpoint", "Predict": "predict"}
 
 
 class LessonError(SourceError):
@@ -66,7 +69,18 @@ class Checkpoint:
     line: int
 
 
-Block = Prose | Step | Checkpoint
+@dataclass(frozen=True)
+class Predict:
+    """``## Predict: QUESTION``: the learner answers in the lab before the step right after it runs."""
+
+    question: str
+    kind: str
+    """``slot``, ``line``, ``rsp`` or ``outcome`` (``course.predict.Kind``): how the learner answers."""
+    line: int
+    """The line of the ``## Predict:`` heading."""
+
+
+Block = Prose | Step | Predict | Checkpoint
 
 
 def read_body(lines: list[str], first: int, name: str) -> list[Block]:
@@ -92,6 +106,8 @@ class _Body:
         self.options: list[Option] = []
         self.explanation: list[str] = []
         self.option: tuple[str, bool, int] | None = None
+        self.kind_of: tuple[str, int] | None = None
+        """A prediction's ``- kind:`` value and its line."""
 
     def read(self, lines: list[str], first: int) -> list[Block]:
         self.start = first + 1
@@ -107,22 +123,26 @@ class _Body:
                 self._step_line(line, n)
             elif self.kind == "checkpoint":
                 self._checkpoint_line(line, n)
+            elif self.kind == "predict":
+                self._predict_line(line, n)
             else:
                 self.text.append(line)
         self._close()
+        self._predictions_before_steps()
         return self.blocks
 
     def _open(self, heading: str, n: int) -> None:
         self.start, self.text, self.do, self.expect, self.options = n, [], [], [], []
+        self.kind_of = None
         kind, sep, rest = heading.partition(":")
-        if sep and kind in ("Step", "Checkpoint"):
+        if sep and kind in _HEADINGS:
             if not rest.strip():
                 raise LessonError(self.name, n, f"'## {kind}:' needs its text after the colon")
-            self.kind, self.text = kind.lower(), [rest.strip()]
+            self.kind, self.text = _HEADINGS[kind], [rest.strip()]
             return
         if _NEAR_MISS.match(heading) and sep:
-            raise LessonError(self.name, n, f"heading {heading[:40]!r}: did you mean '## Step: TEXT' or "
-                                            "'## Checkpoint: QUESTION'?")
+            raise LessonError(self.name, n, f"heading {heading[:40]!r}: did you mean '## Step: TEXT', "
+                                            "'## Predict: QUESTION' or '## Checkpoint: QUESTION'?")
         self.kind, self.text = "prose", ["## " + heading]
 
     def _step_line(self, line: str, n: int) -> None:
@@ -140,6 +160,24 @@ class _Body:
         elif _LIST_ITEM.match(s):
             raise LessonError(self.name, n, f"unknown step line {s[:40]!r}: expected '- do: COMMAND' "
                                             "or '- expect: EXPECTATION'")
+        else:
+            self.text.append(s)
+
+    def _predict_line(self, line: str, n: int) -> None:
+        s = line.strip()
+        if not s:
+            return
+        m = _KIND.fullmatch(s)
+        if m:
+            value = m.group(1).strip()
+            if self.kind_of is not None:
+                raise LessonError(self.name, n, f"kind given twice (first on line {self.kind_of[1]})")
+            if value not in KINDS:
+                raise LessonError(self.name, n, f"bad kind {value[:40]!r}: one of {', '.join(KINDS)}")
+            self.kind_of = (value, n)
+        elif _LIST_ITEM.match(s):
+            raise LessonError(self.name, n, f"unknown prediction line {s[:40]!r}: expected "
+                                            f"'- kind: {'|'.join(KINDS)}'")
         else:
             self.text.append(s)
 
@@ -181,6 +219,11 @@ class _Body:
             if not self.do:
                 raise LessonError(self.name, self.start, "step has no '- do:' line")
             self.blocks.append(Step("\n".join(self.text), tuple(self.do), tuple(self.expect), self.start))
+        elif self.kind == "predict":
+            if self.kind_of is None:
+                raise LessonError(self.name, self.start, f"prediction has no '- kind:' line: "
+                                                         f"one of {', '.join(KINDS)}")
+            self.blocks.append(Predict(" ".join(self.text), self.kind_of[0], self.start))
         elif self.kind == "checkpoint":
             self._close_option()
             if len(self.options) < 2:
@@ -190,6 +233,16 @@ class _Body:
             self.blocks.append(Checkpoint("\n".join(self.text), tuple(self.options), self.start))
         else:
             self._close_prose()
+
+    def _predictions_before_steps(self) -> None:
+        """A prediction is asked when enter plays the step right after it: a step must follow at once."""
+        for block, after in zip(self.blocks, [*self.blocks[1:], None], strict=False):
+            if isinstance(block, Predict) and not isinstance(after, Step):
+                what = "the lesson ends" if after is None else \
+                    f"line {after.line} is {'prose' if isinstance(after, Prose) else 'not a step'}"
+                raise LessonError(self.name, block.line, f"a prediction is asked right before the step "
+                                                         f"it predicts, but {what}: put its '## Step:' "
+                                                         "right after it")
 
     def _close_prose(self) -> None:
         text, start = self.text, self.start

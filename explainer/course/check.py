@@ -15,9 +15,10 @@ from pathlib import Path
 
 from ..engine.errors import ExplainerError
 from ..engine.experiments.scenario import parse as parse_scenario
-from ..engine.experiments.session import Preemption, Session
-from . import facts, play
-from .lesson import FILE_NAME, Checkpoint, Lesson, LessonError, Prose, Step, lesson_files, load
+from ..engine.experiments.session import Moment, Preemption, Session
+from ..engine.experiments.stackview import StackView
+from . import facts, play, predict
+from .lesson import FILE_NAME, Checkpoint, Lesson, LessonError, Predict, Prose, Step, lesson_files, load
 
 #: Markdown files in a lessons folder that are not lessons.
 NOT_LESSONS = ("FORMAT.md", "README.md")
@@ -28,7 +29,9 @@ def check(lesson: Lesson) -> list[LessonError]:
 
     Checks the scenario (it parses, its Go version is known), every fact (it
     renders), and plays the steps in order on a Session of the scenario (``split``
-    is the UI's): each command must run and each expectation must hold.
+    is the UI's): each command must run, each expectation must hold, and each
+    prediction must be answerable in the lab (its step gives the engine an answer
+    the learner can pick).
     """
     file = str(lesson.path)
     errors = [LessonError(file, line, str(err)) for line, err in _fact_problems(lesson)]
@@ -73,6 +76,8 @@ def _texts(lesson: Lesson) -> Iterator[tuple[str, int]]:
         elif isinstance(block, Step):
             yield block.text, block.line
             yield from ((e, block.line) for e in block.expect if e.startswith("output"))
+        elif isinstance(block, Predict):
+            yield block.question, block.line
         elif isinstance(block, Checkpoint):
             yield block.question, block.line
             for option in block.options:
@@ -113,12 +118,29 @@ def _fact_problems(lesson: Lesson) -> Iterator[tuple[int, facts.FactError]]:
             yield line + text.count("\n", 0, offset), err
 
 
+def _prediction(lesson: Lesson, asked: Predict, step: Step, session: Session, before: Moment,
+                shown: StackView, preemption: Preemption | None) -> list[LessonError]:
+    """A prediction the lab could not answer after its step, as one error at its heading (else none)."""
+    question = predict.lesson_question(predict.Kind(asked.kind), asked.question, step.do)
+    try:
+        found = predict.answer(question, before, session.current, preemption, session.scenario,
+                               session.function)
+    except ExplainerError as err:
+        return [LessonError(str(lesson.path), asked.line, f"predict {asked.kind}: {err}")]
+    said = predict.problem(question, before, shown, session.current, found)
+    return [LessonError(str(lesson.path), asked.line, f"predict {asked.kind}: {said}")] if said else []
+
+
 def _play(lesson: Lesson, session: Session) -> list[LessonError]:
     """Play the steps in order; a command that fails stops the play (later steps would mislead)."""
     errors: list[LessonError] = []
     file = str(lesson.path)
+    remembered: dict[int, Preemption] = {}
+    """The last preemption at each step, as the lab's pane remembers it (its stack is the one drawn)."""
     for step in lesson.steps:
         preemption: Preemption | None = None
+        before = session.current
+        shown = predict.stack_shown(before, remembered.get(before.snapshot.step))
         for command in step.do:
             try:
                 preemption = play.do(session, command) or preemption
@@ -126,6 +148,11 @@ def _play(lesson: Lesson, session: Session) -> list[LessonError]:
                 later = " (later steps not played)" if step is not lesson.steps[-1] else ""
                 errors.append(LessonError(file, step.line, f"do {command}: {err}{later}"))
                 return errors
+        if preemption is not None:
+            remembered[preemption.at.snapshot.step] = preemption
+        asked = lesson.prediction_before(step)
+        if asked is not None:
+            errors += _prediction(lesson, asked, step, session, before, shown, preemption)
         for expectation in step.expect:
             try:
                 problem = play.expect(session, preemption, expectation)

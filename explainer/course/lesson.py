@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import content
-from .blocks import Block, Checkpoint, LessonError, Option, Prose, Step, read_body
+from .blocks import Block, Checkpoint, LessonError, Option, Predict, Prose, Step, read_body
 from .textfile import read_text
 
-__all__ = ["Block", "Checkpoint", "Lesson", "LessonError", "Option", "Prose", "Step",
+__all__ = ["Block", "Checkpoint", "Lesson", "LessonError", "Option", "Predict", "Prose", "Step",
            "lesson_files", "lessons_dir", "load", "load_all", "parse"]
 
 FORMAT = 1
@@ -50,6 +50,17 @@ class Lesson:
     def steps(self) -> tuple[Step, ...]:
         """The steps, in order."""
         return tuple(b for b in self.blocks if isinstance(b, Step))
+
+    @property
+    def predictions(self) -> tuple[Predict, ...]:
+        """The predictions, in order (the progress file counts them so)."""
+        return tuple(b for b in self.blocks if isinstance(b, Predict))
+
+    def prediction_before(self, step: Step) -> Predict | None:
+        """The prediction asked right before ``step`` is played, if any."""
+        k = self.blocks.index(step)
+        before = self.blocks[k - 1] if k else None
+        return before if isinstance(before, Predict) else None
 
     @property
     def checkpoints(self) -> tuple[Checkpoint, ...]:

@@ -1,4 +1,4 @@
-"""What the learner has done: lessons finished and checkpoint answers, kept between runs.
+"""What the learner has done: lessons finished, checkpoint answers and predictions, kept between runs.
 
 One small JSON file (``{"format": 1, ...}``) in the platform's state folder,
 or in ``$EXPLAINER_STATE_DIR`` when set (tests and CI). It is never silently
@@ -7,7 +7,10 @@ lost. A file that reads but is not format 1 is renamed aside
 A file that cannot be read at all (no permission, an I/O error) is left as it
 is and :func:`load` says so (``Loaded.unreadable``): saving over it would
 destroy what may be weeks of answers, so the caller must not save until the
-learner decides (read it again, or set it aside and start afresh). A UTF-8
+learner decides (read it again, or set it aside and start afresh). Predictions
+(whether each was right at the first try) came later, as an optional
+``"predictions"`` key: a file written before them still loads, and an app that
+predates them ignores the key. A UTF-8
 byte order mark, as some editors write, is read past. Saving goes through
 :func:`explainer.output.save.save`: a temporary file renamed over the old one,
 so a crash or a full disk mid-save leaves the old file whole.
@@ -24,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import TypeVar
 
 import platformdirs
 
@@ -46,21 +50,32 @@ class Progress:
     """Ids of finished lessons (``01-the-race``)."""
     answers: Mapping[str, Mapping[int, int]] = field(default_factory=lambda: MappingProxyType({}))
     """Lesson id -> checkpoint index -> index of the chosen option."""
+    predictions: Mapping[str, Mapping[int, bool]] = field(default_factory=lambda: MappingProxyType({}))
+    """Lesson id -> prediction index -> right at the first try (later tries are not recorded)."""
 
     def finish(self, lesson: str) -> Progress:
         """This progress with ``lesson`` done."""
-        return Progress(self.done | {lesson}, self.answers)
+        return Progress(self.done | {lesson}, self.answers, self.predictions)
 
     def answer(self, lesson: str, checkpoint: int, option: int) -> Progress:
         """This progress with ``option`` chosen at checkpoint ``checkpoint`` of ``lesson``."""
         chosen = {**self.answers.get(lesson, {}), checkpoint: option}
-        return Progress(self.done, _frozen({**self.answers, lesson: chosen}))
+        return Progress(self.done, _frozen({**self.answers, lesson: chosen}), self.predictions)
+
+    def predict(self, lesson: str, prediction: int, right: bool) -> Progress:
+        """This progress with prediction ``prediction`` of ``lesson`` answered; only the first try counts."""
+        if prediction in self.predictions.get(lesson, {}):
+            return self
+        tried = {**self.predictions.get(lesson, {}), prediction: right}
+        return Progress(self.done, self.answers, _frozen({**self.predictions, lesson: tried}))
 
     def to_json(self) -> dict[str, object]:
         """The file's contents."""
         return {"format": FORMAT, "done": sorted(self.done),
                 "answers": {lesson: {str(k): v for k, v in sorted(chosen.items())}
-                            for lesson, chosen in sorted(self.answers.items())}}
+                            for lesson, chosen in sorted(self.answers.items())},
+                "predictions": {lesson: {str(k): v for k, v in sorted(tried.items())}
+                                for lesson, tried in sorted(self.predictions.items())}}
 
     @classmethod
     def from_json(cls, data: object) -> Progress:
@@ -87,10 +102,33 @@ class Progress:
                 if not (k.isascii() and k.isdigit() and len(k) <= 6) or type(v) is not int or v < 0:
                     raise ValueError(f"answer {k!r}: {v!r} of {lesson!r} is not index: index")
                 parsed[lesson][int(k)] = v
-        return cls(frozenset(done), _frozen(parsed))
+        return cls(frozenset(done), _frozen(parsed), _predictions(data.get("predictions", {})))
 
 
-def _frozen(answers: Mapping[str, Mapping[int, int]]) -> Mapping[str, Mapping[int, int]]:
+def _predictions(data: object) -> Mapping[str, Mapping[int, bool]]:
+    """The optional ``"predictions"`` object: lesson id -> {index: right at the first try}.
+
+    Raises:
+        ValueError: it is there but not of that shape.
+    """
+    if not isinstance(data, dict):
+        raise ValueError("'predictions' is not an object")
+    parsed: dict[str, dict[int, bool]] = {}
+    for lesson, tried in data.items():
+        if not isinstance(tried, dict):
+            raise ValueError(f"predictions of {lesson!r} are not an object")
+        parsed[lesson] = {}
+        for k, v in tried.items():
+            if not (k.isascii() and k.isdigit() and len(k) <= 6) or type(v) is not bool:
+                raise ValueError(f"prediction {k!r}: {v!r} of {lesson!r} is not index: true|false")
+            parsed[lesson][int(k)] = v
+    return _frozen(parsed)
+
+
+V = TypeVar("V", int, bool)
+
+
+def _frozen(answers: Mapping[str, Mapping[int, V]]) -> Mapping[str, Mapping[int, V]]:
     return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in answers.items()})
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..course.predict import Guess, Judgement, Question, stack_shown
 from ..engine.experiments.session import Moment, Preemption, Session, Trace
 from ..engine.experiments.stackview import StackView
 from ..engine.experiments.timeline import Mark
@@ -43,8 +44,7 @@ class PaneState:
     @property
     def stack(self) -> StackView:
         """The stack to draw: the parked goroutine's after a preemption, else the moment's."""
-        p = self.preemption
-        return p.stack if p is not None and p.parked else self.moment.stack
+        return stack_shown(self.moment, self.preemption)
 
     @classmethod
     def of(cls, session: Session, preemption: Preemption | None, *,
@@ -55,3 +55,26 @@ class PaneState:
             {f.name: f.frame for f in session.program.functions}
         return cls(session.function, session.current, preemption, session.trace, session.index,
                    marks if marks is not None else {}, highlight, sizes)
+
+
+@dataclass(frozen=True)
+class PredictionState:
+    """A prediction in a pane: asked, then guessed, then judged (the one value its bar and panels draw)."""
+
+    question: Question
+    pick: int | None = None
+    """What is picked so far: a slot's address (a stack row) or a line's PC (slot and line questions)."""
+    picked: str = ""
+    """The pick in words (the row's address and meaning, the line's offset and text): the bar says it,
+    so it is read even where the panel cuts a long line."""
+    guess: Guess | None = None
+    """The learner's answer, once given (the step then runs)."""
+    judgement: Judgement | None = None
+    """The guess beside the engine's answer, once the step ran."""
+    problem: str | None = None
+    """Why the last typed value was not taken (it is not a number): said under the field."""
+
+    @property
+    def asking(self) -> bool:
+        """Waiting for the learner's answer."""
+        return self.guess is None

@@ -53,3 +53,29 @@ def test_the_installed_command(tmp_path: Path) -> None:
     run = subprocess.run(argv, capture_output=True, text=True)
     assert run.returncode == 1
     assert run.stdout.startswith(f"{tmp_path / '01-race.md'}:1: front matter lacks title")
+
+
+def test_a_broken_prediction_block_is_file_line_message_and_exit_1(tmp_path: Path) -> None:
+    """The installed command on three lessons: one good, one prediction with a kind that does not exist,
+    one whose step cannot answer it (running to sp2 reads no return address): each is one
+    ``file:line: message`` line on stdout at the ``## Predict:`` block, the count on stderr, exit 1."""
+    predicted = GOOD.replace("## Step: Send SIGURG",
+                             "## Predict: Will it crash?\n- kind: outcome\n\n## Step: Send SIGURG")
+    bad_kind = predicted.replace("- kind: outcome", "- kind: guess")
+    no_slot = GOOD.replace("## Step: Run to the epilogue's", "## Predict: Which slot?\n- kind: slot\n\n"
+                                                            "## Step: Run to the epilogue's")
+    write(tmp_path, "01-good.md", predicted)
+    kind_path = write(tmp_path, "02-kind.md", bad_kind)
+    slot_path = write(tmp_path, "03-slot.md", no_slot)
+    argv = [sys.executable, "-m", "explainer.cli", "lessons", "--check", "--dir", str(tmp_path)]
+    run = subprocess.run(argv, capture_output=True, text=True)
+    assert run.returncode == 1, run.stderr
+    assert run.stdout.splitlines() == [
+        f"{kind_path}:{line_of(bad_kind, '- kind: guess')}: "
+        "bad kind 'guess': one of slot, line, rsp, outcome",
+        f"{slot_path}:{line_of(no_slot, '## Predict: Which slot?')}: "
+        "predict slot: the step after it reads no return address: "
+        "The unwinder never read main.big_stack's return address: "
+        "the step neither preempted nor walked the stack.",
+    ]
+    assert run.stderr == "3 lessons checked: 2 mistakes in 2 files\n"

@@ -25,7 +25,10 @@ def _raw(path: Path) -> tuple[list[str], list[str], list[list[tuple[bool, str]]]
     section = "prose"
     body = path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
     for line in body.splitlines():
-        if m := re.match(r"## (Step|Checkpoint): (.*)", line):
+        if m := re.match(r"## Predict: (.*)", line):
+            section = "Predict"
+            steps.append("PREDICT " + m.group(1).strip())
+        elif m := re.match(r"## (Step|Checkpoint): (.*)", line):
             section = m.group(1)
             (steps if section == "Step" else questions).append(m.group(2).strip())
             if section == "Checkpoint":
@@ -49,9 +52,14 @@ def handouts() -> dict[str, str]:
 def test_every_question_option_step_and_prose_line_is_there(path: Path, handouts: dict[str, str]) -> None:
     text = handouts[path.stem]
     steps, questions, options, prose = _raw(path)
+    predictions = [s.removeprefix("PREDICT ") for s in steps if s.startswith("PREDICT ")]
+    steps = [s for s in steps if not s.startswith("PREDICT ")]
     assert questions and "{{" not in text and "}}" not in text
     for n, step in enumerate(steps, 1):
         assert f"### Step {n}: " in text and ("{{" in step or f"### Step {n}: {step}" in text)
+    for n, question in enumerate(predictions, 1):  # each asked where it stands, answered at the end
+        assert f"### Predict {n}: {question}" in text
+        assert f"- **Predict {n}.** {question} — **" in text.split("\n## Answers\n", 1)[1]
     answers = text.split("\n## Answers\n", 1)[1]
     for n, (question, opts) in enumerate(zip(questions, options, strict=True), 1):
         if "{{" not in question:

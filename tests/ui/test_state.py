@@ -26,6 +26,7 @@ from explainer.ui.screens.present import PresentScreen
 from explainer.ui.screens.sweep import SweepScreen
 from explainer.ui.widgets.disassembly import DisassemblyPanel
 from explainer.ui.widgets.lab_pane import LabPane
+from explainer.ui.widgets.prediction import PredictionBar
 from explainer.ui.widgets.registers import RegistersPanel
 from explainer.ui.widgets.stack import StackPanel
 from explainer.ui.widgets.timeline import Timeline
@@ -104,5 +105,7 @@ def test_every_key_names_an_action_that_exists(screen: type[Screen[object]]) -> 
         assert callable(getattr(owner, f"action_{name}", None)) or \
             callable(getattr(App, f"action_{name}", None)), (screen.__name__, b.action)
     for action in getattr(screen, "FOOTER_KEYS", ()):
+        # a question's keys are the prediction bar's (it has the focus while it asks)
         assert any(isinstance(b, Binding) and b.action == action for b in [*screen.BINDINGS,
-                                                                           *ExplainerApp.BINDINGS]), action
+                                                                           *ExplainerApp.BINDINGS,
+                                                                           *PredictionBar.BINDINGS]), action

@@ -102,7 +102,8 @@ async def test_a_lesson_lab_scrubs_too(tmp_path: Path, monkeypatch: pytest.Monke
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.press("l", *["down"] * 5, "enter")  # lesson 6, the race
         assert isinstance(app.screen, LessonScreen) and app.screen.lesson.id == "06-race"
-        await pilot.press("enter", "enter", "enter")  # run to sp2, preempt, unwind: the crash
+        # run to sp2, preempt, then the GC scan: its slot prediction asked, answered with enter
+        await pilot.press("enter", "enter", "enter", "enter")
         pane = app.screen.query_one(LabPane)
         await pilot.press("comma")
         assert pane.session.current.snapshot.step == 0

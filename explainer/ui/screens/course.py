@@ -21,7 +21,8 @@ class CourseScreen(Screen[None]):
     """Pick a lesson; ✓ marks the ones done."""
 
     HELP = ("The course: ten short lessons from what an ADD immediate is to why the fix works and what it "
-            "missed. Enter opens a lesson; ✓ marks lessons done. Progress is saved in your state folder.")
+            "missed. Enter opens a lesson; ✓ marks lessons done, and each lesson says how many of its "
+            "predictions you got right at the first try. Progress is saved in your state folder.")
     BINDINGS = [Binding("escape", "app.pop_screen", "back to the lab"),
                 Binding("h", "handout", "save handout",
                         tooltip="Save the highlighted lesson as a Markdown handout, in a folder you choose")]
@@ -93,9 +94,18 @@ class CourseScreen(Screen[None]):
         for lesson in self.lessons:
             done = self.store.is_done(lesson.id)
             label = Content.assemble(("✓ " if done else "  ", "$success bold"), (f"{lesson.id}  ", "dim"),
-                                     render(lesson.title))
+                                     render(lesson.title), self._predicted(lesson))
             out.append(Option(label, id=lesson.id))
         return out
+
+    def _predicted(self, lesson: Lesson) -> Content:
+        """How the lesson's predictions went at the first try (nothing before the first is tried)."""
+        tried = [t for t in self.store.predicted(lesson.id, len(lesson.predictions)) if t is not None]
+        if not tried:
+            return Content("")
+        right = sum(tried)
+        return Content.styled(f"  · predicted {right} of {len(lesson.predictions)} right at the first try",
+                              "$success" if right == len(lesson.predictions) else "$text-muted")
 
     def action_handout(self) -> None:
         from .export import save_handout

@@ -1,7 +1,11 @@
 """The lab: one scenario (or two, split), driven by keys.
 
 The screen composes panes and routes commands to them; all emulation lives in
-the engine behind each pane's :class:`Session`.
+the engine behind each pane's :class:`Session`. In prediction mode (m, remembered
+in the preferences file) a walk key, p, or s onto an instruction that writes RSP
+first asks the learner what will happen, in the (left) pane's bar; the answer
+runs the command on every pane and the left pane shows the engine's answer
+beside the guess.
 """
 
 from __future__ import annotations
@@ -18,15 +22,18 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Static
 
+from ...course import predict
 from ...engine.errors import ExplainerError
 from ...engine.experiments.fix import split_pair
 from ...engine.experiments.scenario import Scenario
 from ...engine.runtime.outcome import Outcome
 from ...engine.runtime.unwind import Trigger
 from ...engine.toolchain.program import Program
+from .. import preferences
 from ..format import size
 from ..widgets.key_footer import KeyFooter
 from ..widgets.lab_pane import LabPane
+from ..widgets.prediction import PREDICTION_KEYS, PredictionBar
 from .help import APP_HELP, READING_KEYS
 
 
@@ -86,6 +93,9 @@ class LabScreen(Screen[None]):
                 tooltip="Explain the instruction under ▶ (select it)"),
         Binding("escape", "unselect", "unselect", show=False,
                 tooltip="Let go of the selected instruction (or stop a long run)"),
+        Binding("m", "predict_mode", "prediction mode", show=False,
+                tooltip="Prediction mode on or off: before p, a walk key (g t n f c) or s onto a write to "
+                "RSP, the lab asks what will happen, then shows the answer beside your guess"),
         Binding("y", "copy", "copy scenario", show=False, tooltip="Copy the scenario's one-line form"),
         Binding("comma", "timeline(-1)", "previous stop", show=False,
                 tooltip="Timeline: back to the previous recorded step (its snapshot, not a re-run)"),
@@ -100,10 +110,11 @@ class LabScreen(Screen[None]):
         Binding("j", "save_step", "save step (JSON)", show=False,
                 tooltip="Save this step as JSON (as 'explainer run --json' prints it) in a chosen folder"),
     ]
-    FOOTER_KEYS = ("step", "back", "run_to('epilogue')", "run_to('sp2')", "help", "quit", "unwind('gc')",
-                   "toggle_source", "preempt", "split", "sweep", "options", "app.course", "syntax",
-                   "unwind('traceback')")
-    """The footer's keys by importance: the first six fit at 80 columns; ? and ctrl+p reach the rest."""
+    FOOTER_KEYS = (*PREDICTION_KEYS, "step", "back", "run_to('epilogue')", "run_to('sp2')", "help", "quit",
+                   "unwind('gc')", "toggle_source", "preempt", "split", "sweep", "options", "app.course",
+                   "syntax", "unwind('traceback')")
+    """The footer's keys by importance: the first six fit at 80 columns; ? and ctrl+p reach the rest
+    (a question's keys come first: while one is asked, the screen's own keys wait)."""
     WIDGET_KEYS = READING_KEYS
     """Tab and PgUp/PgDn: a panel longer than its box (the Unwind panel's end) is read by scrolling it."""
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (200, "-full")]
@@ -151,6 +162,8 @@ class LabScreen(Screen[None]):
         self.scenario = scenario
         self.opened = opened
         self._source_at_hand: bool | None = None
+        self.predicting = preferences.load().predict
+        """Prediction mode (m): ask before a walk, p, or s onto a write to RSP."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="title")
@@ -179,7 +192,28 @@ class LabScreen(Screen[None]):
             except ExplainerError as err:
                 self.notify(str(err), title="Cannot do that", severity="error")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While a pane asks a question, the screen's keys wait (its bar's keys answer)."""
+        if any(p.asking for p in self.panes) and action in self._own_actions:
+            return False
+        return True
+
+    @property
+    def _own_actions(self) -> set[str]:
+        return {b.action.split("(")[0].split(".")[-1] for b in self.BINDINGS if isinstance(b, Binding)}
+
+    def _asked(self, question: predict.Question, command: Callable[[LabPane], None]) -> bool:
+        """In prediction mode, ask ``question`` in the first pane, then run ``command`` on every pane."""
+        panes = self.panes
+        if not self.predicting or not panes or any(p.running for p in panes):
+            return False
+        panes[0].ask(question, lambda: self._each(command))
+        return True
+
     def action_step(self) -> None:
+        insn = self.panes[0].session.current.instruction if self.panes else None
+        if insn is not None and insn.writes_sp and self._asked(predict.step_question(insn.go), LabPane.step):
+            return
         self._each(LabPane.step)
 
     def action_back(self) -> None:
@@ -192,11 +226,37 @@ class LabScreen(Screen[None]):
         self._each(lambda pane: pane.run_to(anchor))
 
     def action_preempt(self) -> None:
-        self._each(lambda pane: pane.preempt(None))
+        self._preempt(None)
 
     def action_unwind(self, trigger: str) -> None:
-        walker = Trigger(trigger)
-        self._each(lambda pane: pane.preempt(walker))
+        self._preempt(Trigger(trigger))
+
+    def _preempt(self, walker: Trigger | None) -> None:
+        def command(pane: LabPane) -> None:
+            pane.preempt(walker)
+
+        if self.panes and self._asked(predict.preempt_question(self._here(), walker), command):
+            return
+        self._each(command)
+
+    def _here(self) -> str:
+        """The instruction at the first pane's PC, as a question names it."""
+        moment = self.panes[0].session.current
+        insn = moment.instruction
+        if insn is None:
+            return f"{moment.snapshot.pc:#x} ({moment.function})"
+        return f"+{insn.offset:#06x} {insn.go}"
+
+    def action_predict_mode(self) -> None:
+        self.predicting = not self.predicting
+        try:
+            preferences.store(preferences.Preferences(predict=self.predicting))
+        except ExplainerError as err:  # a read-only state folder: the mode still changes for this run
+            self.notify(f"Not remembered: {err}", title="Preferences", severity="warning")
+        said = ("on: before p, g t n f c, or s onto a write to RSP, the lab asks what will happen"
+                if self.predicting else "off")
+        self.notify(f"Prediction mode {said}.", title="Predict")
+        self._titles()
 
     def action_timeline(self, delta: int) -> None:
         self._each(lambda pane: pane.move_on_timeline(delta))
@@ -296,7 +356,8 @@ class LabScreen(Screen[None]):
         panels = [("Disassembly", DisassemblyPanel.HELP), ("Source (u)", SourcePanel.HELP),
                   ("Instruction explained", ExplainPanel.HELP), ("Registers", RegistersPanel.HELP),
                   ("Stack", StackPanel.HELP), ("Preemption and unwind", UnwindPanel.HELP),
-                  ("Timeline", Timeline.HELP), ("Sweep view (x)", SweepScreen.HELP)]
+                  ("Timeline", Timeline.HELP), ("Prediction (m)", PredictionBar.HELP),
+                  ("Sweep view (x)", SweepScreen.HELP)]
         if self.split:
             panels.insert(0, ("Split view (v)", "Left: the scenario as its release builds it. Right: the "
                                                 "same frame as the fix builds it. The line under the panes "
@@ -381,11 +442,14 @@ class LabScreen(Screen[None]):
         versions = " vs ".join(f"go{p.scenario.version}" for p in panes)
         fn = panes[0].session.function
         # the longest form that fits: the step count is never the part that is cut
-        forms = (f"split-epilogue explainer ─ {versions} · {fn.name} · frame {size(fn.frame)} · {kind} · "
+        forms: tuple[str, ...] = (
+                 f"split-epilogue explainer ─ {versions} · {fn.name} · frame {size(fn.frame)} · {kind} · "
                  f"step {step:,}",
                  f"{versions} · {fn.name} · frame {size(fn.frame)} · {kind} · step {step:,}",
                  f"{versions} · {fn.name} · {size(fn.frame)} · {kind} · step {step:,}",
                  f"{versions} · {size(fn.frame)} · {kind} · step {step:,}")
+        if self.predicting:  # the mode is said in the title while it fits; else the footer's keys say it
+            forms = (*(f"{f} · predicting" for f in forms), *forms)
         room = self.size.width - 2
         title = next((f for f in forms if len(f) <= room), forms[-1])
         # A plain one-line bar, and not Screen.sub_title: that reactive repaints the whole screen (every

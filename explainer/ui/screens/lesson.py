@@ -1,10 +1,12 @@
 """One lesson: its prose and steps on the left, the lab (or its widget) on the right.
 
 Enter plays the next step's ``do`` commands on the lab and checks its
-``expect`` lines. A checkpoint is answered by its number key (1, 2, 3: the
-first checkpoint not yet answered right), by a click, or with Tab to its
-answers and space; every answer is saved at once, so progress survives a crash
-or a closed terminal.
+``expect`` lines. A step with a prediction before it is asked first, in the lab
+itself (the pane's bar); the answer plays the step, and the engine's answer,
+beside the guess, is shown there and kept in the text. A checkpoint is answered
+by its number key (1, 2, 3: the first checkpoint not yet answered right), by a
+click, or with Tab to its answers and space; every answer is saved at once, so
+progress survives a crash or a closed terminal.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Markdown, RadioButton, RadioSet, Static
 
+from ...course import predict
 from ...course.facts import render
-from ...course.lesson import Checkpoint, Lesson, Prose, Step
+from ...course.lesson import Checkpoint, Lesson, Predict, Prose, Step
 from ...engine.errors import ExplainerError
 from ...engine.experiments.scenario import parse
 from ..widgets.encoder import EncoderPanel
 from ..widgets.key_footer import KeyFooter
 from ..widgets.lab_pane import LabPane
+from ..widgets.prediction import PREDICTION_KEYS, PredictionBar
 from ..widgets.scale import ScalePanel
 from .help import READING_KEYS
 from .progress_store import ProgressStore
@@ -62,7 +66,9 @@ class LessonScreen(Screen[None]):
 
     HELP = ("A lesson: read the text, press enter to play the next step on the lab at the right (the "
             "step says what it does and the lab shows it), then answer the checkpoint by its answer's "
-            "number (or a click). Answers are saved as you give them.")
+            "number (or a click). Before a step with a prediction, enter asks it in the lab: answer there "
+            "(the footer says how), and the step plays. Answers, and whether each prediction was right at "
+            "the first try, are saved as you give them.")
     BINDINGS = [
         Binding("enter", "next_step", "do the next step", priority=True),
         # one key per answer; the footer and the help show them as one key, 1-N (see key_display)
@@ -78,7 +84,8 @@ class LessonScreen(Screen[None]):
         Binding("less_than_sign", "mark(-1)", "previous mark", show=False),
         Binding("greater_than_sign", "mark(1)", "next mark", show=False),
     ]
-    FOOTER_KEYS = ("next_step", "answer(1)", "app.pop_screen", "help", "quit", "restart", "handout")
+    FOOTER_KEYS = (*PREDICTION_KEYS, "next_step", "answer(1)", "app.pop_screen", "help", "quit", "restart",
+                   "handout")
     HELP_TITLE = "Lesson help"
     WIDGET_KEYS = READING_KEYS
     """Tab and PgUp/PgDn: the lesson's text and the lab's panels are longer than their boxes."""
@@ -90,6 +97,9 @@ class LessonScreen(Screen[None]):
     LessonScreen .step { margin: 1 0 0 0; padding: 0 1; border-left: thick $primary; height: auto; }
     LessonScreen .step.done { border-left: thick $success; }
     LessonScreen .step.failed { border-left: thick $error; }
+    LessonScreen .predict { margin: 1 0 0 0; padding: 0 1; border-left: thick $accent; height: auto; }
+    LessonScreen .predict.right { border-left: thick $success; }
+    LessonScreen .predict.wrong { border-left: thick $warning; }
     LessonScreen .checkpoint { margin: 1 0 0 0; height: auto; border: round $accent; padding: 0 1; }
     LessonScreen .checkpoint.current { border: round $success; }
     LessonScreen RadioSet { width: 1fr; }
@@ -111,10 +121,14 @@ class LessonScreen(Screen[None]):
         yield Static(Text(f"{self.lesson.id} · {render(self.lesson.title)}"), id="lesson-title")
         with Horizontal():
             with VerticalScroll(id="text"):
-                step_no = checkpoint_no = 0
+                step_no = checkpoint_no = predict_no = 0
                 for block in self.lesson.blocks:
                     if isinstance(block, Prose):
                         yield Markdown(render(block.text))
+                    elif isinstance(block, Predict):
+                        yield Static(self._predict_text(block, self._tried(predict_no)), classes="predict",
+                                     id=f"predict-{predict_no}")
+                        predict_no += 1
                     elif isinstance(block, Step):
                         step_no += 1
                         yield Static(self._step_text(step_no, block, "enter plays it"), classes="step",
@@ -156,6 +170,16 @@ class LessonScreen(Screen[None]):
     def _step_text(n: int, step: Step, state: str) -> Text:
         return Text.assemble((f"Step {n}: ", "bold"), render(step.text), (f"   {state}", "dim"))
 
+    def _tried(self, index: int) -> str:
+        """How the saved first try of prediction ``index`` went, as the text under it says."""
+        first = self.store.predicted(self.lesson.id, len(self.lesson.predictions))[index]
+        return "enter asks it in the lab" if first is None else \
+            ("✓ right at the first try" if first else "✗ first try wrong (the course keeps the first try)")
+
+    @staticmethod
+    def _predict_text(block: Predict, state: str) -> Text:
+        return Text.assemble(("Predict: ", "bold"), render(block.question), (f"   {state}", "dim"))
+
     @staticmethod
     def _explain(cp: Checkpoint, chosen: int | None) -> Content:
         if chosen is None:
@@ -191,13 +215,15 @@ class LessonScreen(Screen[None]):
                          ("PC RSP R29 R30", "The registers the story needs, on one line under the "
                                             "disassembly, shown reversed where the last step changed them."),
                          ("Stack", StackPanel.HELP), ("Preemption and unwind", UnwindPanel.HELP),
-                         ("Timeline", Timeline.HELP)]
+                         ("Timeline", Timeline.HELP), ("Prediction", PredictionBar.HELP)]
 
     def key_display(self, binding: Binding) -> str | None:
         """The number keys as one: ``1-3`` (the footer and the help); None: the key as Textual shows it."""
         return f"1-{self.answers}" if binding.action.startswith("answer(") else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("next_step", "answer") and any(p.asking for p in self.query(LabPane)):
+            return False  # the lab asks: enter and the numbers are the question's
         if action == "answer" and parameters and not 1 <= int(str(parameters[0])) <= self.answers:
             return False  # 7 with three answers: the key stays free for the widget in focus
         return True
@@ -251,6 +277,16 @@ class LessonScreen(Screen[None]):
                         title="Lesson", severity="error")
             return
         step = steps[self.next_index]
+        asked = self.lesson.prediction_before(step)
+        if asked is None:
+            self._play(step)
+            return
+        question = predict.lesson_question(predict.Kind(asked.kind), render(asked.question), step.do)
+        self.pane.ask(question, lambda: self._play(step))
+        self.query_one(f"#predict-{self.lesson.predictions.index(asked)}", Static).scroll_visible()
+
+    def _play(self, step: Step) -> None:
+        """Play ``step`` on the lab, check its expectations, and say how it went in the text."""
         failures: list[str] = []
         try:
             for command in step.do:
@@ -267,6 +303,24 @@ class LessonScreen(Screen[None]):
             widget.add_class("done")
         self.next_index += 1
         self._maybe_done()
+
+    def on_lab_pane_judged(self, message: LabPane.Judged) -> None:
+        """A prediction was judged: keep its first try, and say in the text how this try went."""
+        step = self.lesson.steps[self.next_index - 1] if self.next_index else None
+        asked = self.lesson.prediction_before(step) if step is not None else None
+        if asked is None:
+            return
+        index = self.lesson.predictions.index(asked)
+        first = self.store.predicted(self.lesson.id, len(self.lesson.predictions))[index] is None
+        self.store.record_prediction(self.lesson.id, index, message.judgement.right)
+        j = message.judgement
+        said = ("✓ right" if j.right else f"✗ you said {j.guess}; the answer: {j.answer}"
+                + (f" ({j.distance})" if j.distance else ""))
+        said += " at the first try" if first and j.right else ""
+        widget = self.query_one(f"#predict-{index}", Static)
+        widget.update(self._predict_text(asked, said))
+        widget.set_class(j.right, "right")
+        widget.set_class(not j.right, "wrong")
 
     def action_timeline(self, delta: int) -> None:
         for pane in self.query(LabPane):  # none when the lesson's scenario is broken

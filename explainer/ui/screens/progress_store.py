@@ -59,6 +59,9 @@ class ProgressStore:
             for lesson, chosen in mine.answers.items():
                 for checkpoint, option in chosen.items():
                     self.value = self.value.answer(lesson, checkpoint, option)
+            for lesson, tried in mine.predictions.items():
+                for index, right in tried.items():  # the file's first tries came first
+                    self.value = self.value.predict(lesson, index, right)
             self._save(self.value)
         return True
 
@@ -89,6 +92,17 @@ class ProgressStore:
     def record(self, lesson: str, checkpoint: int, option: int) -> None:
         """Save an answer."""
         self._save(self.value.answer(lesson, checkpoint, option))
+
+    def predicted(self, lesson: str, count: int) -> list[bool | None]:
+        """For each of a lesson's ``count`` predictions: right at the first try, wrong, or not tried."""
+        tried = self.value.predictions.get(lesson, {})
+        return [tried.get(k) for k in range(count)]
+
+    def record_prediction(self, lesson: str, index: int, right: bool) -> None:
+        """Save how a prediction went, if it is the first try (later tries change nothing)."""
+        value = self.value.predict(lesson, index, right)
+        if value is not self.value:
+            self._save(value)
 
     def mark_done(self, lesson: str) -> bool:
         """Mark a lesson done; True if it was not done before."""

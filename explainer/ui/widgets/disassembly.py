@@ -7,6 +7,10 @@ whether SP stands mid-frame comes from the engine's :class:`Moment` (SP against
 entry SP − pcsp), never from the listing's shape. Colours are the theme's,
 through the component classes below; the marks (▶, the box, ⚡) are text, so a
 no-colour terminal keeps them.
+
+While the pane asks at which instruction a walk crashes, the picked line is
+marked (◀ your pick) and a click on an instruction picks it; once judged, the
+guessed line keeps a mark (◀ your guess).
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ from textual.reactive import reactive, var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...course.predict import Kind
 from ...engine.arm64 import asm
 from ...engine.experiments.fix import release
 from ..format import offset
-from ..state import PaneState
+from ..state import PaneState, PredictionState
 
 #: Each part's heading, longest first (the panel uses the first that fits).
 _ROLE_TITLES = {
@@ -40,6 +45,8 @@ _ROLE_TITLES = {
 _PCDATA_MARK = {asm.SAFE: " ", asm.UNSAFE: "✗",
                 asm.RESTART1: "↺", asm.RESTART2: "↺", asm.RESTART_AT_ENTRY: "↺"}
 MID_FRAME = "⚡ SP mid-frame"
+#: The prediction's marks after a line: while it asks, then once it is judged.
+PICK, GUESS = "◀ your pick", "◀ your guess"
 """The mark under the PC where SP is not where the pcsp table puts it."""
 
 
@@ -81,6 +88,8 @@ class DisassemblyPanel(ScrollView):
         "disassembly--highlight-cursor",
         "disassembly--mid-frame",
         "disassembly--selected",
+        "disassembly--pick",
+        "disassembly--guess",
     }
     DEFAULT_CSS = """
     DisassemblyPanel { border: round $primary; padding: 0; overflow-x: hidden; scrollbar-size-vertical: 1; }
@@ -95,6 +104,8 @@ class DisassemblyPanel(ScrollView):
                                                         text-style: reverse bold underline; }
     DisassemblyPanel > .disassembly--mid-frame { color: $error; text-style: bold; }
     DisassemblyPanel > .disassembly--selected { background: $accent 30%; text-style: bold; }
+    DisassemblyPanel > .disassembly--pick { color: $accent; text-style: bold reverse; }
+    DisassemblyPanel > .disassembly--guess { color: $warning; text-style: bold; }
     """
 
     state: var[PaneState | None] = var(None)
@@ -103,6 +114,9 @@ class DisassemblyPanel(ScrollView):
     """Show ARM syntax (capstone's) instead of Go's."""
     selected: var[int | None] = var(None)
     """The PC of the instruction selected for an explanation (marked ›), or None."""
+    prediction: var[PredictionState | None] = var(None)
+    """The pane's prediction: a line question's pick, then its guess, are marked on their lines
+    (while it asks, a click picks instead of selecting: the pane decides)."""
 
     class Selected(Message):
         """An instruction was clicked."""
@@ -155,6 +169,19 @@ class DisassemblyPanel(ScrollView):
                 self._strips.pop((line, False), None)
                 self.refresh_line(line)  # a line of the listing: ScrollView takes the scroll offset off
         self.call_after_refresh(self._scroll_to_cursor)  # sized by then
+
+    def watch_prediction(self, old: PredictionState | None, new: PredictionState | None) -> None:
+        was, now = _marked(old), _marked(new)
+        if was == now:
+            return
+        for pc in {*was, *now} - {None}:
+            line = self._line_of.get(pc, -1) if pc is not None else -1
+            if line >= 0:
+                self._strips.pop((line, True), None)
+                self._strips.pop((line, False), None)
+                self.refresh_line(line)
+        if now[0] is not None and now[0] in self._line_of:
+            self.call_after_refresh(self._scroll_to_line, self._line_of[now[0]])
 
     def watch_selected(self, old: int | None, new: int | None) -> None:
         for pc in (old, new):
@@ -293,12 +320,20 @@ class DisassemblyPanel(ScrollView):
             ("highlight" if lit else "selected" if chosen else "boxed" if row.boxed else None)
         out.append("▶" if here else "›" if chosen else " ", style=self._style("arrow"))
         out.append(box, style=self._style("box"))
-        out.append(self._column(insn, self._words), style=Style() if here else self._style("column"))
+        picked, guessed = _marked(self.prediction)
+        mark = f" {PICK}" if insn.pc == picked else f" {GUESS}" if insn.pc == guessed else ""
         text = insn.arm if self.arm_syntax else insn.go
-        room = self._width() - out.cell_len
+        # a marked line drops its hex word, then cuts its text, so that the mark fits beside it
+        words = self._words and (not mark or not self._width() or
+                                 2 + len(self._column(insn, True)) + len(text) + len(mark) <= self._width())
+        out.append(self._column(insn, words), style=Style() if here else self._style("column"))
+        room = self._width() - out.cell_len - len(mark)
         if self._width() and len(text) > room:  # a narrow panel: cut, and say so (the morestack CALL)
             text = text[: max(0, room - 1)] + "…"
         out.append(text, style=self._style(text_style) if text_style else Style())
+        if mark:
+            out.append(mark, style=self._style("pick" if insn.pc == picked else "guess"))
+            return out
         where = insn.position if self._positions == "file:line" else \
             f":{insn.line}" if self._positions == ":line" and insn.line else ""
         if where:  # right-aligned, as a column of its own
@@ -364,6 +399,15 @@ def _position_mode(insns: tuple[asm.Instruction, ...], width: int,
     if longest + 2 + max(len(f":{i.line}") for i in shown) <= width:
         return ":line"
     return ""
+
+
+def _marked(prediction: PredictionState | None) -> tuple[int | None, int | None]:
+    """A line question's (picked PC while it asks, guessed PC once answered)."""
+    if prediction is None or prediction.question.kind is not Kind.LINE:
+        return None, None
+    if prediction.asking:
+        return prediction.pick, None
+    return None, prediction.guess if isinstance(prediction.guess, int) else None
 
 
 def _fitting(forms: tuple[str, ...], room: int) -> str:

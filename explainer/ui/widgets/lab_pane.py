@@ -8,26 +8,36 @@ is two panes receiving the same commands. The pane also remembers the last
 preemption taken at each step: that memory is the one source of what the
 panels show about preemption, so however the cursor reaches a step (a key, a
 run, a timeline jump), the unwind panel and the timeline say the same.
+
+A pane can ask a prediction before a command acts (:meth:`LabPane.ask`): its
+bar takes the learner's answer, the pane runs the command, then asks the engine
+(:mod:`explainer.course.predict`) and publishes the judgement with the state.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
 
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive, var
 
+from ...course import predict
 from ...engine.errors import ExplainerError
 from ...engine.experiments import report, timeline
 from ...engine.experiments.scenario import Scenario
 from ...engine.experiments.session import Moment, Preemption, Session
+from ...engine.experiments.stackview import StackRow
 from ...engine.experiments.timeline import Mark
 from ...engine.runtime.unwind import Trigger
 from ...engine.toolchain.program import Program
-from ..state import PaneState
+from ..state import PaneState, PredictionState
 from .disassembly import DisassemblyPanel
 from .explain import ExplainPanel
 from .long_run import LongRuns, RunStatus
+from .prediction import PredictionBar
 from .registers import RegistersPanel
 from .source import SourcePanel
 from .stack import StackPanel
@@ -67,6 +77,16 @@ class LabPane(LongRuns):
     """The disassembly in ARM syntax (the screen's toggle, bound down to the disassembly)."""
     selected: var[int | None] = var(None)
     """The PC of the instruction selected for an explanation (a click, or ↑ ↓), None for none."""
+    prediction: var[PredictionState | None] = var(None)
+    """The prediction asked, answered or judged here (None: none); its bar and the panels draw it."""
+
+    class Judged(Message):
+        """A prediction's guess was judged against the engine's answer."""
+
+        def __init__(self, pane: LabPane, judgement: predict.Judgement) -> None:
+            super().__init__()
+            self.pane = pane
+            self.judgement = judgement
 
     class Changed(Message):
         """The pane moved to another moment or preempted."""
@@ -87,13 +107,25 @@ class LabPane(LongRuns):
         self._marks: tuple[object, dict[int, frozenset[Mark]]] = (None, {})
         """The timeline's marks and the (trace, preemptions) they were computed for."""
         self._frame_sizes = {f.name: f.frame for f in self.session.program.functions}
+        self._then: Callable[[], None] | None = None
+        """What runs once the prediction is answered (the command it was asked before)."""
+        self._asked_at: Moment | None = None
+        """The moment the answered prediction's step started from."""
+        self._rows: tuple[StackRow, ...] = ()
+        """The stack rows drawn when the question was answered (a picked slot's meaning)."""
+        self._clicked: int | None = None
+        """What the last click picked (a second click there answers)."""
+        self._running_then = False
+        """The answered command is running: its commands publish, but only its end is judged."""
         self.label = label
         if label:
             self.border_title = label
 
     def compose(self) -> ComposeResult:
-        disassembly = DisassemblyPanel().data_bind(LabPane.state, LabPane.arm_syntax, LabPane.selected)
-        stack, unwind = StackPanel().data_bind(LabPane.state), UnwindPanel().data_bind(LabPane.state)
+        disassembly = DisassemblyPanel().data_bind(LabPane.state, LabPane.arm_syntax, LabPane.selected,
+                                                   LabPane.prediction)
+        stack = StackPanel().data_bind(LabPane.state, LabPane.prediction)
+        unwind = UnwindPanel().data_bind(LabPane.state)
         program = self.session.program
         source = SourcePanel(program.source, self.session.function.source_file).data_bind(
             LabPane.state, LabPane.selected)
@@ -118,6 +150,7 @@ class LabPane(LongRuns):
                     with Vertical(classes="story"):
                         yield stack
                         yield unwind
+        yield PredictionBar().data_bind(LabPane.prediction)
         yield Timeline().data_bind(LabPane.state)
         yield RunStatus()
 
@@ -220,8 +253,13 @@ class LabPane(LongRuns):
     # --- the instruction explained (a click in the listing, or the lab's ↑ ↓ enter esc) ---
 
     def on_disassembly_panel_selected(self, message: DisassemblyPanel.Selected) -> None:
+        """A click on an instruction: it picks while a line question asks, else it selects (explained)."""
         message.stop()
-        self.selected = message.pc
+        state = self.prediction
+        if state is not None and state.asking and state.question.kind is predict.Kind.LINE:
+            self._click(predict.Kind.LINE, message.pc)
+        else:
+            self.selected = message.pc
 
     def select_by(self, delta: int) -> None:
         """Select the instruction ``delta`` rows from the selected one (from ▶'s when none is)."""
@@ -247,6 +285,142 @@ class LabPane(LongRuns):
 
     # --- the state the panels draw ---
 
+    # --- predictions: asked before a command, judged after it ---
+
+    @property
+    def asking(self) -> bool:
+        """A question waits for the learner's answer."""
+        return self.prediction is not None and self.prediction.asking
+
+    def ask(self, question: predict.Question, then: Callable[[], None]) -> None:
+        """Ask ``question``; once answered, run ``then`` (the command it predicts) and judge the guess."""
+        self._then, self._clicked = then, None
+        self.prediction = self._picking(PredictionState(question), self._first_pick(question))
+        self.call_after_refresh(self.query_one(PredictionBar).take_focus)
+
+    def on_prediction_bar_picked(self, message: PredictionBar.Picked) -> None:
+        message.stop()
+        state = self.prediction
+        if state is not None and state.asking:
+            self.prediction = self._picking(state, self._moved_pick(state, message.delta))
+
+    def on_prediction_bar_typed(self, message: PredictionBar.Typed) -> None:
+        message.stop()
+        state = self.prediction
+        if state is None or not state.asking:
+            return
+        try:
+            value = predict.parse_value(message.text)
+        except predict.BadValue as err:
+            self.prediction = replace(state, problem=str(err))
+            return
+        self.answer(value)
+
+    def on_prediction_bar_answered(self, message: PredictionBar.Answered) -> None:
+        message.stop()
+        self.answer(message.guess)
+
+    def on_prediction_bar_skipped(self, message: PredictionBar.Skipped) -> None:
+        message.stop()
+        self.put_away()
+
+    def on_stack_panel_row_clicked(self, message: StackPanel.RowClicked) -> None:
+        message.stop()
+        self._click(predict.Kind.SLOT, message.address)
+
+    def _click(self, kind: predict.Kind, at: int) -> None:
+        """A click picks; a second click on the same row or line answers."""
+        state = self.prediction
+        if state is None or not state.asking or state.question.kind is not kind:
+            return
+        if state.pick == at and self._clicked == at:
+            self.answer(at)
+        else:
+            self.prediction = self._picking(state, at)
+        self._clicked = at
+
+    def _picking(self, state: PredictionState, at: int | None) -> PredictionState:
+        """``state`` with ``at`` picked, and the pick in words."""
+        words = ""
+        if at is not None and state.question.kind is predict.Kind.SLOT and self.state is not None:
+            row = next((r for r in self.state.stack.rows if r.addr == at and not r.folded), None)
+            words = f"{at:#x} {row.meaning}" if row is not None else f"{at:#x}"
+        elif at is not None and state.question.kind is predict.Kind.LINE:
+            insn = self.session.function.at(at)
+            words = f"+{insn.offset:#06x} {insn.go}" if insn is not None else f"{at:#x}"
+        return replace(state, pick=at, picked=words)
+
+    def put_away(self) -> None:
+        """Drop the question (esc); the command it was asked before does not run."""
+        self.prediction, self._then = None, None
+        self.screen.set_focus(None)
+        self.screen.focus_next()
+
+    def answer(self, guess: predict.Guess) -> None:
+        """Take the learner's answer, run the command it predicts, and judge once it has run."""
+        state, then = self.prediction, self._then
+        if state is None or not state.asking or then is None:
+            return
+        self._asked_at, self._rows = self.session.current, self.state.stack.rows if self.state else ()
+        self.prediction, self._then = replace(state, guess=guess, problem=None), None
+        self.screen.set_focus(None)
+        self.screen.focus_next()
+        self._running_then = True
+        try:
+            then()
+        finally:
+            self._running_then = False
+        if not self.running:  # else the worker's end publishes, and judges
+            self._judge()
+
+    def _judge(self) -> None:
+        state, before = self.prediction, self._asked_at
+        if state is None or state.guess is None or state.judgement is not None or before is None:
+            return
+        s = self.session
+        try:
+            found = predict.answer(state.question, before, s.current, self.preemption, s.scenario, s.function)
+        except ExplainerError as err:
+            self.prediction = None
+            self.post_message(self.Changed(self, f"No answer to compare with: {err}"))
+            return
+        judgement = predict.judge(state.question, state.guess, found, rows=self._rows)
+        self.prediction = replace(state, judgement=judgement)
+        self.post_message(self.Judged(self, judgement))
+
+    def on_long_runs_finished(self, message: LongRuns.Finished) -> None:
+        """A command stopped or failed in its worker: a guess waiting for it has nothing to be judged by."""
+        if (message.stopped or message.error is not None) and self.prediction is not None \
+                and self.prediction.guess is not None and self.prediction.judgement is None:
+            self.prediction = None
+
+    def _first_pick(self, question: predict.Question) -> int | None:
+        """Where the pick starts: the stack's top row (no hint), or the line under ▶."""
+        if question.kind is predict.Kind.SLOT:
+            rows = self._pickable_rows()
+            return rows[0] if rows else None
+        if question.kind is predict.Kind.LINE:
+            pc = self.session.current.snapshot.pc
+            return pc if self.session.function.at(pc) is not None else self.session.function.entry
+        return None
+
+    def _pickable_rows(self) -> list[int]:
+        """The addresses of the stack rows that are one word (a fold is many slots, never one)."""
+        return [r.addr for r in self.state.stack.rows if not r.folded] if self.state is not None else []
+
+    def _moved_pick(self, state: PredictionState, delta: int) -> int | None:
+        if state.question.kind is predict.Kind.SLOT:
+            options = self._pickable_rows()
+        else:
+            options = [i.pc for i in self.session.function.instructions]
+        if not options:
+            return None
+        k = options.index(state.pick) + delta if state.pick in options else 0
+        return options[min(max(k, 0), len(options) - 1)]
+
+    def watch_prediction(self) -> None:
+        self.refresh_bindings()  # the screen's keys wait while a question is asked
+
     def _remember(self, p: Preemption | None) -> None:
         if p is not None:
             self.preemptions[p.at.snapshot.step] = p
@@ -264,10 +438,15 @@ class LabPane(LongRuns):
         return self._marks[1]
 
     def _publish(self) -> None:
-        """Session → state: the one place the panels' value is made. A move of ▶ lets go of the selected
-        instruction: the listing scrolls to ▶, so an old selection would be explained off screen (and, on
-        a short screen, hide the stack while the user steps)."""
+        """Session → state: the one place the panels' value is made (and a waiting guess judged). A move
+        of ▶ lets go of the selected instruction: the listing scrolls to ▶, so an old selection would be
+        explained off screen (and, on a short screen, hide the stack while the user steps)."""
         if self.state is not None and self.state.moment.snapshot.pc != self.session.current.snapshot.pc:
             self.selected = None
         self.state = PaneState.of(self.session, self.preemption, marks=self._found(),
                                   frame_sizes=self._frame_sizes)
+        p = self.prediction
+        if p is not None and p.judgement is not None:
+            self.prediction = None  # the learner moved on: the answer beside the guess goes
+        elif p is not None and p.guess is not None and not self._running_then:
+            self._judge()
