@@ -65,10 +65,11 @@ def remove_stale_folders() -> None:
             continue
 
 
-def kill_all() -> None:
-    """Kill the processes of every run still open, in any thread."""
+def kill_all(thread: int | None = None) -> None:
+    """Kill the processes of every run still open, in any thread; with ``thread`` (an ident), only
+    those of runs that thread started (the lab's esc on one side of the split view)."""
     with _ACTIVE_LOCK:
-        runs = list(_ACTIVE)
+        runs = [r for r in _ACTIVE if thread is None or r.thread == thread]
     for run in runs:
         run.kill()
 
@@ -167,6 +168,8 @@ class Run:
         self.gdb_text: list[str] = []
         """gdb's lines that were not events (its own messages, a Python traceback)."""
         self.started = 0.0
+        self.thread = threading.get_ident()
+        """The thread that started the run (``kill_all(thread)`` ends only its runs)."""
 
     @property
     def pids(self) -> list[int]:
@@ -174,6 +177,7 @@ class Run:
 
     def __enter__(self) -> Run:
         _load_prctl()
+        self.thread = threading.get_ident()
         with _ACTIVE_LOCK:
             _ACTIVE.add(self)
         self.started = time.monotonic()

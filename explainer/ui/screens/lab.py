@@ -75,6 +75,9 @@ class LabScreen(Screen[None]):
                 "a goroutine profile (pprof) walks the stack, errors silenced"),
         Binding("c", "unwind('copy')", "stack copy", show=False, tooltip="Preempt here, then the GC tries "
                 "to shrink (copy) the stack"),
+        Binding("r", "real_run", "real run",
+                tooltip="Run this moment on the real runtime (qemu-aarch64, gdb-multiarch, the release's "
+                "Go): its answer and its own lines beside the model's; esc stops it"),
         Binding("v", "split", "split view",
                 tooltip="Before and after the fix, side by side, stepping together"),
         Binding("x", "sweep", "sweep", tooltip="Preempt at every instruction; sweep frame sizes"),
@@ -111,8 +114,8 @@ class LabScreen(Screen[None]):
                 tooltip="Save this step as JSON (as 'explainer run --json' prints it) in a chosen folder"),
     ]
     FOOTER_KEYS = (*PREDICTION_KEYS, "step", "back", "run_to('epilogue')", "run_to('sp2')", "help", "quit",
-                   "unwind('gc')", "toggle_source", "preempt", "split", "sweep", "options", "app.course",
-                   "syntax", "unwind('traceback')")
+                   "unwind('gc')", "toggle_source", "preempt", "real_run", "split", "sweep", "options",
+                   "app.course", "syntax", "unwind('traceback')")
     """The footer's keys by importance: the first six fit at 80 columns; ? and ctrl+p reach the rest
     (a question's keys come first: while one is asked, the screen's own keys wait)."""
     WIDGET_KEYS = READING_KEYS
@@ -247,6 +250,11 @@ class LabScreen(Screen[None]):
             return f"{moment.snapshot.pc:#x} ({moment.function})"
         return f"+{insn.offset:#06x} {insn.go}"
 
+    def action_real_run(self) -> None:
+        """r: the moment under ▶ on the real runtime, on every pane (both sides of the split view)."""
+        for pane in self.panes:
+            pane.real_run(opened=self.opened is not None)
+
     def action_predict_mode(self) -> None:
         self.predicting = not self.predicting
         try:
@@ -346,6 +354,7 @@ class LabScreen(Screen[None]):
         """The lab's panels (and the sweep view x opens)."""
         from ..widgets.disassembly import DisassemblyPanel
         from ..widgets.explain import ExplainPanel
+        from ..widgets.real_run import RealRunPanel
         from ..widgets.registers import RegistersPanel
         from ..widgets.source import SourcePanel
         from ..widgets.stack import StackPanel
@@ -356,6 +365,7 @@ class LabScreen(Screen[None]):
         panels = [("Disassembly", DisassemblyPanel.HELP), ("Source (u)", SourcePanel.HELP),
                   ("Instruction explained", ExplainPanel.HELP), ("Registers", RegistersPanel.HELP),
                   ("Stack", StackPanel.HELP), ("Preemption and unwind", UnwindPanel.HELP),
+                  ("Real runtime (r)", RealRunPanel.HELP),
                   ("Timeline", Timeline.HELP), ("Prediction (m)", PredictionBar.HELP),
                   ("Sweep view (x)", SweepScreen.HELP)]
         if self.split:

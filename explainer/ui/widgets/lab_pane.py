@@ -38,6 +38,7 @@ from .disassembly import DisassemblyPanel
 from .explain import ExplainPanel
 from .long_run import LongRuns, RunStatus
 from .prediction import PredictionBar
+from .real_run import RealRunPanel
 from .registers import RegistersPanel
 from .source import SourcePanel
 from .stack import StackPanel
@@ -138,6 +139,7 @@ class LabPane(LongRuns):
             yield RegistersPanel(brief=True).data_bind(LabPane.state)
             yield stack
             yield unwind
+            yield RealRunPanel()
         else:
             with Horizontal(classes="columns"):
                 with Vertical(classes="column left"):
@@ -150,6 +152,7 @@ class LabPane(LongRuns):
                     with Vertical(classes="story"):
                         yield stack
                         yield unwind
+                        yield RealRunPanel()
         yield PredictionBar().data_bind(LabPane.prediction)
         yield Timeline().data_bind(LabPane.state)
         yield RunStatus()
@@ -207,6 +210,24 @@ class LabPane(LongRuns):
                          "replaying to this step to preempt it")
         except ExplainerError as err:
             self.post_message(self.Changed(self, str(err)))
+
+    def real_run(self, opened: bool = False) -> None:
+        """r: the same moment on the real runtime (a worker), beside the model's walk here (g's, unless
+        this step was already walked: a traceback stays one)."""
+        p = self.preemption
+        trigger = p.trigger if p is not None and p.trigger is not None else Trigger.GC
+        if p is None or p.walk is None:
+            self.preempt(trigger)
+        moment = self.session.current
+        insn = moment.instruction
+        self.query_one(RealRunPanel).run_moment(self.scenario, insn.offset if insn else None,
+                                                insn.go if insn else "", moment.function, trigger,
+                                                opened=opened)
+
+    def stop_run(self) -> bool:
+        """esc: stop the engine call in a worker and the real run, if either goes on."""
+        real = self.query_one(RealRunPanel).stop() if self.is_mounted else False
+        return super().stop_run() or real
 
     def run_command(self, command: str) -> None:
         """A lesson's ``- do:`` command, played by the course engine on this pane's session."""
