@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..engine.experiments.scenario import Scenario
 
 from ..engine.errors import ExplainerError
 
@@ -42,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if args.handout:
         return _handout(args, files)
     if args.check:
-        errors = check.check_all(folder)
+        errors = check.check_all(folder, real=_real_check)
         for err in errors:
             print(err)
         broken = len({e.file for e in errors})
@@ -85,3 +88,14 @@ def _handout(args: argparse.Namespace, files: list[Path]) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _real_check(scenario: Scenario) -> str | None:
+    """Why the real runtime cannot run a lesson's ``- real:`` moment (None: it can, given the tools)."""
+    from ..realgo.at_moment import target_for
+
+    try:
+        target_for(scenario)
+    except ExplainerError as err:
+        return str(err)
+    return None

@@ -40,6 +40,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                       help="html DIR: an offline deck (one SVG per beat, notes, fonts inside); cast FILE: an "
                            "asciicast v2 recording of the talk, each beat held for its budget")
     mode.add_argument("--list", action="store_true", help="list the talks that ship with explainer")
+    p.add_argument("--no-live", action="store_true",
+                   help="show the recorded log on a live beat (live = true) instead of running the real "
+                        "runtime there")
     p.add_argument("--size", default="120x35",
                    help="with --export: the terminal the presenter is drawn in, COLSxROWS (120x35)")
     p.add_argument("--force", action="store_true", help="with --export: replace files that exist")
@@ -108,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
 
             for line in budget.summary(talk):
                 print(line, file=sys.stderr)
+            for line in _live_lines(talk, args.no_live):
+                print(line, file=sys.stderr)
         return (1 if args.check else 2) if errors else 0
     if args.export:
         from .present_export import export
@@ -119,13 +124,32 @@ def run(args: argparse.Namespace) -> int:
         notes = NotesApp(talk, cue.cue_path(path))
         notes.run()
         return notes.return_code or 0  # 70 after an unexpected error (explainer.errorlog)
-    app = PresenterApp(talk, cue.cue_path(path), rehearse=args.rehearse)
+    app = PresenterApp(talk, cue.cue_path(path), rehearse=args.rehearse, live_beats=not args.no_live)
     app.run()
     if app.return_code:
         return app.return_code
     if args.rehearse and app.presenter is not None:
         return _report(talk, app.presenter.stopwatch.spent)
     return 0
+
+
+def _live_lines(talk: Talk, off: bool) -> list[str]:
+    """For each live beat: whether this machine runs it live, or shows the recorded log, and why."""
+    from ..talk import live
+
+    lines = []
+    for beat in talk.beats:
+        if not beat.live:
+            continue
+        head = f"live beat {beat.index + 1} ({beat.title}):"
+        why = "--no-live" if off else live.live_unavailable(beat)
+        if why is None:
+            moment = live.live_moment(beat)
+            lines.append(f"{head} runs live here: {moment.command} (qemu-aarch64, gdb-multiarch and "
+                         f"go{moment.go} are installed; about a second)")
+        else:
+            lines.append(f"{head} shows the recorded log {beat.log}: {live.one_line(why)}")
+    return lines
 
 
 def _report(talk: Talk, spent: dict[int, float]) -> int:

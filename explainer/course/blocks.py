@@ -16,6 +16,10 @@ from .commands import CommandError, parse_do, parse_expect
 from .predict import KINDS
 
 _DO_OR_EXPECT = re.compile(r"[-*][ \t]+(do|expect)[ \t]*:(.*)")
+_REAL = re.compile(r"[-*][ \t]+real[ \t]*:(.*)")
+_POINT = re.compile(r"entry|body|epilogue|sp1|sp2|ret|\+0x[0-9a-fA-F]+")
+#: The walks a real run can trigger (the reproducers' GC loop, or runtime.Stack).
+REAL_WALKS = ("gc", "traceback")
 _KIND = re.compile(r"[-*][ \t]+kind[ \t]*:(.*)")
 _OPTION = re.compile(r"[-*][ \t]+\[([ xX])\][ \t]*(.*)")
 _LIST_ITEM = re.compile(r"[-*][ \t]")
@@ -47,6 +51,27 @@ class Step:
     """``- expect:`` lines, checked after the commands ran."""
     line: int
     """The line of the ``## Step:`` heading."""
+    real: tuple[str, str] | None = None
+    """``- real: POINT WALK``: once the step is played, r runs that moment on the real runtime (the
+    point, an anchor or ``+0xNN``; the walk, gc or traceback), after the checkpoint before the step."""
+
+
+def parse_real(value: str) -> tuple[str, str]:
+    """``sp2 gc`` as (point, walk); the walk defaults to gc.
+
+    Raises:
+        ValueError: the message says what is accepted.
+    """
+    words = value.split()
+    if not 1 <= len(words) <= 2 or not _POINT.fullmatch(words[0]) or \
+            (words[0].startswith("+") and int(words[0][1:], 16) % 4):
+        raise ValueError(f"bad real run {value[:40]!r}: POINT [WALK], POINT one of entry, body, epilogue, "
+                         "sp1, sp2, ret or +0xNN (a multiple of 4)")
+    walk = words[1] if len(words) == 2 else "gc"
+    if walk not in REAL_WALKS:
+        raise ValueError(f"bad real run {value[:40]!r}: the real runtime walks as {' or '.join(REAL_WALKS)}, "
+                         f"not {walk!r}")
+    return words[0], walk
 
 
 @dataclass(frozen=True)
@@ -106,6 +131,7 @@ class _Body:
         self.options: list[Option] = []
         self.explanation: list[str] = []
         self.option: tuple[str, bool, int] | None = None
+        self.real: tuple[str, str] | None = None
         self.kind_of: tuple[str, int] | None = None
         """A prediction's ``- kind:`` value and its line."""
 
@@ -129,10 +155,12 @@ class _Body:
                 self.text.append(line)
         self._close()
         self._predictions_before_steps()
+        self._checkpoints_before_real_runs()
         return self.blocks
 
     def _open(self, heading: str, n: int) -> None:
         self.start, self.text, self.do, self.expect, self.options = n, [], [], [], []
+        self.real = None
         self.kind_of = None
         kind, sep, rest = heading.partition(":")
         if sep and kind in _HEADINGS:
@@ -149,8 +177,15 @@ class _Body:
         s = line.strip()
         if not s:
             return
-        m = _DO_OR_EXPECT.fullmatch(s)
-        if m:
+        m, real = _DO_OR_EXPECT.fullmatch(s), _REAL.fullmatch(s)
+        if real:
+            if self.real is not None:
+                raise LessonError(self.name, n, "a step runs the real runtime once: one '- real:' line")
+            try:
+                self.real = parse_real(real.group(1).strip())
+            except ValueError as err:
+                raise LessonError(self.name, n, str(err)) from None
+        elif m:
             verb, value = m.group(1), m.group(2).strip()
             try:
                 (parse_do if verb == "do" else parse_expect)(value)
@@ -158,8 +193,8 @@ class _Body:
                 raise LessonError(self.name, n, str(err)) from None
             (self.do if verb == "do" else self.expect).append(value)
         elif _LIST_ITEM.match(s):
-            raise LessonError(self.name, n, f"unknown step line {s[:40]!r}: expected '- do: COMMAND' "
-                                            "or '- expect: EXPECTATION'")
+            raise LessonError(self.name, n, f"unknown step line {s[:40]!r}: expected '- do: COMMAND', "
+                                            "'- expect: EXPECTATION' or '- real: POINT gc|traceback'")
         else:
             self.text.append(s)
 
@@ -216,9 +251,10 @@ class _Body:
 
     def _close(self) -> None:
         if self.kind == "step":
-            if not self.do:
+            if not self.do and self.real is None:
                 raise LessonError(self.name, self.start, "step has no '- do:' line")
-            self.blocks.append(Step("\n".join(self.text), tuple(self.do), tuple(self.expect), self.start))
+            self.blocks.append(Step("\n".join(self.text), tuple(self.do), tuple(self.expect), self.start,
+                                    self.real))
         elif self.kind == "predict":
             if self.kind_of is None:
                 raise LessonError(self.name, self.start, f"prediction has no '- kind:' line: "
@@ -243,6 +279,20 @@ class _Body:
                 raise LessonError(self.name, block.line, f"a prediction is asked right before the step "
                                                          f"it predicts, but {what}: put its '## Step:' "
                                                          "right after it")
+
+    def _checkpoints_before_real_runs(self) -> None:
+        """A real run is seen only after the learner said what it will show: a checkpoint between the
+        step before and the step with ``- real:``."""
+        since_step: list[Block] = []
+        for block in self.blocks:
+            if isinstance(block, Step):
+                if block.real is not None and not any(isinstance(b, Checkpoint) for b in since_step):
+                    raise LessonError(self.name, block.line, "a '- real:' step needs a checkpoint before it "
+                                                             "(after the step before): what will the real "
+                                                             "runtime say? It is asked before r shows it")
+                since_step = []
+            else:
+                since_step.append(block)
 
     def _close_prose(self) -> None:
         text, start = self.text, self.start

@@ -10,13 +10,16 @@ line. Steps are played in order on a real Session, exactly as the lab plays them
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from ..engine.errors import ExplainerError
+from ..engine.experiments.scenario import Scenario
 from ..engine.experiments.scenario import parse as parse_scenario
 from ..engine.experiments.session import Moment, Preemption, Session
 from ..engine.experiments.stackview import StackView
+from ..engine.runtime.unwind import Trigger
 from . import facts, play, predict
 from .lesson import FILE_NAME, Checkpoint, Lesson, LessonError, Predict, Prose, Step, lesson_files, load
 
@@ -24,7 +27,12 @@ from .lesson import FILE_NAME, Checkpoint, Lesson, LessonError, Predict, Prose, 
 NOT_LESSONS = ("FORMAT.md", "README.md")
 
 
-def check(lesson: Lesson) -> list[LessonError]:
+RealCheck = Callable[[Scenario], str | None]
+"""Why the real runtime cannot run a scenario's moment (None: it can): ``explainer.realgo.at_moment``'s
+``target_for``, passed in by the command (the course does not import the real runtime's package)."""
+
+
+def check(lesson: Lesson, real: RealCheck | None = None) -> list[LessonError]:
     """Every mistake of a parsed lesson, in line order.
 
     Checks the scenario (it parses, its Go version is known), every fact (it
@@ -43,10 +51,27 @@ def check(lesson: Lesson) -> list[LessonError]:
         errors.append(LessonError(file, lesson.scenario_line, f"bad scenario {lesson.scenario!r}: {err}"))
     else:
         errors += _play(lesson, session)
+        errors += _real_runs(lesson, scenario, real)
     return sorted(errors, key=lambda e: e.line)
 
 
-def check_all(folder: Path) -> list[LessonError]:
+def _real_runs(lesson: Lesson, scenario: Scenario, real: RealCheck | None) -> list[LessonError]:
+    """Each ``- real:`` step's moment must be one the real runtime can run (a real reproducer's frame)."""
+    errors = []
+    for step in lesson.steps:
+        if step.real is None or real is None:
+            continue
+        at, walk = step.real
+        try:
+            problem = real(replace(scenario, at=at, unwind=Trigger(walk), step=None))
+        except ExplainerError as err:
+            problem = str(err)
+        if problem:
+            errors.append(LessonError(str(lesson.path), step.line, f"real {at} {walk}: {problem}"))
+    return errors
+
+
+def check_all(folder: Path, real: RealCheck | None = None) -> list[LessonError]:
     """Every mistake of every lesson in ``folder`` (files that do not parse give their first mistake).
 
     Also reports two lessons with the same number and Markdown files not named ``NN-slug.md``.
@@ -62,7 +87,7 @@ def check_all(folder: Path) -> list[LessonError]:
             errors.append(LessonError(str(path), 1, f"lesson number {number} is also {seen[number].name}"))
         seen.setdefault(number, path)
         try:
-            errors += check(load(path))
+            errors += check(load(path), real)
         except LessonError as err:
             errors.append(err)
     return errors

@@ -167,10 +167,17 @@ class Comparison:
     seconds: float = 0.0
     """From the run's start to the answer."""
     tries: int = 1
+    output: tuple[str, ...] = ()
+    """Everything the real runtime printed (its whole crash report), as it printed it."""
     mismatch: str = ""
     """The model's instruction at the point is not the binary's (then they cannot agree)."""
     wall: float = 0.0
     """From ``RealRun.run`` being called to the answer (tools checked, reproducer built, runs)."""
+
+    @property
+    def said_too(self) -> frozenset[str]:
+        """The real report's lines the model printed too (for the same stack bounds)."""
+        return frozenset(c.real for c in self.checks if c.equal and c.real is not None)
 
     @property
     def sentence(self) -> str:
@@ -238,7 +245,7 @@ def compare(model: EngineAnswer | None, inj: Injection, why: str = "") -> Compar
     t = inj.target
     moment = RealMoment(t.release.go, t.shape, inj.at, t.unwind, model.scenario if model else "")
     return Comparison(moment, inj.point, real, said, agree, _real_lines(inj), model_lines, tuple(checks),
-                      why, inj.note, inj.real.answer.seconds, inj.real.tries)
+                      why, inj.note, inj.real.answer.seconds, inj.real.tries, tuple(inj.output))
 
 
 #: Reproducers built and read in this process: (release, shape, walk) -> (Target, binary's mtime).

@@ -41,6 +41,9 @@ class Cue:
     arrived: float | None = None
     """When the presenter came to this beat (``r`` replays it without resetting this): the beat's timer
     counts from it. None in a cue written without it: ``updated`` stands in."""
+    shown: str | None = None
+    """On a live beat, which log the room sees: ``LIVE · ...`` or ``RECORDED · why`` (``live.Shown.line``);
+    None on other beats."""
 
     @property
     def on_beat_since(self) -> float:
@@ -72,9 +75,10 @@ def read(path: Path) -> Cue | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT:
             return None
-        arrived = data.get("arrived")
+        arrived, shown = data.get("arrived"), data.get("shown")
         cue = Cue(str(data["talk"]), int(data["beat"]), int(data["beats"]), float(data["started"]),
-                  float(data["updated"]), None if arrived is None else float(arrived))
+                  float(data["updated"]), None if arrived is None else float(arrived),
+                  None if shown is None else str(shown))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return cue if 0 <= cue.beat < cue.beats else None

@@ -30,7 +30,7 @@ PANES = ("disassembly", "registers", "stack", "unwind", "encoding", "log", "spli
 RELEASE = "release"
 TOP_KEYS = ("format_version", "title", "minutes", "beat")
 BEAT_KEYS = ("title", "scenario", "stop", "action", "expect", "panes", "highlight", "caption", "notes", "log",
-             "repro", "minutes")
+             "repro", "minutes", "live")
 #: The longest a talk or one beat may be planned for (minutes): ten hours.
 MAX_MINUTES = 600
 _OFFSET = re.compile(r"\+0x[0-9a-fA-F]+")
@@ -70,6 +70,9 @@ class Beat:
     """The log pane can run ``explainer repro`` live for the beat's release and shape (key x)."""
     minutes: float | None = None
     """The beat's time budget (``minutes = 1.5``): the notes warn when the beat runs over it."""
+    live: bool = False
+    """On arrival, the log pane shows the real runtime preempted at the beat's moment (``explainer
+    inject``, about a second), the recorded log staying when this machine cannot run it."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,12 @@ class _Reader:
             raise self.fail(i, "repro", f"beat {i + 1}: repro must be true or false, not {repro!r}")
         if repro and "log" not in panes:
             raise self.fail(i, "repro", f"beat {i + 1}: repro runs into the log pane: add \"log\" to panes")
+        live = data.get("live", False)
+        if not isinstance(live, bool):
+            raise self.fail(i, "live", f"beat {i + 1}: live must be true or false, not {live!r}")
+        if live and "log" not in panes:
+            raise self.fail(i, "live", f"beat {i + 1}: live replaces the recorded log on arrival: add "
+                                       "\"log\" to panes (the recorded log is the fallback)")
         expect = self.text(data, i, "expect")
         if expect is not None and expect not in OUTCOMES:
             raise self.fail(i, "expect", f"beat {i + 1}: bad expect {expect!r}: one of {', '.join(OUTCOMES)}")
@@ -200,7 +209,7 @@ class _Reader:
         title, scenario = self.text(data, i, "title", True), self.text(data, i, "scenario", True)
         return Beat(i, title, scenario, self.stop(data, i), action, expect, panes, highlight,
                     self.text(data, i, "caption", required=True), self.text(data, i, "notes") or "", log,
-                    repro, self.budget(data, i))
+                    repro, self.budget(data, i), live)
 
     def text(self, data: dict[str, Any], beat: int | None, key: str, required: bool = False) -> Any:
         where = "" if beat is None else f"beat {beat + 1}: "

@@ -202,6 +202,13 @@ def _play(talk: Talk, beat: Beat) -> tuple[list[TalkError], tuple[Side, ...]]:
         scenario = parse_scenario(beat.scenario)
     except ExplainerError as err:
         return errors + [error("scenario", f"bad scenario {beat.scenario!r}: {err}")], ()
+    if beat.live:
+        from .live import live_moment
+
+        try:
+            live_moment(beat)
+        except ExplainerError as err:
+            errors.append(error("live", f"cannot run live: {err}"))
     labelled = _labelled(beat, scenario)
     sides: list[Side] = []
     for s, label in labelled:

@@ -25,9 +25,13 @@ class PresenterApp(ReportingApp[None]):
     TITLE = "split-epilogue explainer"
     BINDINGS = [Binding("q", "quit", "quit")]
 
-    def __init__(self, talk: Talk, cue_file: Path | None = None, rehearse: bool = False) -> None:
+    def __init__(self, talk: Talk, cue_file: Path | None = None, rehearse: bool = False,
+                 live_beats: bool = False) -> None:
+        """``live_beats``: a beat with ``live = true`` runs the real runtime on arrival (the command's
+        default; tests and the HTML export leave it off and show the recorded log)."""
         super().__init__()
         self.talk = talk
+        self.live_beats = live_beats
         self.cue_file = cue_file
         self.sub_title = talk.title
         self.rehearse = rehearse
@@ -35,7 +39,7 @@ class PresenterApp(ReportingApp[None]):
         """The one screen; its stopwatch holds the time spent on each beat after the app exits."""
 
     def on_mount(self) -> None:
-        self.presenter = PresentScreen(self.talk, self.cue_file, self.rehearse)
+        self.presenter = PresentScreen(self.talk, self.cue_file, self.rehearse, self.live_beats)
         self.push_screen(self.presenter)
 
 

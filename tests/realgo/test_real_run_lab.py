@@ -185,3 +185,96 @@ def test_cannot_run_is_none_with_the_tools_here() -> None:
     assert cannot_run("1.23.4") is None
     assert cannot_run("1.25.0") is None
     assert cannot_run("1.23.12") is not None
+
+
+async def test_the_live_beat_lands_the_real_crash_on_cue(tmp_path: Path) -> None:
+    """The shipped talk's last beat (live = true) with the tools here: on arrival the log pane shows the
+    real runtime preempted at sp2 of go1.27.3's leaf reproducer, within seconds: the recorded race's
+    words (its third line), the same gap between frame.sp and top as the recorded log (the frame the
+    walk stopped in), goroutine 1 preempted; LIVE in the cue file and in the notes window."""
+    from explainer.talk import cue, script
+    from explainer.ui.presenter import NotesApp, PresenterApp
+    from explainer.ui.widgets.crash_log import CrashLogPanel
+
+    from ..ui.painted import region
+
+    talk_file = ROOT / "assets" / "talks" / "split-epilogue.toml"
+    recorded = (ROOT / "assets" / "logs" / "fast_leaf-go1.27.3-singlestep.log").read_text().splitlines()
+    gap = re.fullmatch(r"runtime: g1: frame\.sp=(0x[0-9a-f]+) top=(0x[0-9a-f]+)", recorded[0])
+    assert gap is not None and recorded[2] == "fatal error: traceback did not unwind completely"
+    talk = script.load(talk_file)
+    cue_file = tmp_path / "cue.json"
+    app = PresenterApp(talk, cue_file, live_beats=True)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        started = time.monotonic()
+        await pilot.press("end")
+        await app.workers.wait_for_complete()
+        seconds = time.monotonic() - started
+        await settle(pilot)
+        log = app.screen.query_one(CrashLogPanel)
+        painted = region(app, log)
+        text = _flat(painted)
+        assert painted[0].startswith("╭─ LIVE · real runtime · go1.27.3 · fast_leaf · sp2")
+        assert recorded[2] in text
+        sp = re.search(r"runtime: g1: frame\.sp=(0x[0-9a-f]+) top=(0x[0-9a-f]+)", text)
+        assert sp is not None
+        assert int(sp.group(2), 16) - int(sp.group(1), 16) == int(gap.group(2), 16) - int(gap.group(1), 16)
+        assert re.search(r"goroutine 1 gp=0x[0-9a-f]+ m=nil \[preempted \(scan\)\]:", log.plain)
+        took = re.search(r"crashed in (\d+\.\d+) s · 3 lines the model printed too", painted[-1])
+        assert took is not None and float(took.group(1)) < 5 and seconds < 10
+        print(f"\nlive beat: {took.group(1)} s painted, {seconds:.2f} s from the key to the answer")
+    shown = cue.read(cue_file)
+    assert shown is not None and shown.shown is not None
+    assert shown.shown.startswith("LIVE · the real runtime crashed")
+    assert "agrees with the model" in shown.shown
+    notes = NotesApp(talk, cue_file)
+    async with notes.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        assert str(notes.screen.query_one("#shown").content) == f"Log: {shown.shown}"
+
+
+async def test_lesson_6_real_step_asks_first_then_runs_the_real_runtime(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lesson 06 played to its real step: r first asks for the checkpoint before it (nothing runs), then,
+    answered, runs sp2 with the GC on the real go1.23.4 runtime: the words the checkpoint's right answer
+    names (the recorded race's third line), agreeing with the model."""
+    from textual.widgets import RadioSet
+
+    from explainer.course.lesson import lessons_dir, load
+    from explainer.ui.screens.lesson import LessonScreen
+    from explainer.ui.widgets.lab_pane import LabPane
+
+    monkeypatch.setenv("EXPLAINER_STATE_DIR", str(tmp_path))
+    lesson = load(lessons_dir() / "06-race.md")
+    recorded = RACE_LOG.read_text().splitlines()
+    app = ExplainerApp()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("l")
+        ids = [x.id for x in app.screen.lessons]
+        for _ in range(ids.index(lesson.id)):
+            await pilot.press("down")
+        await pilot.press("enter")
+        assert isinstance(app.screen, LessonScreen)
+        for _ in lesson.steps:
+            await pilot.press("enter")
+            pane = app.screen.query_one(LabPane)
+            if pane.asking:
+                await pilot.press("1" if pane.prediction.question.kind.value == "outcome" else "enter")
+        panel = app.screen.query_one(RealRunPanel)
+        await pilot.press("r")  # the checkpoint before the real step is not answered yet
+        await settle(pilot)
+        assert not panel.running and panel.result is None and not panel.has_class("-shown")
+        assert any("First say what the real runtime will print" in str(n.message) for n in app._notifications)
+        last = len(lesson.checkpoints) - 1
+        right = next(k for k, o in enumerate(lesson.checkpoints[last].options) if o.correct)
+        app.screen.query_one(f"#answers-{last}", RadioSet).focus()
+        for _ in range(right):
+            await pilot.press("down")
+        await pilot.press("space")
+        await pilot.press("r")
+        (panel,) = await _answered(pilot, app)
+        text = _flat(inside(app, panel))
+        assert "Real runtime: crash, the model agrees" in text
+        assert recorded[2] in text and recorded[38] in text
+        assert lesson.checkpoints[last].options[right].text.startswith(recorded[2])

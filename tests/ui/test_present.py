@@ -254,3 +254,111 @@ async def test_repro_key_says_why_not_without_the_tools(monkeypatch: pytest.Monk
         log = app.screen.query_one(CrashLogPanel)
         assert str(log.border_title) == "Real crash log · fast_leaf-go1.27.3-singlestep.log"  # it stays
         assert any("no go1.27.3 toolchain" in str(n.message) for n in app._notifications)
+
+
+# --- the live beat (issue 25): here, where the real runtime cannot run; the real run is in
+# tests/realgo/test_real_run_lab.py (marked inject) ---
+
+
+async def _last_beat(tmp_path: Path, live_beats: bool) -> tuple[CrashLogPanel, cue.Cue | None]:
+    talk = script.load(TALK)
+    assert talk.beats[-1].live and talk.beats[-1].log == "fast_leaf-go1.27.3-singlestep.log"
+    cue_file = tmp_path / "cue.json"
+    app = PresenterApp(talk, cue_file, live_beats=live_beats)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.press("end")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        log = app.screen.query_one(CrashLogPanel)
+        return log, cue.read(cue_file)
+
+
+async def test_live_beat_without_the_tools_shows_the_recorded_log_and_says_why(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PATH emptied: no qemu-aarch64, no gdb-multiarch. The last beat keeps its recorded log (the real
+    log's words), says RECORDED and what to install under it, and the cue file tells the notes the same."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    log, read = await _last_beat(tmp_path, live_beats=True)
+    assert str(log.border_title) == "Real crash log · fast_leaf-go1.27.3-singlestep.log"
+    assert last_line("fast_leaf-go1.27.3-singlestep.log") in log.plain
+    assert str(log.border_subtitle).startswith(
+        "RECORDED · The real runtime needs qemu-aarch64, gdb-multiarch")
+    assert "sudo apt-get install qemu-user gdb-multiarch" in str(log.border_subtitle)
+    assert read is not None and read.shown is not None and read.shown.startswith("RECORDED · ")
+    assert "sudo apt-get install qemu-user gdb-multiarch" in read.shown
+
+
+async def test_no_live_shows_the_recorded_log(tmp_path: Path) -> None:
+    """--no-live (the presenter's live_beats off): the recorded log, RECORDED, and why."""
+    log, read = await _last_beat(tmp_path, live_beats=False)
+    assert last_line("fast_leaf-go1.27.3-singlestep.log") in log.plain
+    assert str(log.border_subtitle) == "RECORDED · live runs are off (--no-live)"
+    assert read is not None and read.shown == "RECORDED · live runs are off (--no-live)"
+
+
+async def test_notes_say_which_log_the_room_sees(tmp_path: Path) -> None:
+    """The notes window shows the cue file's LIVE or RECORDED line, and follows it when it changes on
+    the same beat (the live run answering a second after the beat came up)."""
+    talk = script.load(TALK)
+    cue_file = tmp_path / "cue.json"
+    now = cue.now()
+    last = len(talk.beats) - 1
+    cue.publish(cue.Cue(str(TALK.resolve()), last, len(talk.beats), now, now, now,
+                        "LIVE · the real run is going (about a second)"), cue_file)
+    notes = NotesApp(talk, cue_file)
+    async with notes.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        bar = notes.screen.query_one("#shown")
+        assert bar.display and str(bar.content) == "Log: LIVE · the real run is going (about a second)"
+        cue.publish(cue.Cue(str(TALK.resolve()), last, len(talk.beats), now, cue.now(), now,
+                            "RECORDED · the live run was inconclusive (no answer)"), cue_file)
+        await pilot.pause(0.6)
+        assert str(bar.content) == "Log: RECORDED · the live run was inconclusive (no answer)"
+        assert bar.has_class("-recorded") and not bar.has_class("-live")
+        cue.publish(cue.Cue(str(TALK.resolve()), 0, len(talk.beats), now, cue.now(), now), cue_file)
+        await pilot.pause(0.6)
+        assert not bar.display  # a beat with no live run says nothing about logs
+
+
+def test_check_says_whether_the_live_beat_runs_here(tmp_path: Path) -> None:
+    """present --check with the tools hidden: the live beat shows its recorded log, and why."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "PATH": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-m", "explainer.cli", "present", str(TALK), "--check"],
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    line = next(x for x in run.stderr.splitlines() if x.startswith("live beat"))
+    assert line == ("live beat 12 (A real crash on go1.27.3): shows the recorded log "
+                    "fast_leaf-go1.27.3-singlestep.log: The real runtime needs qemu-aarch64, gdb-multiarch, "
+                    "missing on this machine: sudo apt-get install qemu-user gdb-multiarch")
+    off = subprocess.run([sys.executable, "-m", "explainer.cli", "present", str(TALK), "--check",
+                          "--no-live"], capture_output=True, text=True)
+    assert "live beat 12 (A real crash on go1.27.3): shows the recorded log " \
+           "fast_leaf-go1.27.3-singlestep.log: --no-live" in off.stderr.splitlines()
+
+
+def test_a_live_beat_must_be_one_the_real_runtime_can_run(tmp_path: Path) -> None:
+    """live needs the log pane (parse), a walk and an instruction the real run can take (check)."""
+    from explainer.talk.stage import check
+
+    text = TALK.read_text()
+    head = text.partition("[[beat]]")[0]
+    beat = ('[[beat]]\ntitle = "t"\nscenario = "go1.23.4/65584"\nstop = "sp2"\naction = "{action}"\n'
+            'panes = ["log", "disassembly"]\nlog = "fast_nonleaf-go1.23.4-singlestep.log"\nlive = {live}\n'
+            'caption = "c"\n')
+    with pytest.raises(script.TalkError, match="live must be true or false"):
+        script.parse(head + beat.format(action="unwind gc", live='"yes"'), "t.toml")
+    no_log = beat.format(action="unwind gc", live="true").replace('["log", "disassembly"]', '["disassembly"]')
+    no_log = no_log.replace('log = "fast_nonleaf-go1.23.4-singlestep.log"\n', "")
+    with pytest.raises(script.TalkError, match='live replaces the recorded log on arrival: add "log"'):
+        script.parse(head + no_log, "t.toml")
+    path = tmp_path / "t.toml"
+    path.write_text(head + beat.format(action="preempt", live="true"))
+    errors = check(script.load(path))
+    assert [str(e).split(": ", 1)[1] for e in errors] == [
+        "beat 1: cannot run live: a live beat preempts the real runtime and lets it walk the stack: its "
+        "action is unwind gc or unwind traceback, not 'preempt'"]
+    path.write_text(head + beat.format(action="unwind gc", live="true").replace("65584", "4000"))
+    assert "no real reproducer has 4,000-byte non-leaf frame" in str(check(script.load(path)))

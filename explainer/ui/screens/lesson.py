@@ -77,6 +77,9 @@ class LessonScreen(Screen[None]):
           for n in range(1, 10)),
         Binding("escape", "app.pop_screen", "back to the course"),
         Binding("ctrl+r", "restart", "restart the lesson", show=False),
+        Binding("r", "real_run", "real run",
+                tooltip="At the lesson's real step (once played, the checkpoint before it answered): "
+                "the same moment on the real runtime, its answer beside the model's"),
         Binding("h", "handout", "save handout", show=False,
                 tooltip="Save this lesson as a Markdown handout, in a folder you choose"),
         Binding("comma", "timeline(-1)", "previous stop", show=False),
@@ -84,8 +87,8 @@ class LessonScreen(Screen[None]):
         Binding("less_than_sign", "mark(-1)", "previous mark", show=False),
         Binding("greater_than_sign", "mark(1)", "next mark", show=False),
     ]
-    FOOTER_KEYS = (*PREDICTION_KEYS, "next_step", "answer(1)", "app.pop_screen", "help", "quit", "restart",
-                   "handout")
+    FOOTER_KEYS = (*PREDICTION_KEYS, "next_step", "answer(1)", "app.pop_screen", "help", "quit", "real_run",
+                   "restart", "handout")
     HELP_TITLE = "Lesson help"
     WIDGET_KEYS = READING_KEYS
     """Tab and PgUp/PgDn: the lesson's text and the lab's panels are longer than their boxes."""
@@ -116,6 +119,8 @@ class LessonScreen(Screen[None]):
         """Index into ``lesson.steps`` of the step enter plays next."""
         self.answers = max((len(cp.options) for cp in lesson.checkpoints), default=0)
         """The most answers a checkpoint of this lesson has: the number keys beyond it do nothing."""
+        self.real_step: Step | None = None
+        """The last ``- real:`` step played: r runs its moment on the real runtime."""
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"{self.lesson.id} · {render(self.lesson.title)}"), id="lesson-title")
@@ -131,7 +136,9 @@ class LessonScreen(Screen[None]):
                         predict_no += 1
                     elif isinstance(block, Step):
                         step_no += 1
-                        yield Static(self._step_text(step_no, block, "enter plays it"), classes="step",
+                        state = "enter plays it" + (", then r runs it on the real runtime" if block.real
+                                                    else "")
+                        yield Static(self._step_text(step_no, block, state), classes="step",
                                      id=f"step-{step_no - 1}")
                     elif isinstance(block, Checkpoint):
                         yield from self._checkpoint(checkpoint_no, block)
@@ -199,6 +206,7 @@ class LessonScreen(Screen[None]):
     def help_panels(self) -> list[tuple[str, str]]:
         """The text and the lab beside it, as this lesson shows them."""
         from ..widgets.disassembly import DisassemblyPanel
+        from ..widgets.real_run import RealRunPanel
         from ..widgets.stack import StackPanel
         from ..widgets.timeline import Timeline
         from ..widgets.unwind import UnwindPanel
@@ -215,7 +223,8 @@ class LessonScreen(Screen[None]):
                          ("PC RSP R29 R30", "The registers the story needs, on one line under the "
                                             "disassembly, shown reversed where the last step changed them."),
                          ("Stack", StackPanel.HELP), ("Preemption and unwind", UnwindPanel.HELP),
-                         ("Timeline", Timeline.HELP), ("Prediction", PredictionBar.HELP)]
+                         ("Timeline", Timeline.HELP), ("Prediction", PredictionBar.HELP),
+                         ("Real runtime (r)", RealRunPanel.HELP)]
 
     def key_display(self, binding: Binding) -> str | None:
         """The number keys as one: ``1-3`` (the footer and the help); None: the key as Textual shows it."""
@@ -224,6 +233,8 @@ class LessonScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("next_step", "answer") and any(p.asking for p in self.query(LabPane)):
             return False  # the lab asks: enter and the numbers are the question's
+        if action == "real_run" and not any(step.real for step in self.lesson.steps):
+            return False  # a lesson with no real step: the key is shown nowhere and does nothing
         if action == "answer" and parameters and not 1 <= int(str(parameters[0])) <= self.answers:
             return False  # 7 with three answers: the key stays free for the widget in focus
         return True
@@ -299,10 +310,44 @@ class LessonScreen(Screen[None]):
             widget.update(self._step_text(self.next_index + 1, step, "✗ " + "; ".join(failures)))
             widget.add_class("failed")
         else:
-            widget.update(self._step_text(self.next_index + 1, step, "✓ done"))
+            said = "✓ done" + (" · r runs it on the real runtime" if step.real else "")
+            widget.update(self._step_text(self.next_index + 1, step, said))
             widget.add_class("done")
+        if step.real:
+            self.real_step = step
         self.next_index += 1
         self._maybe_done()
+
+    def action_real_run(self) -> None:
+        """r: the real step's moment on the real runtime, once the checkpoint before it is answered."""
+        from ...engine.runtime.unwind import Trigger
+
+        step = self.real_step
+        if step is None or step.real is None:
+            n = next(k for k, s in enumerate(self.lesson.steps, 1) if s.real)
+            self.notify(f"r runs the real runtime at step {n}: play the steps up to it first (enter).",
+                        title="Lesson")
+            return
+        index = self._checkpoint_before(step)
+        if index is not None and self.store.answer(self.lesson.id, index,
+                                                   len(self.lesson.checkpoints[index].options)) is None:
+            answers = len(self.lesson.checkpoints[index].options)
+            self.notify(f"First say what the real runtime will print: answer the checkpoint (1-{answers}).",
+                        title="Lesson")
+            self.query_one(f"#checkpoint-{index}", CheckpointBox).scroll_visible()
+            return
+        at, walk = step.real
+        self.pane.real_run(at=at, walk=Trigger(walk))
+
+    def _checkpoint_before(self, step: Step) -> int | None:
+        """The checkpoint between the step before ``step`` and ``step`` (the last one, by index)."""
+        k = self.lesson.blocks.index(step)
+        for block in reversed(self.lesson.blocks[:k]):
+            if isinstance(block, Step):
+                return None
+            if isinstance(block, Checkpoint):
+                return self.lesson.checkpoints.index(block)
+        return None
 
     def on_lab_pane_judged(self, message: LabPane.Judged) -> None:
         """A prediction was judged: keep its first try, and say in the text how this try went."""

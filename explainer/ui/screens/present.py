@@ -24,8 +24,10 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...engine.errors import ExplainerError
+from ...engine.errors import Cancelled, ExplainerError
 from ...engine.runtime.unwind import Trigger
+from ...realgo.at_moment import Comparison, RealRun
+from ...realgo.inject import RealOutcome
 from ...talk import budget, cue, live
 from ...talk.script import Talk
 from ...talk.stage import Side, Stage, printed, stage
@@ -84,7 +86,8 @@ class PresentScreen(Screen[None]):
     PresentScreen.-blank { background: black; }
     """
 
-    def __init__(self, talk: Talk, cue_file: Path | None = None, rehearse: bool = False) -> None:
+    def __init__(self, talk: Talk, cue_file: Path | None = None, rehearse: bool = False,
+                 live_beats: bool = False) -> None:
         super().__init__()
         self.talk = talk
         self.cue_file = cue_file
@@ -100,6 +103,13 @@ class PresentScreen(Screen[None]):
         """Time on each beat: the beat's timer in the notes, the table of ``--rehearse``."""
         self._repro: subprocess.Popen[str] | None = None
         """A live ``explainer repro`` streaming into the log pane, while it runs."""
+        self.live_beats = live_beats
+        """Beats with ``live = true`` run the real runtime on arrival (``explainer present``; not
+        ``--no-live``, nor the HTML export, which draws every beat as recorded)."""
+        self._live: RealRun | None = None
+        """The live beat's real run, while it runs."""
+        self.shown: live.Shown | None = None
+        """On a live beat: which log the room sees, and why (written to the cue file for the notes)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="bar"):
@@ -118,6 +128,7 @@ class PresentScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         live.stop(self._repro)
+        self._stop_live()
         self.stopwatch.stop()
 
     # --- moving through the talk ---
@@ -178,6 +189,75 @@ class PresentScreen(Screen[None]):
         said = {0: "no crash this time", 1: "crashed"}.get(status, f"exit status {status}")
         self.app.call_from_thread(panel.finish_live, said)
 
+    # --- the live beat: the real runtime at the beat's moment, the recorded log as the fallback ---
+
+    def _stop_live(self) -> None:
+        if self._live is not None:
+            self._live.stop()
+        self._live, self.shown = None, None
+
+    def _go_live(self, s: Stage) -> None:
+        """Run the beat's moment on the real runtime into the log pane (a worker), or say why not."""
+        if not self.live_beats:
+            self._recorded(s, "live runs are off (--no-live)")
+            return
+        try:
+            moment = live.live_moment(s.beat)
+        except ExplainerError as err:
+            self._recorded(s, str(err))
+            return
+        run = RealRun(moment, tries=live.LIVE_TRIES)
+        self._live, self.shown = run, live.Shown(True, "the real run is going (about a second)")
+        for panel in self.query(CrashLogPanel):
+            panel.start_live(f"LIVE · real runtime · go{moment.go} · {moment.shape.program} · {moment.at}")
+        self._run_live(run, s)
+
+    @work(thread=True, group="live")
+    def _run_live(self, run: RealRun, s: Stage) -> None:
+        try:
+            result: Comparison | str = run.run()
+        except Cancelled:
+            return
+        except ExplainerError as err:  # MissingTool among them: the install commands
+            result = live.one_line(str(err))
+        self.app.call_from_thread(self._live_done, run, s, result)
+
+    def _live_done(self, run: RealRun, s: Stage, result: Comparison | str) -> None:
+        if run is not self._live:
+            return  # the presenter moved on
+        self._live = None
+        if isinstance(result, str):
+            self._recorded(s, result)
+        elif result.real is RealOutcome.INCONCLUSIVE:
+            self._recorded(s, f"the live run was inconclusive ({result.why})")
+        elif s.beat.expect is not None and result.real.value != s.beat.expect:
+            self._recorded(s, f"the live run said {result.real.value}, the beat expects {s.beat.expect}")
+        else:
+            said = result.said_too
+            lines = tuple(result.output)
+            marks = frozenset(i for i, line in enumerate(lines) if line in said)
+            verb = {"crash": "crashed", "refused": "refused", "clean": "walked clean"}[result.real.value]
+            for panel in self.query(CrashLogPanel):
+                panel.show(f"go{result.moment.go}", lines, marks)
+                panel.border_title = (f"LIVE · real runtime · go{result.moment.go} · "
+                                      f"{result.moment.shape.program} · {result.moment.at}")
+                n = len(marks)
+                panel.border_subtitle = (f"{verb} in {result.wall:.1f} s · {n} line{'s' if n != 1 else ''} "
+                                         "the model printed too")
+            agrees = "agrees with" if result.agree else "DIFFERS from"
+            self.shown = live.Shown(True, f"the real runtime {verb} {result.wall:.1f} s after the beat came "
+                                          f"up (go{result.moment.go}, qemu-aarch64; it {agrees} the model)")
+        self._publish()
+
+    def _recorded(self, s: Stage, why: str) -> None:
+        """The recorded log on screen, saying why it is not the live run."""
+        self.shown = live.Shown(False, why)
+        for panel in self.query(CrashLogPanel):
+            if s.beat.log:
+                panel.show(s.beat.log, s.log, s.log_marks)
+            panel.border_subtitle = f"RECORDED · {why}"
+        self._publish()
+
     def action_blank(self) -> None:
         self.toggle_class("-blank")
 
@@ -196,6 +276,7 @@ class PresentScreen(Screen[None]):
         """Play beat ``index`` afresh and put it on screen."""
         live.stop(self._repro)
         self._repro = None
+        self._stop_live()
         self.index = index
         self.stopwatch.arrive(index)
         beat = self.talk.beats[index]
@@ -211,6 +292,8 @@ class PresentScreen(Screen[None]):
             await box.mount_all(_columns(self.stage))
             self._beat_steps = self._steps()
             self._caption()
+            if beat.live:
+                self._go_live(self.stage)
         self.query_one("#where", Static).update(f"{index + 1}/{len(self.talk.beats)}")
         self.query_one("#title", Static).update(beat.title)
         self._scenario_line()
@@ -278,7 +361,8 @@ class PresentScreen(Screen[None]):
         now = cue.now()
         try:
             cue.publish(cue.Cue(str(self.talk.path.resolve()), self.index, len(self.talk.beats),
-                                self.started, now, self.stopwatch.arrived), self.cue_file)
+                                self.started, now, self.stopwatch.arrived,
+                                self.shown.line if self.shown else None), self.cue_file)
         except SaveError as err:  # the notes will not follow; the talk goes on
             self.notify(f"speaker notes will not follow: {err}", severity="warning", markup=False)
             self.cue_file = None

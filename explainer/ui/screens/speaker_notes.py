@@ -41,6 +41,9 @@ class NotesScreen(Screen[None]):
     NotesScreen #clock.-over { background: $error; }
     NotesScreen #beat-timer { width: auto; padding: 0 1; background: $primary; text-style: bold; }
     NotesScreen #beat-timer.-over { background: $error; color: $text; }
+    NotesScreen #shown { height: auto; padding: 0 1; display: none; text-style: bold; }
+    NotesScreen #shown.-live { display: block; background: $success 40%; }
+    NotesScreen #shown.-recorded { display: block; background: $warning 40%; }
     NotesScreen #notes { height: 1fr; padding: 1 2; }
     NotesScreen #next { height: auto; max-height: 8; border: round $primary; padding: 0 1;
                         color: $text-muted; }
@@ -59,6 +62,7 @@ class NotesScreen(Screen[None]):
             yield Static(id="where")
             yield Static(id="beat-timer")
             yield Static(id="clock")
+        yield Static(id="shown")
         with VerticalScroll(id="notes"):
             yield Static(id="text")
         yield Static(id="next")
@@ -82,7 +86,19 @@ class NotesScreen(Screen[None]):
         if moved != ((self.cue.beat, self.cue.started) if self.cue else None):
             self.cue = latest
             self._draw()
+        elif latest is not None and self.cue is not None and latest.shown != self.cue.shown:
+            self.cue = latest  # the live beat's run answered (or fell back to the recorded log)
+        self._shown()
         self._clock()
+
+    def _shown(self) -> None:
+        """On a live beat, which log the room sees: LIVE (the real runtime now) or RECORDED, and why."""
+        bar = self.query_one("#shown", Static)
+        said = self.cue.shown if self.cue is not None else None
+        bar.set_class(bool(said and said.startswith("LIVE")), "-live")
+        bar.set_class(bool(said and not said.startswith("LIVE")), "-recorded")
+        if said and (not isinstance(bar.content, Text) or bar.content.plain != f"Log: {said}"):
+            bar.update(Text(f"Log: {said}"))
 
     def _draw(self) -> None:
         text = self.query_one("#text", Static)

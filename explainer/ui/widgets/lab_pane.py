@@ -70,6 +70,8 @@ class LabPane(LongRuns):
     LabPane ExplainPanel { display: none; }
     LabPane.-explaining ExplainPanel { display: block; }
     LabPane.narrow SourcePanel { max-height: 8; }
+    LabPane.-real.narrow UnwindPanel { max-height: 25%; }
+    LabPane.-real.narrow RealRunPanel { max-height: 40%; }
     """
 
     state: var[PaneState | None] = var(None)
@@ -211,18 +213,26 @@ class LabPane(LongRuns):
         except ExplainerError as err:
             self.post_message(self.Changed(self, str(err)))
 
-    def real_run(self, opened: bool = False) -> None:
+    def real_run(self, opened: bool = False, at: str | None = None, walk: Trigger | None = None) -> None:
         """r: the same moment on the real runtime (a worker), beside the model's walk here (g's, unless
-        this step was already walked: a traceback stays one)."""
+        this step was already walked: a traceback stays one). A lesson's real step names its moment
+        instead (``at``: an anchor or ``+0xNN``; ``walk``)."""
         p = self.preemption
-        trigger = p.trigger if p is not None and p.trigger is not None else Trigger.GC
-        if p is None or p.walk is None:
-            self.preempt(trigger)
-        moment = self.session.current
-        insn = moment.instruction
+        trigger = walk or (p.trigger if p is not None and p.trigger is not None else Trigger.GC)
+        fn = self.session.function
+        if at is None:
+            if p is None or p.walk is None:
+                self.preempt(trigger)
+            moment = self.session.current
+            insn, where = moment.instruction, moment.function
+        else:
+            from ...engine.experiments.experiment import anchors
+
+            pc = fn.entry + int(at[1:], 16) if at.startswith("+") else anchors(fn).get(at, -1)
+            insn, where = fn.at(pc), fn.name
+        self.add_class("-real")  # in half a screen, the unwind panel makes room for the real one
         self.query_one(RealRunPanel).run_moment(self.scenario, insn.offset if insn else None,
-                                                insn.go if insn else "", moment.function, trigger,
-                                                opened=opened)
+                                                insn.go if insn else "", where, trigger, opened=opened)
 
     def stop_run(self) -> bool:
         """esc: stop the engine call in a worker and the real run, if either goes on."""

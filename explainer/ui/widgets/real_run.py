@@ -125,6 +125,7 @@ class RealRunPanel(VerticalScroll):
             self._lines.append(Text(f"The real reproducers trigger a GC scan or a traceback, not a "
                                     f"{asked.value}: the real run walks as a GC scan.", self._style("other")))
         self._progress(run, "checking qemu-aarch64, gdb-multiarch and the toolchain")
+        self.call_after_refresh(self.scroll_visible, animate=False)
         self._worker = self.run_worker(lambda: self._work(run), thread=True, group="real-run")
 
     def stop(self) -> bool:
@@ -188,6 +189,7 @@ class RealRunPanel(VerticalScroll):
         self.border_subtitle = result.moment.command
         self._draw()
         self.scroll_home(animate=False)
+        self.call_after_refresh(self.scroll_visible, animate=False)  # a lesson's lab scrolls: bring it in
 
     # --- drawing ---
 
