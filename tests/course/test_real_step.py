@@ -59,12 +59,12 @@ def test_a_bad_real_line_is_one_message_at_its_line(line: str, said: str) -> Non
 
 def test_check_reports_a_moment_no_real_reproducer_has(tmp_path: Path) -> None:
     """lessons --check: a 4,000-byte frame has no real reproducer (65,584 non-leaf, 65,552 leaf)."""
+    crash = "- expect: outcome crash\n- expect: output fatal error: traceback did not unwind completely\n"
     text = (GOOD + REAL).replace("scenario: go1.23.4/65584", "scenario: go1.23.4/4000") \
-        .replace("- expect: outcome crash\n- expect: output fatal error: traceback did not unwind completely\n",
-                 "").replace("{{fields 65584}}", "{{fields 4000}}")
+        .replace(crash, "").replace("{{fields 65584}}", "{{fields 4000}}")
     write(tmp_path, "06-x.md", text)
-    run = subprocess.run([sys.executable, "-m", "explainer.cli", "lessons", "--check", "--dir", str(tmp_path)],
-                         capture_output=True, text=True)
+    run = subprocess.run([sys.executable, "-m", "explainer.cli", "lessons", "--check", "--dir",
+                          str(tmp_path)], capture_output=True, text=True)
     line = line_of(text, "## Step: The same moment on the real runtime")
     assert run.returncode == 1
     assert f"06-x.md:{line}: real sp2 gc: no real reproducer has 4,000-byte non-leaf frame" in run.stdout
