@@ -1,4 +1,4 @@
-"""How long the real runtime takes to answer where the users are (issue 25): the lab's r, the talk's live beat.
+"""How long the real runtime takes to answer where the users are (issue 25): the lab's r, the live beat.
 
 Run: ``python bench/real_run_bench.py [--runs N]``. Prints figures; asserts nothing. Needs qemu-aarch64,
 gdb-multiarch and the go1.23.4 and go1.27.3 toolchains (``explainer inject`` installs them).
