@@ -42,6 +42,9 @@ MAX_DRAW = 0.5
 QUIET, FIRST_QUIET = 0.4, 1.0
 #: The most one beat may take to draw on this machine before the recording gives up (seconds).
 DRAW_TIMEOUT = 60.0
+#: How long a live beat (``live = true``) is watched after it is drawn: the real run answers in about a
+#: second, and its crash (or the recorded log's fallback) is recorded at the moment it came.
+LIVE_WAIT = 3.0
 
 
 def typing(text: str) -> list[float]:
@@ -98,6 +101,23 @@ class _Terminal:
                 return chunks
             chunks.append((time.monotonic() - start, self.decoder.decode(data)))
 
+    def read_for(self, seconds: float) -> list[tuple[float, str]]:
+        """Every chunk written in the next ``seconds`` (seconds after the call, text)."""
+        start = time.monotonic()
+        chunks: list[tuple[float, str]] = []
+        while (left := seconds - (time.monotonic() - start)) > 0:
+            ready, _, _ = select.select([self.master], [], [], left)
+            if not ready:
+                break
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            chunks.append((time.monotonic() - start, self.decoder.decode(data)))
+        return chunks
+
     def close(self) -> int:
         try:
             status = self.proc.wait(timeout=10)
@@ -132,11 +152,17 @@ def record(talk: Talk, command: str, size: tuple[int, int],
         term = _Terminal([sys.executable, "-m", "explainer.cli", "present", str(talk.path)], size, env)
         try:
             for n, beat in enumerate(talk.beats):
+                arrived = time.monotonic()
                 drawn = term.read_until_quiet(FIRST_QUIET if n == 0 else QUIET, DRAW_TIMEOUT)
                 if not drawn and term.proc.poll() is not None:
                     raise ExplainerError(f"the presenter exited at beat {n + 1} "
                                          f"(status {term.proc.returncode})")
                 events += [Event(t + min(dt, MAX_DRAW), "o", text) for dt, text in drawn]
+                if beat.live:  # the real run answers after the beat is drawn: keep its real timing
+                    since = time.monotonic() - arrived
+                    hold = budget.hold_seconds(beat)
+                    events += [Event(t + min(max(since + dt, MAX_DRAW), hold), "o", text)
+                               for dt, text in term.read_for(LIVE_WAIT)]
                 progress(n + 1)
                 t += budget.hold_seconds(beat)
                 key = RIGHT if n + 1 < len(talk.beats) else QUIT

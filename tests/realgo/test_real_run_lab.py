@@ -278,3 +278,40 @@ async def test_lesson_6_real_step_asks_first_then_runs_the_real_runtime(
         assert "Real runtime: crash, the model agrees" in text
         assert recorded[2] in text and recorded[38] in text
         assert lesson.checkpoints[last].options[right].text.startswith(recorded[2])
+
+
+def test_the_cast_records_the_live_crash_on_its_beat(tmp_path: Path) -> None:
+    """present --export cast on a talk whose one beat is live: the recording (read back by asciinema's own
+    reader, the screen rebuilt by pyte) shows the real crash on that beat before the presenter quits, at
+    most a few seconds after the beat came up."""
+    import subprocess
+    import sys
+
+    import pyte
+    from asciinema.asciicast import open_from_url
+
+    talk = tmp_path / "live.toml"
+    talk.write_text('format_version = 1\ntitle = "Live"\n\n[[beat]]\ntitle = "A real crash"\nminutes = 0.25\n'
+                    'scenario = "go1.27.3/65552/leaf"\nstop = "sp2"\naction = "unwind gc"\nexpect = "crash"\n'
+                    'panes = ["log", "disassembly"]\nlog = "fast_leaf-go1.27.3-singlestep.log"\nlive = true\n'
+                    'caption = "the real runtime"\n')
+    out = tmp_path / "live.cast"
+    run = subprocess.run([sys.executable, "-m", "explainer.cli", "present", str(talk), "--export", "cast",
+                          str(out), "--size", "120x35"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    with open_from_url(str(out)) as cast:
+        events = list(cast.events())
+    enter = next(t for t, code, d in events if code == "i" and d == "\r")
+    quit_at = next(t for t, code, d in events if code == "i" and d == "q")
+    screen = pyte.Screen(120, 35)
+    stream = pyte.Stream(screen)
+    landed = None
+    for t, code, data in events:
+        if code == "o" and t < quit_at:
+            stream.feed(data)
+            if landed is None and "crashed in" in "\n".join(screen.display):
+                landed = t
+    text = "\n".join(screen.display)
+    assert "LIVE · real runtime · go1.27.3 · fast_leaf · sp2" in text
+    assert "fatal error: traceback did not unwind completely" in text
+    assert landed is not None and landed - enter <= 5.0, (landed, enter)

@@ -20,7 +20,9 @@ class CrashLogPanel(VerticalScroll):
 
     HELP = ("A crash log recorded from a real reproducer (built by a real Go toolchain for linux/arm64, "
             "run under qemu-aarch64), copied into assets/logs/. Lines in bold (red, in colour) are the "
-            "ones the emulated runtime printed too, word for word.")
+            "ones the emulated runtime printed too, word for word. On a live beat (LIVE in its title) it "
+            "is the real runtime run now at the beat's moment; RECORDED under it says why the recorded "
+            "log stayed.")
     COMPONENT_CLASSES = {"crash-log--said"}
     DEFAULT_CSS = """
     CrashLogPanel { border: round $error; padding: 0 1; }
