@@ -261,6 +261,8 @@ def _target(moment: RealMoment, progress: Progress) -> Target:
     if kept is not None:
         try:
             if kept[0].binary.stat().st_mtime == kept[1]:
+                progress(f"{moment.shape.program}.go already built with go{moment.go} "
+                         "(kept from the last run)")
                 return kept[0]
         except OSError:
             pass

@@ -167,6 +167,10 @@ async def test_esc_stops_the_run_in_flight(monkeypatch: pytest.MonkeyPatch) -> N
         while not reached.is_set() and time.monotonic() < deadline:
             await pilot.pause(0.01)
         assert reached.is_set() and panel.running, "the run never reached sp2"
+        await settle(pilot)
+        going = _flat(inside(app, panel))  # the progress, as drawn while gdb holds the goroutine at sp2
+        assert re.search(r"running… \d+\.\d s · esc stops it", going), going
+        assert "gdb attached to qemu-aarch64" in going
         await pilot.press("escape")
         go_on.set()
         await _answered(pilot, app, limit=10)
@@ -315,3 +319,43 @@ def test_the_cast_records_the_live_crash_on_its_beat(tmp_path: Path) -> None:
     assert "LIVE · real runtime · go1.27.3 · fast_leaf · sp2" in text
     assert "fatal error: traceback did not unwind completely" in text
     assert landed is not None and landed - enter <= 5.0, (landed, enter)
+
+
+async def test_first_use_builds_with_progress_then_keeps_the_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty build cache (the toolchains linked in, so only the build is cold): the first r says it
+    builds, for the first time, and the answer comes; the second says the build is kept, and answers in
+    a fraction of the first's time."""
+    from explainer.realgo import at_moment, toolchains
+
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "go").symlink_to(toolchains.cache_dir() / "go")
+    monkeypatch.setenv("EXPLAINER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(at_moment, "_TARGETS", {})
+    said: list[str] = []
+    shown = RealRunPanel._progress
+
+    def seen(self, run, text):  # type: ignore[no-untyped-def]
+        said.append(text)
+        shown(self, run, text)
+
+    monkeypatch.setattr(RealRunPanel, "_progress", seen)
+    app = ExplainerApp(parse("go1.23.4/65584"))
+    async with app.run_test(size=(200, 60)) as pilot:
+        took = []
+        for _ in range(2):
+            said.clear()
+            started = time.monotonic()
+            await pilot.press("w", "r")
+            (panel,) = await _answered(pilot, app, limit=120)
+            took.append(time.monotonic() - started)
+            assert "Real runtime: crash, the model agrees" in _flat(inside(app, panel))
+            if len(took) == 1:
+                first = "building fast_nonleaf.go with go1.23.4 (first use: a few seconds; cached after)"
+                assert first in said
+                assert (tmp_path / "cache" / "build" / "go1.23.4" / "fast_nonleaf" / "fast_nonleaf").is_file()
+            else:
+                assert "fast_nonleaf.go already built with go1.23.4 (kept from the last run)" in said
+                assert not any(s.startswith("building") for s in said)
+        assert took[1] < took[0] / 2, took
+        print(f"\nfirst r (cold build) {took[0]:.2f} s, second {took[1]:.2f} s")
