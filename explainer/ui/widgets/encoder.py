@@ -22,8 +22,12 @@ class EncoderPanel(VerticalScroll):
             "to RSP mean SP stands mid-frame between them.")
     DEFAULT_CSS = """
     EncoderPanel { border: round $accent; padding: 0 1; height: auto; max-height: 24; }
-    EncoderPanel Input { width: 30; }
+    EncoderPanel Input { width: 1fr; max-width: 34; }
     """
+    #: What the field says while empty; the field is wide enough for all of it (borders and padding: 4).
+    PLACEHOLDER = "bytes: 65552 or 0x10010"
+    #: What an empty field, or one that is not a number, asks for.
+    ASK = "type a frame size in bytes (65552 or 0x10010)."
 
     def __init__(self, value: int = 65552, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -32,7 +36,7 @@ class EncoderPanel(VerticalScroll):
         self._out = Static()
 
     def compose(self) -> ComposeResult:
-        yield Input(str(self._value), placeholder="a constant, e.g. 65552 or 0x10010", id="constant")
+        yield Input(str(self._value), placeholder=self.PLACEHOLDER, id="constant")
         yield self._out
 
     def on_mount(self) -> None:
@@ -47,11 +51,15 @@ class EncoderPanel(VerticalScroll):
         return plain(self._out)
 
     def _show(self, text: str) -> None:
+        if not text.strip():
+            self._out.update(Content.styled(self.ASK.capitalize(), "$text-muted"))
+            return
         try:
             value = int(text.strip().replace("_", "").replace(",", ""), 0)
             self._out.update(describe(encode_add_sp(value)))
         except ValueError:
-            self._out.update(Content.styled(f"not a number: {text!r}", "$error bold"))
+            shown = text.strip() if len(text.strip()) <= 20 else text.strip()[:19] + "…"
+            self._out.update(Content.styled(f"'{shown}' is not a number: {self.ASK}", "$error bold"))
         except ExplainerError as err:
             self._out.update(Content.styled(str(err), "$error bold"))
 
