@@ -74,6 +74,8 @@ FACTS: dict[str, Callable[[_Side], str]] = {
     "step": lambda s: f"{s.session.current.snapshot.step:,}",
     "sp": lambda s: f"{s.session.current.snapshot.sp:#x}",
     "held": lambda s: f"{s.session.trace[0].snapshot.sp - s.session.current.snapshot.sp:,}",
+    # Between the writes to RSP of a split release: what the first gave back (0 elsewhere).
+    "released": lambda s: f"{s.session.current.sp_skew:,}",
     "verdict": lambda s: _need(s).verdict.why,
     "outcome": lambda s: _need(s).outcome.value,
     "said": _said,

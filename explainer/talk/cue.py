@@ -44,6 +44,8 @@ class Cue:
     shown: str | None = None
     """On a live beat, which log the room sees: ``LIVE · ...`` or ``RECORDED · why`` (``live.Shown.line``);
     None on other beats."""
+    ended: float | None = None
+    """When the presenter quit (None while the talk goes on): the notes stop their clocks there."""
 
     @property
     def on_beat_since(self) -> float:
@@ -75,10 +77,10 @@ def read(path: Path) -> Cue | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT:
             return None
-        arrived, shown = data.get("arrived"), data.get("shown")
+        arrived, shown, ended = data.get("arrived"), data.get("shown"), data.get("ended")
         cue = Cue(str(data["talk"]), int(data["beat"]), int(data["beats"]), float(data["started"]),
                   float(data["updated"]), None if arrived is None else float(arrived),
-                  None if shown is None else str(shown))
+                  None if shown is None else str(shown), None if ended is None else float(ended))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return cue if 0 <= cue.beat < cue.beats else None

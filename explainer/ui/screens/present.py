@@ -82,7 +82,7 @@ class PresentScreen(Screen[None]):
     PresentScreen.-wide #caption { padding: 1 3; }
     PresentScreen.-narrow BeatColumn.labelled { border: none; border-top: heavy $accent; }
     PresentScreen.-narrow BeatColumn.labelled > * { border: none; border-top: solid $primary; padding: 0 1; }
-    PresentScreen.-blank > * { display: none; }
+    PresentScreen.-blank > *, PresentScreen.-blank ToastRack > * { display: none; }
     PresentScreen.-blank { background: black; }
     """
 
@@ -130,6 +130,7 @@ class PresentScreen(Screen[None]):
         live.stop(self._repro)
         self._stop_live()
         self.stopwatch.stop()
+        self._publish(ended=True)  # the notes stop their clocks and say the talk ended
 
     # --- moving through the talk ---
 
@@ -259,7 +260,10 @@ class PresentScreen(Screen[None]):
         self._publish()
 
     def action_blank(self) -> None:
+        """A black screen: every toast on it goes too (one said while blank waits under the black)."""
         self.toggle_class("-blank")
+        if self.has_class("-blank"):
+            self.app.clear_notifications()
 
     def action_help(self) -> None:
         from .help import HelpScreen
@@ -353,7 +357,7 @@ class PresentScreen(Screen[None]):
         timer.update(f"⏱ {budget.clock(on_beat)}" + (f"/{budget.clock(limit)}" if limit else ""))
         timer.set_class(limit is not None and on_beat > limit, "-over")
 
-    def _publish(self) -> None:
+    def _publish(self, ended: bool = False) -> None:
         from ...output.save import SaveError
 
         if self.cue_file is None:
@@ -362,9 +366,11 @@ class PresentScreen(Screen[None]):
         try:
             cue.publish(cue.Cue(str(self.talk.path.resolve()), self.index, len(self.talk.beats),
                                 self.started, now, self.stopwatch.arrived,
-                                self.shown.line if self.shown else None), self.cue_file)
+                                self.shown.line if self.shown else None, now if ended else None),
+                        self.cue_file)
         except SaveError as err:  # the notes will not follow; the talk goes on
-            self.notify(f"speaker notes will not follow: {err}", severity="warning", markup=False)
+            if not ended:
+                self.notify(f"speaker notes will not follow: {err}", severity="warning", markup=False)
             self.cue_file = None
 
 

@@ -82,8 +82,8 @@ class NotesScreen(Screen[None]):
         latest = cue.read(self.cue_file)
         if latest is not None and latest.beats != len(self.talk.beats):
             latest = None  # a cue from another version of the talk file
-        moved = (latest.beat, latest.started) if latest else None
-        if moved != ((self.cue.beat, self.cue.started) if self.cue else None):
+        moved = (latest.beat, latest.started, latest.ended) if latest else None
+        if moved != ((self.cue.beat, self.cue.started, self.cue.ended) if self.cue else None):
             self.cue = latest
             self._draw()
         elif latest is not None and self.cue is not None and latest.shown != self.cue.shown:
@@ -111,7 +111,9 @@ class NotesScreen(Screen[None]):
             return
         i = self.cue.beat
         beat = self.talk.beats[i]
-        self.query_one("#where", Static).update(Text(f"Beat {i + 1}/{len(self.talk.beats)} · {beat.title}"))
+        ended = " · the talk ended (the presenter quit)" if self.cue.ended is not None else ""
+        where = f"Beat {i + 1}/{len(self.talk.beats)} · {beat.title}{ended}"
+        self.query_one("#where", Static).update(Text(where))
         played = self._stage(i)
         if isinstance(played, str):
             text.update(Content.styled(played, "$error bold"))
@@ -143,7 +145,8 @@ class NotesScreen(Screen[None]):
             clock.update("--:--")
             timer.display = False
             return
-        now = cue.now()
+        ended = self.cue.ended
+        now = cue.now() if ended is None else ended  # once the presenter quit, the clocks stand still
         elapsed = max(0, int(now - self.cue.started))
         plan = budget.planned(self.talk)
         text = f"{elapsed // 60:02d}:{elapsed % 60:02d}"
@@ -151,11 +154,14 @@ class NotesScreen(Screen[None]):
             left = plan - elapsed
             text += f" / {budget.clock(plan)} · " + (f"{budget.clock(left)} left" if left >= 0 else
                                                      f"{budget.clock(-left)} over")
+        if ended is not None:
+            text = f"ended after {elapsed // 60:02d}:{elapsed % 60:02d}" + (
+                f" / {budget.clock(plan)}" if plan is not None else "")
         clock.update(text)
         clock.set_class(plan is not None and elapsed > plan, "-over")
         limit = budget.beat_seconds(self.talk.beats[self.cue.beat])
         on_beat = max(0.0, now - self.cue.on_beat_since)
-        timer.display = True
+        timer.display = ended is None
         over = limit is not None and on_beat > limit
         timer.set_class(over, "-over")
         if limit is None:
