@@ -198,7 +198,9 @@ async def test_notes_follow_the_presenter(tmp_path: Path) -> None:
     async with notes.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         where = notes.screen.query_one("#where")
-        assert str(where.content) == f"Beat 12/12 · {talk.beats[11].title}"
+        # the presenter quit there: the notes say so (tests/ui/test_present_words.py reads their clock)
+        ended = " · the talk ended (the presenter quit)"
+        assert str(where.content) == f"Beat 12/12 · {talk.beats[11].title}{ended}"
         assert "explainer repro" in str(notes.screen.query_one("#text").content)
         started = cue.read(cue_file).started  # type: ignore[union-attr]
         cue.publish(cue.Cue(str(TALK.resolve()), 4, len(talk.beats), started, cue.now()), cue_file)
