@@ -115,8 +115,8 @@ class ExplainerApp(ReportingApp[None]):
                 title = f"{title} {b.key}"
             yield SystemCommand(title, b.tooltip or b.description,
                                 lambda action=b.action: screen.run_action(action))
-        if not isinstance(screen, LabScreen):
-            return
+        if not isinstance(screen, LabScreen) or screen.opened is not None:
+            return  # frame-size presets rebuild the reproducer: not for a function opened from a binary
         for n, text in PRESETS:
             yield SystemCommand(f"Frame size {n:,}", f"Open the lab on {text}",
                                 lambda n=n: screen.run_worker(screen.set_size(n)))

@@ -18,7 +18,7 @@ from explainer.ui.screens.course import CourseScreen
 from explainer.ui.screens.lesson import LessonScreen
 from explainer.ui.widgets.encoder import EncoderPanel
 
-from .painted import region, settle
+from .painted import region, screen, settle
 
 
 @pytest.fixture(autouse=True)
@@ -67,3 +67,49 @@ async def test_encoder_says_what_to_type(size: tuple[int, int]) -> None:
         field.value = "0x10010"
         await settle(pilot)
         assert "65,552 = 0x10010" in _flat(region(app, encoder))  # a number is still encoded
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+#: The reproducer's views and their footer words; a lab opened on a binary refuses them.
+REFUSED = {"v": "split view", "x": "sweep", "o": "scenario"}
+
+
+def _opened_app(fixture: str) -> ExplainerApp:
+    from explainer.binary import load
+    from explainer.binary.opened import opened_program, opened_scenario
+    from explainer.ui.screens.lab import OpenedFunction
+
+    binary = load(FIXTURES / fixture)
+    program = opened_program(binary, "main.big_stack")
+    command = f"explainer open {fixture} main.big_stack"
+    return ExplainerApp(opened_scenario(binary, program),
+                        OpenedFunction(program, f"{fixture} · main.big_stack", command))
+
+
+async def test_opened_binary_footer_offers_only_what_works() -> None:
+    # the reproducer's lab at the same width draws v x o: the control that the footer has room for them
+    app = ExplainerApp()
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        drawn = region(app, app.screen.query_one("KeyFooter"))[0]
+        for key, words in REFUSED.items():
+            assert f"{key} {words}" in drawn, drawn
+    app = _opened_app("fast_leaf-go1.25.0-linux-arm64")
+    async with app.run_test(size=(200, 50), notifications=True) as pilot:
+        await settle(pilot)
+        drawn = region(app, app.screen.query_one("KeyFooter"))[0]
+        assert "s step" in drawn and "? help" in drawn, drawn
+        for key, words in REFUSED.items():
+            assert f"{key} {words}" not in drawn, drawn
+        palette = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Step" in palette
+        assert not {"Split view", "Sweep", "Scenario"} & set(palette), palette
+        assert not any(t.startswith("Frame size") for t in palette), palette
+        for key in REFUSED:  # pressed anyway: each says why, on screen
+            await pilot.press(key)
+            await pilot.pause(0.2)
+            said = _flat(screen(app))
+            assert "works on the reproducer's function" in said, said
+            app.clear_notifications()
+            await pilot.pause(0.2)
+        assert len(app.screen.query("LabPane")) == 1 and app.screen.__class__.__name__ == "LabScreen"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -35,6 +36,9 @@ from ..widgets.key_footer import KeyFooter
 from ..widgets.lab_pane import LabPane
 from ..widgets.prediction import PREDICTION_KEYS, PredictionBar
 from .help import APP_HELP, READING_KEYS
+
+#: The views made for the reproducer's function (action: what it is): off for a function from a binary.
+REPRODUCER_ONLY = {"split": "The split view", "sweep": "The sweep", "options": "Changing the scenario"}
 
 
 @dataclass(frozen=True)
@@ -196,10 +200,24 @@ class LabScreen(Screen[None]):
                 self.notify(str(err), title="Cannot do that", severity="error")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While a pane asks a question, the screen's keys wait (its bar's keys answer)."""
+        """While a pane asks a question, the screen's keys wait (its bar's keys answer). A function
+        opened from a binary has no use for the views made for the reproducer: their keys leave the
+        footer and the palette (pressed anyway, they say why: ``on_key``)."""
+        if self.opened is not None and action in REPRODUCER_ONLY:
+            return False
         if any(p.asking for p in self.panes) and action in self._own_actions:
             return False
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """A key of a view made for the reproducer, pressed in a lab opened on a binary: say why not."""
+        if self.opened is None:
+            return
+        for b in self.BINDINGS:
+            if isinstance(b, Binding) and b.action in REPRODUCER_ONLY and event.key in b.key.split(","):
+                event.stop()
+                self._reproducer_only(REPRODUCER_ONLY[b.action])
+                return
 
     @property
     def _own_actions(self) -> set[str]:
@@ -348,6 +366,9 @@ class LabScreen(Screen[None]):
     @property
     def help_about(self) -> str:
         """What the help says this screen is: the lab, or the split view."""
+        if self.opened is not None:
+            return (f"{self.HELP} Opened from a binary ({self.opened.source}): the split view, the sweep and "
+                    "the scenario dialog (v x o) are made for the reproducer's function and are off here.")
         return self.SPLIT_HELP if self.split else self.HELP
 
     def help_panels(self) -> list[tuple[str, str]]:
