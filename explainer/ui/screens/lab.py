@@ -135,26 +135,31 @@ class LabScreen(Screen[None]):
     LabScreen #verdict.shown { display: block; }
     LabScreen #panes { height: 1fr; }
     LabScreen LabPane { width: 1fr; }
-    LabScreen.-wide LabPane .column.left, LabScreen.-full LabPane .column.left { max-width: 84; }
-    LabScreen.-full LabPane .column.right { layout: horizontal; }
-    LabScreen.-full LabPane .aside { height: 1fr; width: 1fr; }
-    LabScreen.-full LabPane .story { width: 1fr; }
-    LabScreen.-full LabPane SourcePanel { height: 1fr; max-height: 100%; }
-    LabScreen.-full LabPane.-source ExplainPanel { display: block; }
+    LabScreen.-wide LabPane.single .column.left, LabScreen.-full LabPane.single .column.left { max-width: 84; }
+    LabScreen.-full LabPane.single .column.right { layout: horizontal; }
+    LabScreen.-full LabPane.single .aside { height: 1fr; width: 1fr; }
+    LabScreen.-full LabPane.single .story { width: 1fr; }
+    LabScreen.-full LabPane.single SourcePanel { height: 1fr; max-height: 100%; }
+    LabScreen.-full LabPane.single.-source ExplainPanel { display: block; }
     LabScreen.-short LabPane SourcePanel { max-height: 7; }
     LabScreen.-short LabPane.-explaining .story { display: none; }
     LabScreen LabPane.-explaining SourcePanel { display: none; }
-    LabScreen.-full.-tall LabPane.-explaining SourcePanel { display: block; max-height: 100%; }
-    LabScreen.-narrow LabPane .column.left { width: 53%; max-width: 53%; }  /* 42 at 80: lsl #12 whole */
+    LabScreen.-full.-tall LabPane.single.-explaining SourcePanel { display: block; max-height: 100%; }
+    LabScreen.-narrow LabPane.single .column.left { width: 53%; max-width: 53%; }  /* 42 at 80: lsl #12 whole */
+    /* the split view from 200 columns: each half (100 columns) in the lab's two columns, as the lab lays
+       out at 100 (there too an explanation takes the source's place) */
+    LabScreen.-full LabPane.narrow > .columns { layout: horizontal; }
+    LabScreen.-full LabPane.narrow .column { height: 1fr; }
+    LabScreen.-full LabPane.narrow .aside { max-height: 45%; }
     LabScreen.-short #scenario { display: none; }
     LabScreen.-short LabPane RegistersPanel { max-height: 7; }
     LabScreen.-narrow LabPane.narrow { border: none; border-top: round $accent; }
-    LabScreen.-short LabPane.narrow > DisassemblyPanel, LabScreen.-short LabPane.narrow > StackPanel,
-    LabScreen.-short LabPane.narrow > UnwindPanel { border: none; border-top: round $primary; }
-    LabScreen.-short LabPane.narrow > RegistersPanel { max-height: 1; }
-    LabScreen.-short LabPane.narrow > DisassemblyPanel { height: 1fr; min-height: 6; }
-    LabScreen.-short LabPane.narrow > StackPanel { height: 1fr; min-height: 4; }
-    LabScreen.-short LabPane.narrow > UnwindPanel { height: auto; max-height: 6; }
+    LabScreen.-short LabPane.narrow DisassemblyPanel, LabScreen.-short LabPane.narrow StackPanel,
+    LabScreen.-short LabPane.narrow UnwindPanel { border: none; border-top: round $primary; }
+    LabScreen.-short LabPane.narrow RegistersPanel { max-height: 1; }
+    LabScreen.-short LabPane.narrow DisassemblyPanel { height: 1fr; min-height: 6; }
+    LabScreen.-short LabPane.narrow StackPanel { height: 1fr; min-height: 4; }
+    LabScreen.-short LabPane.narrow UnwindPanel { height: auto; max-height: 6; }
     """
 
     split: var[bool] = var(False, init=False)  # init: a rebuild on mount lost an opened function's program

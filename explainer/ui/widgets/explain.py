@@ -12,6 +12,8 @@ from __future__ import annotations
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.reactive import var
 from textual.widgets import Static
 
@@ -81,7 +83,7 @@ def _field_rows(fields: tuple[Field, ...]) -> Table:
     return grid
 
 
-class ExplainPanel(Static):
+class ExplainPanel(VerticalScroll):
     """The selected instruction (or the one under the PC), explained."""
 
     HELP = ("Select an instruction (click it, or ↑ ↓ in the disassembly; enter takes the one under ▶, "
@@ -91,7 +93,8 @@ class ExplainPanel(Static):
             "of its sequence, ✗ refused, and why), and the word's encoding, field by field as the Arm "
             "ARM lays it out. At 200 columns it follows ▶ when nothing is selected.")
     DEFAULT_CSS = """
-    ExplainPanel { border: round $accent; padding: 0 1; height: auto; }
+    ExplainPanel { border: round $accent; padding: 0 0 0 1; height: auto; scrollbar-size-vertical: 1; }
+    ExplainPanel > Static { height: auto; }
     """
 
     state: var[PaneState | None] = var(None)
@@ -102,6 +105,16 @@ class ExplainPanel(Static):
         super().__init__(id=id, classes=classes)
         self.version = version
         self.border_title = "Instruction"
+        self._body = Static()
+        """What is said; the panel scrolls it when bounded (half a screen: the split view, a lesson's lab),
+        its scrollbar drawn (a plain Static was cut there, its end unseen)."""
+
+    def compose(self) -> ComposeResult:
+        yield self._body
+
+    def update(self, said: Text | Group) -> None:
+        """Say ``said`` (the explanation's lines)."""
+        self._body.update(said)
 
     def watch_state(self) -> None:
         self._draw()

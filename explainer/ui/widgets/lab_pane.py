@@ -57,10 +57,6 @@ class LabPane(LongRuns):
     LabPane DisassemblyPanel { height: 1fr; }
     LabPane StackPanel { height: 1fr; min-height: 6; }
     LabPane UnwindPanel { height: auto; max-height: 50%; }
-    LabPane.narrow { layout: vertical; border: round $accent; }
-    LabPane.narrow DisassemblyPanel { height: 1fr; min-height: 7; }
-    LabPane.narrow StackPanel { height: 1fr; }
-    LabPane.narrow UnwindPanel { height: auto; max-height: 40%; }
     LabPane .column.right { layout: vertical; }
     LabPane .aside { height: auto; display: none; }
     LabPane.-source .aside, LabPane.-explaining .aside { display: block; }
@@ -69,7 +65,22 @@ class LabPane(LongRuns):
     LabPane.-source SourcePanel { display: block; }
     LabPane ExplainPanel { display: none; }
     LabPane.-explaining ExplainPanel { display: block; }
-    LabPane.narrow SourcePanel { max-height: 8; }
+    /* Half a screen (the split view, a lesson's lab): the same panes, one above the other; the lab screen
+       lays a half of 100 columns out in the lab's two columns. Each part keeps room for its border and a
+       line or more: the source or the explanation (it takes the source's place, as in the lab below 200
+       columns) is bounded and scrolls, so the stack and the unwind stay. */
+    LabPane.narrow { border: round $accent; }
+    LabPane.narrow > .columns { layout: vertical; }
+    LabPane.narrow .column { width: 1fr; max-width: 100%; }
+    LabPane.narrow .column.left { height: 2fr; min-height: 9; }
+    LabPane.narrow .column.right { height: 3fr; min-height: 9; }
+    LabPane.narrow DisassemblyPanel { height: 1fr; min-height: 7; }
+    LabPane.narrow .aside { max-height: 50%; }
+    LabPane.narrow ExplainPanel, LabPane.narrow SourcePanel { max-height: 100%; }
+    LabPane.narrow ExplainPanel { overflow-y: auto; }
+    LabPane.narrow.-explaining SourcePanel { display: none; }
+    LabPane.narrow StackPanel { height: 1fr; min-height: 4; }
+    LabPane.narrow UnwindPanel { height: auto; max-height: 60%; min-height: 3; }
     LabPane.-real.narrow UnwindPanel { max-height: 25%; }
     LabPane.-real.narrow RealRunPanel { max-height: 40%; }
     """
@@ -104,6 +115,8 @@ class LabPane(LongRuns):
                  id: str | None = None, classes: str | None = None) -> None:
         """``program`` replaces the scenario's: a function opened from a real binary."""
         super().__init__(id=id, classes=classes)
+        if not self.has_class("narrow"):
+            self.add_class("single")  # the lab's own pane: the screen's column rules are for it
         self.session = Session(scenario, program, go_to_step=False)  # on_mount goes there, in a worker
         self.preemptions: dict[int, Preemption] = {}
         """The last preemption taken at each step (the timeline's marks)."""
@@ -133,28 +146,20 @@ class LabPane(LongRuns):
         source = SourcePanel(program.source, self.session.function.source_file).data_bind(
             LabPane.state, LabPane.selected)
         explain = ExplainPanel(program.version).data_bind(LabPane.state, LabPane.selected)
-        if self.has_class("narrow"):  # half a screen: the three panels that tell the story, PC and SP
-            yield disassembly
-            with Vertical(classes="aside"):
-                yield source
-                yield explain
-            yield RegistersPanel(brief=True).data_bind(LabPane.state)
-            yield stack
-            yield unwind
-            yield RealRunPanel()
-        else:
-            with Horizontal(classes="columns"):
-                with Vertical(classes="column left"):
-                    yield disassembly
-                    yield RegistersPanel().data_bind(LabPane.state)
-                with Container(classes="column right"):  # the aside beside the story at 200 columns
-                    with Vertical(classes="aside"):
-                        yield source
-                        yield explain
-                    with Vertical(classes="story"):
-                        yield stack
-                        yield unwind
-                        yield RealRunPanel()
+        # One structure at every width (a half of the split view lays out as the lab's pane); CSS puts the
+        # columns side by side or, on half a screen, one above the other.
+        with Horizontal(classes="columns"):
+            with Vertical(classes="column left"):
+                yield disassembly
+                yield RegistersPanel(brief=self.has_class("narrow")).data_bind(LabPane.state)
+            with Container(classes="column right"):  # the aside beside the story at 200 columns
+                with Vertical(classes="aside"):
+                    yield source
+                    yield explain
+                with Vertical(classes="story"):
+                    yield stack
+                    yield unwind
+                    yield RealRunPanel()
         yield PredictionBar().data_bind(LabPane.prediction)
         yield Timeline().data_bind(LabPane.state)
         yield RunStatus()
