@@ -57,6 +57,15 @@ def _bar(app: ExplainerApp) -> str:
     return " ".join(line.strip() for line in region(app, app.screen.query_one(PredictionBar)))
 
 
+async def _why(pilot: Pilot[None], app: ExplainerApp) -> str:
+    """The bar's sentence why, as painted: scrolled to its end when the bar is shorter than its text (the
+    learner's wheel or PgDn), its lines joined, its spaces one."""
+    bar = app.screen.query_one(PredictionBar)
+    bar.scroll_end(animate=False, immediate=True)
+    await settle(pilot)
+    return " ".join(" ".join(line.strip(" │▁▂▃▄▅▆▇█") for line in region(app, bar)).split())
+
+
 def _painted_y(app: ExplainerApp, widget: Widget, text: str) -> int:
     """The row, inside ``widget``'s region, of the first painted line showing ``text``."""
     lines = region(app, widget)
@@ -103,6 +112,9 @@ async def test_slot_by_keyboard(size: tuple[int, int], right: bool, state: Path)
         else:
             assert "Predicted wrong" in bar and f"your guess {want:#x} pushCall: saved LR" in bar
             assert f"the answer {frame_sp:#x}" in bar and "16 B below the answer" in bar
+        # the one sentence why: the walk's frame.sp, the real log's (at 80x24 the bar scrolls to its end)
+        why = await _why(pilot, app)
+        assert f"The walk took frame.sp = {frame_sp:#x} at main.big_stack" in why, why
         assert not pane.asking
     assert _saved(state)["predictions"] == {"06-race": {"0": right}}
 
@@ -128,6 +140,8 @@ async def test_slot_by_mouse(right: bool, state: Path) -> None:
         await settle(pilot)
         bar = _bar(app)
         assert ("✓ right" in bar) is right
+        why = await _why(pilot, app)
+        assert f"The walk took frame.sp = {frame_sp:#x} at main.big_stack" in why, why
         if not right:
             assert "16 B below the answer" in bar
             line = next(k for k, t in enumerate(stack._lines) if f"{want:#x}" in t.plain)
@@ -170,9 +184,14 @@ async def test_line_by_keyboard(right: bool, state: Path) -> None:
         bar = _bar(app)
         if right:
             assert f"✓ right: {crash}" in bar
+            why = await _why(pilot, app)
+            assert f"Preempted at {crash} ADD $(16<<12), RSP, RSP, the GC stack scan crashes" in why
         else:
             assert f"your guess {before}" in bar and f"the answer {crash}" in bar
             assert "1 instruction before the answer" in bar
+            # why: what happens at the guess, then at the answer (the engine's sweep, one sentence)
+            why = await _why(pilot, app)
+            assert f"At {before} ADD $48, RSP, RSP" in why and f"; at {crash}" in why, why
 
 
 @pytest.mark.parametrize("right", [True, False], ids=["right", "wrong"])
@@ -191,6 +210,8 @@ async def test_line_by_mouse(right: bool, state: Path) -> None:
         await settle(pilot)
         bar = _bar(app)
         assert ("✓ right" in bar) is right
+        why = await _why(pilot, app)
+        assert (f"Preempted at {crash}" if right else f"; at {crash}") in why, why
         if not right:
             assert "1 instruction before the answer" in bar
             assert "◀ your guess" in region(app, dis)[_painted_y(app, dis, want)]
@@ -268,6 +289,8 @@ async def test_outcome_by_keyboard(key: str, right: bool, state: Path) -> None:
             assert "✓ right: preempted" in bar
         else:
             assert "your guess refused" in bar and "the answer preempted" in bar
+        why = await _why(pilot, app)
+        assert "isAsyncSafePoint allows it" in why and "the goroutine parks" in why, why
     assert _saved(state)["predictions"] == {"04-preemption": {"0": right}}
 
 
@@ -279,6 +302,8 @@ async def test_outcome_by_mouse(button: str, right: bool, state: Path) -> None:
         await pilot.click(button)
         await settle(pilot)
         assert ("✓ right: preempted" in _bar(app)) is right
+        why = await _why(pilot, app)
+        assert "isAsyncSafePoint allows it" in why and "the goroutine parks" in why, why
 
 
 # --- the lab's prediction mode ---

@@ -72,8 +72,8 @@ class LabPane(LongRuns):
     LabPane.narrow { border: round $accent; }
     LabPane.narrow > .columns { layout: vertical; }
     LabPane.narrow .column { width: 1fr; max-width: 100%; }
-    LabPane.narrow .column.left { height: 2fr; min-height: 9; }
-    LabPane.narrow .column.right { height: 3fr; min-height: 9; }
+    LabPane.narrow .column.left { height: 2fr; min-height: 9; }  /* ▶ and the registers come first */
+    LabPane.narrow .column.right { height: 3fr; }
     LabPane.narrow DisassemblyPanel { height: 1fr; min-height: 7; }
     LabPane.narrow .aside { max-height: 50%; }
     LabPane.narrow ExplainPanel, LabPane.narrow SourcePanel { max-height: 100%; }
@@ -454,8 +454,11 @@ class LabPane(LongRuns):
         k = options.index(state.pick) + delta if state.pick in options else 0
         return options[min(max(k, 0), len(options) - 1)]
 
-    def watch_prediction(self) -> None:
+    def watch_prediction(self, state: PredictionState | None) -> None:
         self.refresh_bindings()  # the screen's keys wait while a question is asked
+        kind = state.question.kind if state is not None else None
+        for k in predict.Kind:  # on a short screen, half a screen shows what the question is about
+            self.set_class(kind is k, f"-asking-{k.value}")
 
     def _remember(self, p: Preemption | None) -> None:
         if p is not None:

@@ -43,7 +43,12 @@ PREDICTION_KEYS = (*(f"choose('{o.value}',{k})" for k, o in _CHOICE_KEYS), "answ
 class ValueInput(Input):
     """The field a value is typed in (enter answers)."""
 
-    BINDINGS = [Binding("enter", "submit", "answer", show=False)]
+    BINDINGS = [Binding("enter", "answer", "answer", tooltip="Answer with the value typed")]
+    """The bar's own action name, so the footer says ``⏎ answer`` while the field has the focus (its
+    enter hid the bar's, and the footer said nothing of how to answer)."""
+
+    async def action_answer(self) -> None:
+        await self.action_submit()
 
 
 class PredictionBar(Vertical):
