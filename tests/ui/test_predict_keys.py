@@ -79,7 +79,8 @@ def _painted_rsp(app: ExplainerApp) -> int:
 
 @pytest.mark.parametrize(("lesson", "keys", "how"), [
     ("06-race", ["↑ previous", "↓ next", "⏎ answer", "esc not now"], "↑ ↓ pick a stack row, enter answers"),
-    ("09-scale", ["↑ previous", "↓ next", "⏎ answer", "esc not now"], "↑ ↓ pick a disassembly line, enter answers"),
+    ("09-scale", ["↑ previous", "↓ next", "⏎ answer", "esc not now"],
+     "↑ ↓ pick a disassembly line, enter answers"),
     ("03-frame", ["⏎ answer", "esc not now"], "type RSP in hex (0x…) or decimal, then enter"),
     ("04-preemption", ["1 preempted", "2 refused", "esc not now"], "press a number or click a button"),
 ], ids=["slot", "line", "rsp", "outcome"])
@@ -215,7 +216,8 @@ async def test_s_asks_only_onto_a_write_to_rsp_typed_in_decimal_and_in_hex(state
 # --- the lab's outcome question, right and wrong, by key and by mouse ---
 
 
-@pytest.mark.parametrize(("how", "right"), [("3", True), ("#choice-0", False)], ids=["key-right", "mouse-wrong"])
+@pytest.mark.parametrize(("how", "right"), [("3", True), ("#choice-0", False)],
+                         ids=["key-right", "mouse-wrong"])
 async def test_the_fix_refuses_answered_by_key_and_by_mouse(how: str, right: bool, state: Path) -> None:
     fixed = "fast_nonleaf-go1.25.0.txt"
     entry, last = listing(fixed)[0][0], rsp_writes(fixed)[-1]  # the fix's one write to RSP
@@ -239,7 +241,8 @@ async def test_the_fix_refuses_answered_by_key_and_by_mouse(how: str, right: boo
         assert "R27" in bar.split("refused", 2)[-1], bar  # why: the instruction names R27
 
 
-@pytest.mark.parametrize(("how", "right"), [("#choice-0", True), ("3", False)], ids=["mouse-right", "key-wrong"])
+@pytest.mark.parametrize(("how", "right"), [("#choice-0", True), ("3", False)],
+                         ids=["mouse-right", "key-wrong"])
 async def test_the_crash_answered_by_mouse_and_by_key(how: str, right: bool, state: Path) -> None:
     app = ExplainerApp(parse("go1.23.4/65584"))
     async with app.run_test(size=(120, 40)) as pilot:

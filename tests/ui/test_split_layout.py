@@ -28,8 +28,8 @@ from explainer.ui.widgets.stack import StackPanel
 from explainer.ui.widgets.unwind import UnwindPanel
 
 from .painted import region, settle
-from .test_layout import check_arrow
 from .test_explain import _column
+from .test_layout import check_arrow
 from .truth import listing, rsp_writes
 
 OBJDUMP = "fast_nonleaf-go1.23.4.txt"
@@ -109,24 +109,27 @@ async def test_each_half_lays_out_as_a_pane_with_the_source_and_an_explanation(s
         base = {DisassemblyPanel, RegistersPanel, StackPanel, UnwindPanel}
         for pane in panes:  # the source, its line 9 (the PC's, as objdump's fast_nonleaf.go:9) marked
             _check_half(app, pane, base | {SourcePanel})
-            assert any(ln.startswith(f"│▶ {n_entry:2} {text_entry}") for ln in region(app, pane.query_one(SourcePanel)))
-            check_arrow(region(app, pane.query_one(DisassemblyPanel)), OBJDUMP) if pane is panes[0] else None
+            source = region(app, pane.query_one(SourcePanel))
+            assert any(ln.startswith(f"│▶ {n_entry:2} {text_entry}") for ln in source), source
+            if pane is panes[0]:
+                check_arrow(region(app, pane.query_one(DisassemblyPanel)), OBJDUMP)
         await pilot.press("enter")  # ▶'s instruction explained on both sides
         await settle(pilot)
         for pane in panes:  # in a half (100 columns at most) the explanation takes the source's place, as in
             _check_half(app, pane, base | {ExplainPanel})  # the lab below 200 columns
             _check_explained(app, pane, first)
-        await pilot.press("w", "g")  # the crash on the left, the refusal on the right, the second ADD explained
+        await pilot.press("w", "g")  # the crash on the left, the refusal on the right, each last write
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
         for pane in panes:
             _check_half(app, pane, base | {ExplainPanel})
-            _check_explained(app, pane, "ADD $(16<<12), RSP, RSP" if pane is panes[0] else "ADD R27, RSP, RSP")
+            last = "ADD $(16<<12), RSP, RSP" if pane is panes[0] else "ADD R27, RSP, RSP"
+            _check_explained(app, pane, last)  # explained
         left = " ".join(region(app, panes[0].query_one(UnwindPanel)))
         assert "the runtime crashed" in left, left
         check_arrow(region(app, panes[0].query_one(DisassemblyPanel)), OBJDUMP)
-        await pilot.press("escape")  # let go: the source is back in each half, on line 18 (objdump's main.go:18)
+        await pilot.press("escape")  # let go: the source is back in each half, on objdump's main.go:18
         await settle(pilot)
         for pane in panes:
             _check_half(app, pane, base | {SourcePanel})

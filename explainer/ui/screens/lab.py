@@ -135,7 +135,8 @@ class LabScreen(Screen[None]):
     LabScreen #verdict.shown { display: block; }
     LabScreen #panes { height: 1fr; }
     LabScreen LabPane { width: 1fr; }
-    LabScreen.-wide LabPane.single .column.left, LabScreen.-full LabPane.single .column.left { max-width: 84; }
+    LabScreen.-wide LabPane.single .column.left,
+    LabScreen.-full LabPane.single .column.left { max-width: 84; }
     LabScreen.-full LabPane.single .column.right { layout: horizontal; }
     LabScreen.-full LabPane.single .aside { height: 1fr; width: 1fr; }
     LabScreen.-full LabPane.single .story { width: 1fr; }
@@ -145,7 +146,8 @@ class LabScreen(Screen[None]):
     LabScreen.-short LabPane.-explaining .story { display: none; }
     LabScreen LabPane.-explaining SourcePanel { display: none; }
     LabScreen.-full.-tall LabPane.single.-explaining SourcePanel { display: block; max-height: 100%; }
-    LabScreen.-narrow LabPane.single .column.left { width: 53%; max-width: 53%; }  /* 42 at 80: lsl #12 whole */
+    /* 42 at 80: lsl #12 whole */
+    LabScreen.-narrow LabPane.single .column.left { width: 53%; max-width: 53%; }
     /* the split view from 200 columns: each half (100 columns) in the lab's two columns, as the lab lays
        out at 100 (there too an explanation takes the source's place) */
     LabScreen.-full LabPane.narrow > .columns { layout: horizontal; }
@@ -158,13 +160,13 @@ class LabScreen(Screen[None]):
     LabScreen.-short LabPane.narrow UnwindPanel { border: none; border-top: round $primary; }
     LabScreen.-short LabPane.narrow RegistersPanel { max-height: 1; }
     LabScreen.-short LabPane.narrow .column { height: 1fr; min-height: 0; }
-    LabScreen.-short LabPane.narrow .column.right { min-height: 10; }  /* the stack's 4 rows, the unwind's 6 */
+    LabScreen.-short LabPane.narrow .column.right { min-height: 10; }  /* the stack's 4, the unwind's 6 */
     LabScreen.-short LabPane.narrow DisassemblyPanel { height: 1fr; min-height: 6; }
     LabScreen.-short LabPane.narrow StackPanel { height: 1fr; min-height: 4; }
     LabScreen.-short LabPane.narrow UnwindPanel { height: auto; max-height: 6; }
-    /* A question on a short screen (its bar takes the pane's lower half): a stack slot is picked in the
-       stack, so the listing and the unwind give it their room; a line or a value is read off the listing and the
-       registers, so the story gives them theirs. */
+    /* A question on a short screen (its bar takes the pane's lower half): a stack slot is picked in
+       the stack, so the listing and the unwind give it their room; a line or a value is read off the
+       listing and the registers, so the story gives them theirs. */
     LabScreen.-short LabPane.narrow.-asking-slot .column.left,
     LabScreen.-short LabPane.narrow.-asking-slot UnwindPanel { display: none; }
     LabScreen.-short LabPane.narrow.-asking-slot .column.right { height: 1fr; min-height: 0; }

@@ -111,9 +111,9 @@ class LessonScreen(Screen[None]):
     LessonScreen Answer { width: 1fr; text-wrap: wrap; text-overflow: fold; height: auto; }
     LessonScreen .explain { height: auto; margin: 0 0 0 2; }
     LessonScreen Markdown { margin: 0; padding: 0; }
-    /* A question on a short screen (its bar takes the pane's lower half): a stack slot is picked in the
-       stack, so the listing and the unwind give it their room; a line or a value is read off the listing and the
-       registers, so the story gives them theirs. */
+    /* A question on a short screen (its bar takes the pane's lower half): a stack slot is picked in
+       the stack, so the listing and the unwind give it their room; a line or a value is read off the
+       listing and the registers, so the story gives them theirs. */
     LessonScreen.-short LabPane.narrow.-asking-slot .column.left,
     LessonScreen.-short LabPane.narrow.-asking-slot UnwindPanel { display: none; }
     LessonScreen.-short LabPane.narrow.-asking-slot .column.right { height: 1fr; min-height: 0; }
