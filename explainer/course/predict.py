@@ -389,15 +389,24 @@ def first_sentence(text: str) -> str:
 
 def _clause(text: str) -> str:
     """A sentence to go inside another: its first sentence, final full stop dropped, a capital lowered
-    unless the word is a name (``SP``, ``R27``)."""
+    unless the word is a name (``SP``, ``R27``, ``GOARCH``)."""
     t = first_sentence(text).strip().rstrip(".")
-    if len(t) > 1 and t[0].isupper() and t[1].islower():
+    if len(t) > 1 and t[0].isupper() and t[1].islower() and not _is_name(t):
         t = t[0].lower() + t[1:]
     return t
 
 
+def _is_name(text: str) -> bool:
+    """The first word is a name from the code, spelt as it is (``isAsyncSafePoint``, ``isShrinkStackSafe``,
+    ``frame.sp``): a capital inside it, a digit, a dot or an underscore."""
+    word = text.split(maxsplit=1)[0] if text.split() else ""
+    return any(c.isupper() or c.isdigit() or c in "._" for c in word[1:].rstrip(".,:;"))
+
+
 def _sentence(text: str) -> str:
-    """``text`` as a sentence: a capital first, a full stop last."""
+    """``text`` as a sentence: a capital first (a name from the code is left as it is spelt), a full stop
+    last."""
     t = text.strip()
-    t = t[:1].upper() + t[1:]
+    if not _is_name(t):
+        t = t[:1].upper() + t[1:]
     return t if t.endswith((".", "!", "?")) else t + "."

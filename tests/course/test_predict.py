@@ -218,3 +218,16 @@ def test_every_lesson_from_03_on_predicts() -> None:
             assert lesson.predictions, f"{lesson.id} asks no prediction"
     kinds = {p.kind for lesson in lessons for p in lesson.predictions}
     assert kinds == {k.value for k in Kind}
+
+
+@pytest.mark.parametrize(("text", "sentence", "clause"), [
+    ("isAsyncSafePoint allows it", "isAsyncSafePoint allows it.", "isAsyncSafePoint allows it"),
+    ("isShrinkStackSafe refuses. More.", "isShrinkStackSafe refuses. More.", "isShrinkStackSafe refuses"),
+    ("the walk ends clean", "The walk ends clean.", "the walk ends clean"),
+    ("The slot read held 0.", "The slot read held 0.", "the slot read held 0"),
+])
+def test_a_name_from_the_code_keeps_its_spelling_in_a_why(text: str, sentence: str, clause: str) -> None:
+    # runtime/preempt.go's isAsyncSafePoint and runtime/stack.go's isShrinkStackSafe are spelt so in Go;
+    # the bar said "IsAsyncSafePoint allows it" and "IsShrinkStackSafe refuses" (a sentence's capital)
+    assert predict._sentence(text) == sentence
+    assert predict._clause(text) == clause
