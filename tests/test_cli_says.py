@@ -181,3 +181,13 @@ def test_the_readmes_example_is_what_run_prints() -> None:
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     shown = text.split("    $ explainer run go1.25.0/65584\n", 1)[1].splitlines()[0].strip()
     assert cli("run", "go1.25.0/65584")[2] == shown + "\n"
+
+
+def test_a_missing_talk_file_is_one_plain_line(tmp_path: Path) -> None:
+    """Issue 18: a missing talk said 'file:1: cannot read the talk: FileNotFoundError: [Errno 2] ...'."""
+    missing = tmp_path / "nowhere.toml"
+    done = subprocess.run([sys.executable, "-m", "explainer.cli", "present", str(missing), "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and done.stdout == ""
+    said = f"explainer: no talk file {str(missing)!r}: no such file (shipped talks: split-epilogue)\n"
+    assert done.stderr == said

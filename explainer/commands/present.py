@@ -78,8 +78,10 @@ def talk_path(text: str) -> Path:
     shipped = shipped_talks()
     if text.removesuffix(".toml") in shipped:
         return shipped[text.removesuffix(".toml")]
-    if path.exists() or path.suffix == ".toml" or "/" in text:
+    if path.exists():
         return path  # the talk reader names what is wrong with it
+    if path.suffix == ".toml" or "/" in text:
+        raise ExplainerError(f"no talk file {text!r}: no such file (shipped talks: {', '.join(shipped)})")
     raise ExplainerError(f"no talk {text!r}: give a talk file or a shipped talk ({', '.join(shipped)})")
 
 
