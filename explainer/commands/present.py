@@ -100,7 +100,14 @@ def run(args: argparse.Namespace) -> int:
 
         raise ExplainerError("--size and --force go with --export")
     path = talk_path(args.talk)
-    talk = script.load(path)  # a TalkError is an ExplainerError: the CLI prints it, exit 2
+    try:
+        talk = script.load(path)  # a TalkError is an ExplainerError: the CLI prints it, exit 2
+    except script.TalkErrors as many:  # every structural mistake, as --check lists the beats' own
+        for err in many.errors:
+            print(err, file=sys.stdout if args.check else sys.stderr)
+        n = len(many.errors)
+        print(f"the talk's structure: {n} mistake{'s' if n != 1 else ''}", file=sys.stderr)
+        return 1 if args.check else 2
     errors = stage.check(talk)
     if args.check or errors:
         for err in errors:

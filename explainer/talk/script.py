@@ -11,15 +11,17 @@ beat and renders every fact, reporting all it finds.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..course.commands import OUTCOMES, CommandError, parse_do  # actions: the lessons' - do: grammar
 from ..course.textfile import NotReadable, read_text
-from ..engine.errors import SourceError
+from ..engine.errors import ExplainerError, SourceError
 from ..engine.experiments.scenario import ANCHORS
 from .locate import Layout, layout
 
@@ -40,6 +42,16 @@ _TOML_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 class TalkError(SourceError):
     """A mistake in a talk file."""
+
+
+class TalkErrors(TalkError):
+    """Every structural mistake of a talk, each at its own line (``present --check`` lists them all);
+    as one error it reads as the first."""
+
+    def __init__(self, errors: list[TalkError]) -> None:
+        first = errors[0]
+        super().__init__(first.file, first.line, first.message)
+        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -102,8 +114,12 @@ def load(path: Path) -> Talk:
         text = read_text(path)
     except NotReadable as err:
         raise TalkError(str(path), 1, f"cannot read the talk: {err}") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise TalkError(str(path), 1, f"cannot read the talk: {err.__class__.__name__}: {err}") from None
+    except FileNotFoundError:  # no line 1 to point at: the path itself is the mistake
+        raise ExplainerError(f"no talk at {path}: explainer present --list lists the shipped talks") from None
+    except OSError as err:
+        raise TalkError(str(path), 1, f"cannot read the talk: {err.strerror or err}") from None
+    except UnicodeDecodeError as err:
+        raise TalkError(str(path), 1, f"cannot read the talk: not UTF-8 text (byte {err.start:,})") from None
     return parse(text, str(path))
 
 
@@ -155,17 +171,30 @@ class _Reader:
         if version != FORMAT_VERSION or isinstance(version, bool):
             raise self.fail(None, "format_version", f"format_version {version!r} is not supported: "
                                                     f"this app reads {FORMAT_VERSION}")
-        title = self.text(data, None, "title", required=True)
+        errors: list[TalkError] = []  # every mistake from here on, each beat's first
+        title = self.collect(errors, lambda: self.text(data, None, "title", required=True))
         minutes = data.get("minutes")
         if minutes is not None and (not isinstance(minutes, int) or isinstance(minutes, bool)
                                     or not 1 <= minutes <= MAX_MINUTES):
-            raise self.fail(None, "minutes", f"minutes must be a whole number from 1 to {MAX_MINUTES}, "
-                                             f"not {minutes!r}")
+            errors.append(self.fail(None, "minutes", f"minutes must be a whole number from 1 to "
+                                                     f"{MAX_MINUTES}, not {minutes!r}"))
         beats = data.get("beat")
         if not isinstance(beats, list) or not beats or not all(isinstance(b, dict) for b in beats):
-            raise self.fail(None, "beat", "no beats: a talk has one or more [[beat]] tables")
-        return Talk(Path(self.name), title, minutes, tuple(self.beat(b, i) for i, b in enumerate(beats)),
-                    self.where)
+            errors.append(self.fail(None, "beat", "no beats: a talk has one or more [[beat]] tables"))
+            beats = []
+        read = [self.collect(errors, functools.partial(self.beat, b, i)) for i, b in enumerate(beats)]
+        if errors:
+            raise TalkErrors(sorted(errors, key=lambda e: e.line))
+        return Talk(Path(self.name), title, minutes, tuple(read), self.where)
+
+    @staticmethod
+    def collect(errors: list[TalkError], read: Callable[[], Any]) -> Any:
+        """``read()``, or None with its mistake added to ``errors``."""
+        try:
+            return read()
+        except TalkError as err:
+            errors.append(err)
+            return None
 
     def beat(self, data: dict[str, Any], i: int) -> Beat:
         for key in data:
