@@ -40,6 +40,7 @@ import signal
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -61,6 +62,23 @@ LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 _HOST = re.compile(r"\A(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?\Z")
 
 log = logging.getLogger("explainer.serve")
+
+
+#: textual-serve's page asks fonts.googleapis.com for Roboto Mono; a conference room may be offline and a
+#: lab should tell no third party it was opened. textual-serve ships the same font in its static folder.
+_WEB_FONT = re.compile(r"<link[^>]*fonts\.googleapis\.com[^>]*>", re.S)
+_LOCAL_FONT = """<style>
+      @font-face { font-family: "Roboto Mono"; font-style: normal; font-weight: 100 700;
+        src: url("{{ config.static.url }}fonts/RobotoMono-VariableFont_wght.ttf") format("truetype"); }
+      @font-face { font-family: "Roboto Mono"; font-style: italic; font-weight: 100 700;
+        src: url("{{ config.static.url }}fonts/RobotoMono-Italic-VariableFont_wght.ttf") format("truetype"); }
+    </style>"""
+
+
+def offline_page(templates: str | Path) -> str:
+    """textual-serve's page template with its web font served from this server, nothing from another host."""
+    text = (Path(templates) / "app_index.html").read_text(encoding="utf-8")
+    return _WEB_FONT.sub(lambda _: _LOCAL_FONT, text)
 
 
 @dataclass(frozen=True)
@@ -245,7 +263,8 @@ class GuardedServer(Server):
 
     async def _make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._check_host], client_max_size=MAX_MESSAGE)
-        aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path), autoescape=True)
+        page = offline_page(self.templates_path)
+        aiohttp_jinja2.setup(app, loader=jinja2.DictLoader({"app_index.html": page}), autoescape=True)
         app.add_routes([
             web.get("/", self.handle_index, name="index"),
             web.get("/ws/{token}", self.handle_websocket, name="websocket"),

@@ -244,3 +244,31 @@ def test_bad_port_and_sessions_are_one_line_and_exit_2() -> None:
     assert port_number("8000") == 8000 and port_number("0") == 0
     assert is_loopback("::1") and is_loopback("localhost") and is_loopback("127.0.0.2")
     assert not is_loopback("0.0.0.0") and not is_loopback("")
+
+
+_ADDRESS = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']|url\(\s*["']?([^"')]+)""")
+
+
+def test_the_page_loads_nothing_from_another_host(tmp_path: Path) -> None:
+    """Issue 18: the page asked fonts.googleapis.com for its font (a conference room may be offline).
+
+    Every address the page would fetch (src, href, CSS url()) is on this server, and the font it names
+    is served from here, as a TrueType file.
+    """
+    with serve(tmp_path) as s:
+        status, page = asyncio.run(get(s.page))
+        assert status == 200
+        addresses = [a or b for a, b in _ADDRESS.findall(page)]
+        assert any("RobotoMono" in a for a in addresses), addresses
+        elsewhere = [a for a in addresses
+                     if re.match(r"(?:https?:)?//", a) and not a.startswith(s.base + "/")]
+        assert elsewhere == [], elsewhere
+        assert "googleapis" not in page and "gstatic" not in page
+        font = next(a for a in addresses if a.endswith("RobotoMono-VariableFont_wght.ttf"))
+
+        async def fetch_font() -> tuple[int, bytes]:
+            async with aiohttp.ClientSession() as session, session.get(font) as response:
+                return response.status, await response.read()
+
+        status, body = asyncio.run(fetch_font())
+        assert status == 200 and body[:4] == b"\x00\x01\x00\x00"  # a TrueType font's sfnt version
