@@ -128,9 +128,11 @@ class PresentScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         live.stop(self._repro)
-        self._stop_live()
         self.stopwatch.stop()
-        self._publish(ended=True)  # the notes stop their clocks and say the talk ended
+        # The notes stop their clocks and say the talk ended, still saying which log the room saw
+        # (published before the live run is let go, which forgets it).
+        self._publish(ended=True)
+        self._stop_live()
 
     # --- moving through the talk ---
 
