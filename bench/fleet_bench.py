@@ -166,6 +166,16 @@ def _objdump(go: str, path: Path) -> tuple[float, tuple[set[int], set[int]] | No
     return time.perf_counter() - t, ((pairs, entries) if proc.returncode == 0 else None)
 
 
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return os.uname().machine
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dir", type=Path, default=Path.home() / ".cache" / "explainer-fleet-bench")
@@ -197,6 +207,10 @@ def main() -> int:
     if not args.go:
         print("go tool objdump: no go (--go); not timed")
         return 0
+    if not shutil.which(args.go):
+        print(f"go tool objdump: {args.go} is not a go command (--go GO or GO=...); not timed",
+              file=sys.stderr)
+        return 2
     version = subprocess.run([args.go, "version"], capture_output=True, text=True).stdout.strip()
     by_path = {b["path"]: b for b in scanned}
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
@@ -224,7 +238,7 @@ def main() -> int:
     print(f"split pairs: scan and objdump agree on {agree} of {len(readable)} binaries (in the functions "
           f"objdump lists; scan also found {unlisted} in functions the symbol table does not name, "
           "which objdump cannot show)")
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print(f"machine: {_cpu_model()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     return 0 if agree == len(readable) else 1
 
 
