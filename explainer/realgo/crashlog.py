@@ -104,19 +104,30 @@ class Crash:
 
 
 def _frames(lines: list[str], i: int) -> tuple[list[Frame], int]:
-    """Frames from ``lines[i]`` up to a blank line or a new block; returns them and the next index."""
+    """The frames from ``lines[i]`` on; returns them and the index of the first line that is not one.
+
+    A frame is its call line (``main.big_stack(0x0?)``) and, under it, its tab-indented ``file:line``;
+    ``created by ...`` (with its line) and ``...additional frames elided...`` belong to the block too.
+    Anything else ends the block, blank or not: a goroutine header or a second report printed straight
+    after the last frame (qemu's own line does that: cloudflare_shape-go1.23.4-singlestep.log) is read
+    as what it is, never swallowed as frames.
+    """
     frames: list[Frame] = []
-    while i < len(lines) and lines[i].strip():
-        m = _FUNC.match(lines[i])
-        if not m or lines[i].startswith("created by"):
+    while i < len(lines):
+        line = lines[i]
+        if line == "...additional frames elided...":
             i += 1
             continue
+        m = _FUNC.match(line)
+        if not (m or line.startswith("created by ")):
+            break
         where, fields = "", {}
         if i + 1 < len(lines) and (w := _WHERE.match(lines[i + 1])):
             where, fields = w.group(1), dict(_FIELD.findall(w.group(3)))
             i += 1
-        frames.append(Frame(m.group(1), m.group(2), where,
-                            *(int(fields[k], 16) if k in fields else None for k in ("pc", "sp", "fp"))))
+        if m and not line.startswith("created by "):
+            frames.append(Frame(m.group(1), m.group(2), where,
+                                *(int(fields[k], 16) if k in fields else None for k in ("pc", "sp", "fp"))))
         i += 1
     return frames, i
 
@@ -154,14 +165,22 @@ def parse(text: str) -> Crash | None:
     goroutines: list[Goroutine] = []
     runtime_stack: list[Frame] = []
     i = start
+    # A report's own lines (its error, the unwinder's view, the signal) come before its first traceback
+    # block ("runtime stack:" or a goroutine's), so a report's first line after a block is the next
+    # report: the first one ends there, blank line or not, and none of its fields come from the next.
+    blocks = 0
     while i < len(lines):
         line = lines[i]
+        if blocks and CRASH_START.match(line):
+            break
         if m := _GOROUTINE.match(line):
+            blocks += 1
             frames, i = _frames(lines, i + 1)
             goroutines.append(Goroutine(int(m.group(1)), int(m.group(2), 16) if m.group(2) else None,
                                         m.group(3), m.group(4), tuple(frames)))
             continue
         if line == "runtime stack:":
+            blocks += 1
             frames, i = _frames(lines, i + 1)
             runtime_stack += frames
             continue

@@ -26,3 +26,39 @@ def test_two_reports_give_the_first_ones_frame_sp_top_and_stack() -> None:
     assert crash.fatal == "traceback did not unwind completely"
     assert (crash.frame_sp, crash.top) == (0x40000BDF20, 0x40000CDFD0)
     assert crash.stack == (0x40000AE000, 0x40000CE000)
+
+
+def _joined(*logs: str, between: str = "") -> str:
+    """Real logs one after the other, the next starting right after the last line of the one before."""
+    return between.join((CRASHES / name).read_text().rstrip("\n") + "\n" for name in logs)
+
+
+def test_a_second_report_straight_after_the_first_lends_it_nothing() -> None:
+    """cloudflare_shape-go1.23.4's SIGSEGV report ends on a frame's line and qemu's own, no blank
+    line; fast_leaf-go1.27.3's report (another goroutine 1, gp=0x6586ab79a1e0, interrupted at 0x8831c)
+    follows. The first report's values, read by hand off its last lines: goroutine 1 gp=0x40000021c0
+    [runnable (scan)] interrupted in main.big_stack at pc=0x77c04, sp=0x40000bdf20; it has no
+    ``fatal error:`` and no ``frame.sp=`` line."""
+    for between in ("", "\n"):  # without a blank line between them, and with one
+        crash = crashlog.parse(_joined("cloudflare_shape-go1.23.4-singlestep.log",
+                                       "fast_leaf-go1.27.3-singlestep.log", between=between))
+        assert crash is not None
+        assert crash.describe() == "SIGSEGV: segmentation violation addr=0x118 in runtime.(*unwinder).next"
+        assert (crash.fatal, crash.frame_sp, crash.top, crash.stack) == (None, None, None, None)
+        assert crash.victim is not None and (crash.victim.gp, crash.victim.status) == (0x40000021C0,
+                                                                                        "runnable (scan)")
+        assert crash.interrupted is not None
+        assert (crash.interrupted.pc, crash.interrupted.sp) == (0x77C04, 0x40000BDF20)
+
+
+def test_a_goroutine_header_straight_after_a_frame_starts_its_own_block() -> None:
+    """The same log with the blank line before ``goroutine 1 gp=0x40000021c0`` taken out: goroutine 19's
+    block must still end at its ``created by`` line, and goroutine 1 be the one preempted."""
+    text = (CRASHES / "cloudflare_shape-go1.23.4-singlestep.log").read_text()
+    assert "\n\ngoroutine 1 gp=0x40000021c0" in text
+    crash = crashlog.parse(text.replace("\n\ngoroutine 1 gp=", "\ngoroutine 1 gp="))
+    assert crash is not None and crash.victim is not None
+    assert crash.victim.id == 1
+    assert [f.function for f in crash.victim.frames] == ["runtime.asyncPreempt2", "runtime.asyncPreempt",
+                                                        "main.big_stack"]
+    assert crash.interrupted is not None and crash.interrupted.pc == 0x77C04
