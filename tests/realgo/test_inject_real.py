@@ -29,6 +29,7 @@ from explainer.realgo.build import Shape
 from explainer.realgo.inject import LIMITS, RealOutcome, inject, run_once
 from explainer.realgo.inject_report import event_line, sweep_table
 from explainer.realgo.target import Target, prepare
+from tests.realgo.processes import alive, children
 
 pytestmark = [pytest.mark.inject, pytest.mark.usefixtures("real_tools")]
 
@@ -222,44 +223,23 @@ def test_a_clean_point_and_a_restartable_one() -> None:
                     "runs again whole)"]
 
 
-def _children(pid: int) -> dict[int, str]:
-    """Live child processes of ``pid`` (zombies are dead), by pid, with their command name."""
-    out = {}
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            try:
-                stat = Path(f"/proc/{child}/stat").read_text()
-            except OSError:
-                continue
-            if stat.rsplit(")", 1)[1].split()[0] != "Z":
-                out[int(child)] = stat.split("(", 1)[1].rsplit(")", 1)[0]
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def test_no_process_is_left_after_any_outcome() -> None:
     t = _target("1.23.4", "nonleaf")
-    before = _children(os.getpid())
+    before = children()
     entry = t.function.entry
     for pc in (t.point("sp2")[0].pc, entry + 0x24, entry + 0x2c):  # crash, refused, clean
         inject(t, pc)
-        assert _children(os.getpid()) == before
+        assert children() == before
     hurried = {**LIMITS, "walk": 0.0}  # no walk can answer in no time: every try is spoiled
     point = inject(t, t.point("sp2")[0].pc, tries=2, limits=hurried)
     assert point.outcome is RealOutcome.INCONCLUSIVE and point.tries == 2
     assert all("while awaiting walk" in why for why in point.spoiled), point.spoiled
-    assert _children(os.getpid()) == before
+    assert children() == before
     # A run that would never end by itself: a breakpoint on the padding word after the function,
     # which nothing executes. Only killing qemu and gdb ends it.
     report = run_once(t, [t.padding[0]], {**LIMITS, "point": 1.0})
     assert report.unreached_reason.startswith("no answer within 1 s while awaiting point")
-    assert _children(os.getpid()) == before
+    assert children() == before
 
 
 def _tagged(tag: str) -> dict[int, str]:
@@ -271,7 +251,7 @@ def _tagged(tag: str) -> dict[int, str]:
         if not proc.name.isdigit():
             continue
         try:
-            if mark in (proc / "environ").read_bytes().split(b"\0") and _alive(int(proc.name)):
+            if mark in (proc / "environ").read_bytes().split(b"\0") and alive(int(proc.name)):
                 found[int(proc.name)] = (proc / "stat").read_text().split("(", 1)[1].rsplit(")", 1)[0]
         except OSError:
             continue
@@ -468,7 +448,7 @@ def test_cancel_from_another_thread_ends_the_call_in_flight() -> None:
     from explainer.realgo.injection import cancel, inject_at
 
     t = _target("1.23.4", "nonleaf")
-    before = _children(os.getpid())
+    before = children()
     asked: list[float] = []
 
     def on_event(ev: dict) -> None:
@@ -479,4 +459,4 @@ def test_cancel_from_another_thread_ends_the_call_in_flight() -> None:
     done = inject_at(t, "sp2", tries=1, on_event=on_event)
     assert asked and time.monotonic() - asked[0] < 5
     assert done.outcome is RealOutcome.INCONCLUSIVE, done.real
-    assert _children(os.getpid()) == before
+    assert children() == before

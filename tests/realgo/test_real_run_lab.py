@@ -8,7 +8,6 @@ header), and the runtime itself, run now under qemu-aarch64 and gdb-multiarch.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -20,6 +19,7 @@ from explainer.engine.experiments.scenario import parse
 from explainer.ui.app import ExplainerApp
 from explainer.ui.widgets.real_run import RealRunPanel
 from explainer.ui.widgets.unwind import UnwindPanel
+from tests.realgo.processes import children
 
 from ..ui.painted import inside, settle, title
 
@@ -39,20 +39,6 @@ def _before_ret(program: str, go: str) -> tuple[int, str]:
             for m in re.finditer(r"^\s+\S+\s+(0x[0-9a-f]+)\s+[0-9a-f]{8}\s+(.*)$", block, re.M)]
     k = next(k for k, (_pc, insn) in enumerate(code) if insn == "RET")
     return code[k - 1][0] - code[0][0], code[k - 1][1]
-
-
-def _children() -> set[int]:
-    """Live child processes of this process (zombies are dead)."""
-    out = set()
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            try:
-                stat = Path(f"/proc/{child}/stat").read_text()
-            except OSError:
-                continue
-            if stat.rsplit(")", 1)[1].split()[0] != "Z":
-                out.add(int(child))
-    return out
 
 
 async def _answered(pilot, app: ExplainerApp, limit: float = 60.0) -> list[RealRunPanel]:  # type: ignore[no-untyped-def]
@@ -158,7 +144,7 @@ async def test_esc_stops_the_run_in_flight(monkeypatch: pytest.MonkeyPatch) -> N
         return said(ev, target)
 
     monkeypatch.setattr(at_moment, "_said", held)
-    before = _children()
+    before = set(children())
     app = ExplainerApp(parse("go1.23.4/65584"))
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.press("w", "r")
@@ -178,7 +164,7 @@ async def test_esc_stops_the_run_in_flight(monkeypatch: pytest.MonkeyPatch) -> N
         assert "Stopped" in text and "nothing was decided" in text
         assert "crash" not in text.replace("Stopped", "")
         assert panel.result is None
-    assert _children() <= before
+    assert set(children()) <= before
 
 
 def test_cannot_run_is_none_with_the_tools_here() -> None:
