@@ -50,9 +50,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"explainer: {printable(str(err))}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # `explainer versions | head`: the reader left; no traceback
-        sys.stderr.close()
-        return 0
+    except BrokenPipeError:  # `explainer versions | head -1`: the reader left; no traceback
+        return _reader_left()
     except KeyboardInterrupt:  # ctrl+c: long emulation runs in chunks, so it stops within milliseconds
         print("explainer: interrupted", file=sys.stderr)
         return 130
@@ -61,6 +60,24 @@ def main(argv: list[str] | None = None) -> int:
 
         print(errorlog.sentence(err, errorlog.record(err)), file=sys.stderr)
         return errorlog.EXIT_BUG
+
+
+#: The status a shell gives a command that SIGPIPE ended (128 + 13), as ``seq 100000 | head -1`` gives seq.
+EXIT_READER_LEFT = 141
+
+
+def _reader_left() -> int:
+    """Stdout's reader closed the pipe: print nothing more (not even Python's own complaint when it
+    flushes stdout at exit), and end with SIGPIPE's status, so a pipeline under ``set -o pipefail``
+    does not take a cut-short ``explainer run`` (whose status says crash or not) for success."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (a caller's StringIO): nothing to flush later
+        pass
+    sys.stderr.close()
+    return EXIT_READER_LEFT
 
 
 if __name__ == "__main__":

@@ -1,4 +1,11 @@
-"""``explainer frame --go V --size N [--leaf] [--json]``: a frame's prologue and epilogue, assembled."""
+"""``explainer frame --go V --size N [--leaf] [--json]``: a frame's prologue and epilogue, assembled.
+
+``--json``: ``{"go", "size", "leaf", "entry", "prologue", "epilogue", "morestack"}``, each part a list of
+``{"pc", "hex", "go", "arm", "writes_sp", "spdelta", "unsafe_point"}``: ``pc`` an offset from ``entry``
+(main.big_stack's address, as the model lays it out), ``spdelta`` what the pcsp table records at that
+PC (the unwinder's idea of the frame size there), ``unsafe_point`` its PCDATA $UnsafePoint (-1 safe,
+-2 unsafe, -3/-4 restartable, as ``go build -gcflags=-S`` prints it).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +27,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _insn(i: Instruction) -> dict[str, object]:
-    return {"pc": i.offset, "hex": i.hex, "go": i.go, "arm": i.arm}
+    return {"pc": i.offset, "hex": i.hex, "go": i.go, "arm": i.arm, "writes_sp": i.writes_sp,
+            "spdelta": i.spdelta, "unsafe_point": i.unsafe_point}
 
 
 def run(args: argparse.Namespace) -> int:

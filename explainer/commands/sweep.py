@@ -1,4 +1,12 @@
-"""``explainer sweep --go V --size N [--leaf] [--unwind T] [--json]``: preempt at every instruction."""
+"""``explainer sweep --go V --size N [--leaf] [--unwind T] [--json]``: preempt at every instruction.
+
+``--json``: ``{"go", "size", "leaf", "function", "entry", "unwind", "points", "unsafe", "not_reached"}``,
+each point ``{"pc", "go", "outcome", "reason", "message", "preemption": {"preemptible", "reason"},
+"sp", "spdelta", "writes_sp"}``: ``pc`` an offset from ``entry`` (absolute, as every other address),
+``sp`` RSP when SIGURG lands there (before the instruction runs; null where never reached) and
+``spdelta`` the frame size the function's pcsp table records for that PC, what the unwinder adds to
+SP: where ``sp + spdelta`` is not the frame's top, the unwinder reads the wrong slot.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .frame_options import add_frame_arguments, frame_size
 
 if TYPE_CHECKING:
+    from ..engine.arm64.asm import Instruction
     from ..engine.experiments.sweep import Point
 
 
@@ -27,13 +36,15 @@ WORDS = {"clean": "safe", "cannot-see": "safe", "crash": "unsafe", "refused": "n
          "not-reached": "not-reached"}
 
 
-def _point(p: Point) -> dict[str, object]:
+def _point(p: Point, insn: Instruction) -> dict[str, object]:
     return {"pc": p.offset, "go": p.go, "outcome": WORDS[p.outcome.value], "reason": p.why,
             "message": p.message,
-            "preemption": {"preemptible": p.reason.preemptible, "reason": p.reason.value}}
+            "preemption": {"preemptible": p.reason.preemptible, "reason": p.reason.value},
+            "sp": p.sp, "spdelta": insn.spdelta, "writes_sp": insn.writes_sp}
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..engine.experiments.experiment import program_for
     from ..engine.experiments.scenario import parse
     from ..engine.experiments.sweep import sweep
     from ..engine.releases.versions import GoVersion
@@ -46,8 +57,12 @@ def run(args: argparse.Namespace) -> int:
     unsafe = sum(p.outcome is Outcome.CRASH for p in points)
     unreached = sum(p.outcome is Outcome.NOT_REACHED for p in points)
     if args.json:
-        print(json.dumps({"go": str(s.version), "size": s.size, "leaf": s.leaf,
-                          "points": [_point(p) for p in points], "unsafe": unsafe, "not_reached": unreached}))
+        fn = program_for(s).target
+        insns = {i.pc: i for i in fn.instructions}
+        print(json.dumps({"go": str(s.version), "size": s.size, "leaf": s.leaf, "function": fn.name,
+                          "entry": fn.entry, "unwind": s.unwind.value,
+                          "points": [_point(p, insns[p.pc]) for p in points], "unsafe": unsafe,
+                          "not_reached": unreached}))
         return 0
     for p in points:
         extra = f"  -> {p.message.splitlines()[-1]}" if p.message else ""

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..engine.runtime.outcome import Outcome
 from ..engine.runtime.unwind import Trigger
+from .crashlog import Crash
 from .inject import Observation, RealOutcome, RealPoint
 from .injection import Injection, RealSweep, Row
 from .model_check import EngineAnswer, LineCheck
@@ -172,13 +173,36 @@ def point_json(point: RealPoint) -> dict[str, Any]:
         "newpc": obs.newpc, "went_on": obs.went_on, "walker": list(obs.walker),
         "text": list(obs.output), "seconds": round(obs.seconds, 3),
         "reason": obs.reason or None,
-        "crash": None if crash is None else {
-            "headline": crash.describe(), "frame_sp": crash.frame_sp, "top": crash.top,
-            "stack": list(crash.stack) if crash.stack else None,
-            "interrupted_pc": crash.interrupted.pc if crash.interrupted else None},
+        "crash": None if crash is None else crash_json(crash),
         "hit": None if hit is None else {
             "thread": hit.thread, "g": hit.g, "goid": hit.goid, "sp": hit.sp, "lr": hit.lr, "fp": hit.fp,
             "stack": list(hit.stack), "stktopsp": hit.stktopsp},
+    }
+
+
+def crash_json(crash: Crash) -> dict[str, Any]:
+    """What the runtime's crash report says, field by field (``crashlog.Crash``), addresses as integers.
+
+    ``frame_sp``/``top``/``stack``: the ``runtime: g1: frame.sp=... top=...`` and ``stack=[lo-hi``
+    lines (did not unwind completely); ``signal``/``signal_addr``/``signal_pc``/``signal_function``:
+    the fault (``SIGSEGV``, ``addr=0x118``, in ``runtime.(*unwinder).next``); ``unexpected_return``:
+    ``unexpected return pc for FUNCTION called from PC`` (go1.27 on), the word the unwinder read as the
+    return address (any 64-bit word: ``pc_hex`` too, for readers that hold numbers as doubles);
+    ``interrupted``: the frame asyncPreempt was injected over, as the report prints it (its ``sp`` is
+    where the unwinder read that word: arm64 keeps the return address at ``*(frame.sp)``).
+    """
+    i = crash.interrupted
+    return {
+        "headline": crash.describe(), "fatal": crash.fatal, "frame_sp": crash.frame_sp, "top": crash.top,
+        "stack": list(crash.stack) if crash.stack else None,
+        "signal": crash.signal, "signal_addr": crash.signal_addr, "signal_pc": crash.signal_pc,
+        "signal_function": crash.signal_function,
+        "unexpected_return": None if crash.unexpected_return is None else {
+            "function": crash.unexpected_return[0], "pc": crash.unexpected_return[1],
+            "pc_hex": hex(crash.unexpected_return[1])},
+        "interrupted_pc": i.pc if i else None,
+        "interrupted": None if i is None else {"function": i.function, "where": i.where, "pc": i.pc,
+                                               "sp": i.sp, "fp": i.fp},
     }
 
 
@@ -186,6 +210,8 @@ def injection_json(done: Injection) -> dict[str, Any]:
     """``explainer inject --json``: the point, the real answer, the engine's, and whether they agree."""
     t, p = done.target, done.point
     return {"go": t.release.go, "shape": t.shape.value, "program": t.shape.program, "unwind": t.unwind.value,
+            "function": t.function.name, "entry": t.function.entry, "frame_size": t.frame_size,
+            "leaf": t.leaf,
             "walk": walk_path(t), "at": done.at, "pc": p.pc, "offset": p.offset, "instruction": p.go,
             "note": done.note or None, "binary": str(t.binary), "real": point_json(done.real),
             "engine": engine_json(done.engine, done.checks), "agree": done.agree,
@@ -287,7 +313,8 @@ def sweep_json(result: RealSweep) -> dict[str, Any]:
             "real": point_json(r.point) | {"engine_lines": engine_json(r.fed, r.checks)},
             "agree": r.verdict == "agree", "verdict": r.verdict})
     return {"go": target.release.go, "size": target.frame_size, "leaf": target.leaf,
-            "shape": target.shape.value, "unwind": target.unwind.value, "entry": target.function.entry,
+            "function": target.function.name, "shape": target.shape.value, "unwind": target.unwind.value,
+            "entry": target.function.entry,
             "runtime": dict(target.addresses),
             "points": points,
             "unsafe": sum(r.engine is not None and r.engine.outcome is RealOutcome.CRASH for r in rows),

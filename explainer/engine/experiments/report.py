@@ -3,12 +3,19 @@
 A course grades or diffs these files, so the CLI and the lab must not drift:
 both build the report here, from engine values only. The shape::
 
-    {"scenario", "outcome", "why", "output",
+    {"scenario", "go", "function", "entry", "frame_size", "outcome", "why", "output",
      "snapshot": {"pc", "regs", "stack": [{"addr", "value", "meaning"}]},
      "unwind": [{"function", "pc", "sp", "fp", "slot", "value", "verdict"}],
      "preemption": {"preemptible", "reason"} or null}
 
-``pc`` is an offset from main.big_stack's entry; every other number is absolute.
+``snapshot.pc`` is an offset from ``entry``, the address of ``function`` (main.big_stack, or the
+function opened from a binary); every other number is absolute, addresses included. ``go`` is the
+release modelled, ``frame_size`` the function's frame as its pcsp table records it (its largest SP
+delta). Each unwind step says what the unwinder read and from where: the word ``value`` at ``slot``
+(on arm64 the return address comes from ``*(frame.sp)``) for the frame of ``function`` at ``pc``.
+A word read from a register or memory can be any 64-bit value, past what a JSON reader that keeps
+numbers as doubles (jq, JavaScript) holds exactly (2**53): ``regs_hex`` and each ``value_hex`` give
+the same words as hex strings (``0xe8e8e8e8e8e8e8e8`` read back as 16782920098433788000 by jq 1.6).
 ``outcome`` is an :class:`Outcome`'s value when SIGURG was sent: ``crash``,
 ``clean`` or ``cannot-see`` after an unwind, ``refused`` when the runtime would
 not preempt, ``parked`` when it preempted and nothing unwound yet; for a lab step
@@ -31,7 +38,7 @@ from ..runtime.preempt import Verdict
 from ..runtime.unwind import Walk
 from ..toolchain.program import Function
 from .experiment import Result, resolve_point, start
-from .scenario import ANCHORS
+from .scenario import ANCHORS, Scenario
 from .session import Preemption, Session
 from .stackview import StackView
 
@@ -68,20 +75,25 @@ def sentence(point: str, outcome: Outcome, verdict: Verdict, walk: Walk | None) 
     return f"{head}; {ended}: {walk.reason[:1].lower()}{walk.reason[1:]}"
 
 
-def step_report(scenario: str, outcome: str, snapshot: Snapshot, entry: int,
+def step_report(scenario: Scenario, function: Function, outcome: str, snapshot: Snapshot,
                 stack: StackView, walk: Walk | None, verdict: Verdict | None,
                 why: str | None = None) -> dict[str, Any]:
     """The report of one step, as a dict ready for :func:`dumps`: the stack's words (folds left out),
     each row's marks written into its meaning."""
+    entry = function.entry
     return {
-        "scenario": scenario, "outcome": outcome, "why": why, "output": list(walk.output if walk else ()),
+        "scenario": str(scenario), "go": str(scenario.version), "function": function.name, "entry": entry,
+        "frame_size": max((i.spdelta for i in function.instructions), default=0),
+        "outcome": outcome, "why": why, "output": list(walk.output if walk else ()),
         "snapshot": {"pc": snapshot.pc - entry,
                      "regs": dict(zip(REG_NAMES, snapshot.regs, strict=True)),
-                     "stack": [{"addr": r.addr, "value": r.value or 0,
+                     "regs_hex": {n: hex(v) for n, v in zip(REG_NAMES, snapshot.regs, strict=True)},
+                     "stack": [{"addr": r.addr, "value": r.value or 0, "value_hex": hex(r.value or 0),
                                 "meaning": r.meaning + "".join(f" <- {k}" for k in r.marks)}
                                for r in stack.rows if not r.folded]},
         "unwind": [{"function": u.function, "pc": u.pc, "sp": u.sp, "fp": u.fp, "slot": u.slot,
-                    "value": u.value, "verdict": u.verdict} for u in (walk.steps if walk else ())],
+                    "value": u.value, "value_hex": None if u.value is None else hex(u.value),
+                    "verdict": u.verdict} for u in (walk.steps if walk else ())],
         "preemption": None if verdict is None else {"preemptible": verdict.preemptible,
                                                     "reason": verdict.reason.value},
     }
@@ -89,7 +101,7 @@ def step_report(scenario: str, outcome: str, snapshot: Snapshot, entry: int,
 
 def of_result(r: Result) -> dict[str, Any]:
     """The report of ``explainer run``: the scenario at its preemption point."""
-    return step_report(str(r.scenario), r.outcome.value, r.snapshot, r.entry, r.stack, r.walk, r.verdict,
+    return step_report(r.scenario, r.function, r.outcome.value, r.snapshot, r.stack, r.walk, r.verdict,
                        sentence(where(r.function, r.snapshot.pc), r.outcome, r.verdict, r.walk))
 
 
@@ -120,8 +132,7 @@ def of_session(session: Session, preemption: Preemption | None) -> dict[str, Any
     verdict = preemption.verdict if preemption is not None else None
     why = None if preemption is None else sentence(where(session.function, snap.pc), preemption.outcome,
                                                    preemption.verdict, preemption.walk)
-    return step_report(str(s), _outcome(snap, preemption), snap, session.function.entry, stack, walk, verdict,
-                       why)
+    return step_report(s, session.function, _outcome(snap, preemption), snap, stack, walk, verdict, why)
 
 
 def dumps(report: dict[str, Any]) -> str:

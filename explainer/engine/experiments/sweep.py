@@ -71,6 +71,8 @@ class Point:
     """What the runtime printed, lines joined; None when it printed nothing."""
     error: str | None = None
     """What the runtime died of, short (``Walk.error``); None unless CRASH."""
+    sp: int | None = None
+    """RSP when SIGURG landed here, before the instruction ran (its first visit); None if never reached."""
 
 
 def sweep(s: Scenario) -> list[Point]:
@@ -117,7 +119,7 @@ def _sweep_on(m: Machine, s: Scenario, verdicts: dict[int, Verdict]) -> list[Poi
                 verdicts[address] = v
         if not v.preemptible:
             results[address] = Point(address, insn.offset, insn.go, insn.role, Outcome.REFUSED, v.reason,
-                                     v.why, None)
+                                     v.why, None, sp=sp)
             return
         lr, fp = c.reg(30), c.reg(29)
         key = _walk_key(program, sp, lr, fp, v.resume_pc)
@@ -141,7 +143,7 @@ def _sweep_on(m: Machine, s: Scenario, verdicts: dict[int, Verdict]) -> list[Poi
             outcome, why, message, error = w.outcome, w.reason, w.message, w.error
             walks.remember(key, reads, (outcome, why, message, error))
         results[address] = Point(address, insn.offset, insn.go, insn.role, outcome, v.reason, why, message,
-                                 error)
+                                 error, sp)
 
     until = program.return_address_after("main.main", fn.name)
     entry = m.cpu.save()

@@ -1,8 +1,10 @@
 """Record what the CLI prints for a fixed set of inputs: the "before" of a behaviour-preserving change.
 
 Run from the repository root (``python tests/data/cli/record.py``); it writes ``outputs.json`` next to
-this file: for each command line, its exit status, stdout and stderr, exactly. tests/test_cli_outputs.py
-runs the same command lines and compares, allowing only the changes that an issue asked for.
+this file: for each command line, its exit status, stdout and stderr, exactly. Name commands
+(``python tests/data/cli/record.py run sweep frame``) to remake only theirs and keep the rest as
+recorded. tests/test_cli_outputs.py runs the same command lines and compares, allowing only the
+changes that an issue asked for.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ def run(argv: list[str]) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    records = [run(argv) for argv in command_lines()]
+    only = set(sys.argv[1:])
+    kept = {json.dumps(r["argv"]): r for r in json.loads((HERE / "outputs.json").read_text())} if only else {}
+    records = [run(argv) if not only or argv[0] in only else kept[json.dumps(argv)]
+               for argv in command_lines()]
     (HERE / "outputs.json").write_text(json.dumps(records, indent=1) + "\n")
     print(f"{len(records)} command lines recorded in {HERE / 'outputs.json'}", file=sys.stderr)
