@@ -9,6 +9,10 @@ the same commit, and the commit says why; any other difference is a regression. 
   ``scan --json`` findings gained their verdict's ``reason``.
 - issue 18: ``run`` says on stderr, in one line, what happened (``run --json``: the same sentence as
   ``why``); ``sweep --json`` counts ``not_reached`` apart; ``open --run``'s line is that sentence too.
+- the runtime engineer's pass: fields added, none changed (``frame --json`` instructions gained
+  ``writes_sp``, ``spdelta``, ``unsafe_point``; ``sweep --json`` gained ``function``, ``entry``,
+  ``unwind`` and per point ``sp``, ``spdelta``, ``writes_sp``; ``run --json`` gained ``go``,
+  ``function``, ``entry``, ``frame_size``, ``regs_hex`` and ``value_hex``, for words past 2**53).
 
 Every ``reason`` in the recording must be one of isAsyncSafePoint's rules, spelled as below.
 """
