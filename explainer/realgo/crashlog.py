@@ -4,11 +4,15 @@ The runtime's crash text (runtime/traceback.go, runtime/panic.go, runtime/signal
 shapes for this bug (RUNTIME.md, and the logs in ../shared/reference/crashes):
 
 - ``fatal error: traceback did not unwind completely``, after ``runtime: g1: frame.sp=... top=...``:
-  the slot the unwinder read as the return address held 0.
+  the slot the unwinder read as the return address held 0 (finishInternal: traceback.go:566 at
+  go1.23.4, :572 at go1.27.3).
 - ``SIGSEGV: segmentation violation`` with ``addr=0x118`` (0x110 on go1.25) in
-  ``runtime.(*unwinder).next``: the slot held a non-code value and ``gp.m.incgo`` was read with a nil m.
-- from go1.27, ``runtime: g 1: unexpected return pc for main.big_stack called from 0x...`` then
-  ``fatal error: unknown caller pc``.
+  ``runtime.(*unwinder).next``: the slot held a non-code value and ``gp.m.incgo`` was read with a nil m
+  (traceback.go:458 at go1.23.4 and go1.25.0, compiled ``MOVBU 280(R5)`` and ``MOVBU 272(R5)``:
+  tests/data/realgo/incgo_by_release.json).
+- from go1.27, whose ``gp.m != nil`` guard skips that read (traceback.go:463 at go1.27.3),
+  ``runtime: g 1: unexpected return pc for main.big_stack called from 0x...`` then ``fatal error:
+  unknown caller pc`` (:471 and :475; the throw is there before go1.27 too, but the nil m faults first).
 
 Whichever it is, the PC that matters is not where the runtime died but where the scanned goroutine was
 interrupted: the frame ``runtime.asyncPreempt`` was injected over. The scanned goroutine is the one whose
