@@ -42,9 +42,18 @@ def main(argv: list[str] | None = None) -> int:
     if any("\0" in arg for arg in given):  # no shell passes one; a caller's list could (os calls refuse it)
         print("explainer: an argument contains a NUL character", file=sys.stderr)
         return 2
-    args = _parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        args = _parser().parse_args(argv)
+    except SystemExit:  # --help, --version or a usage error, printed: flushed here for the same reason
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            return _reader_left()
+        raise
+    try:
+        status = int(args.run(args))
+        sys.stdout.flush()  # here, so a reader that left is met below, not by Python's flush at exit
+        return status
     except ExplainerError as err:  # its message may quote a name read from a file: shown escaped
         from .output.printable import printable
 
@@ -67,16 +76,16 @@ EXIT_READER_LEFT = 141
 
 
 def _reader_left() -> int:
-    """Stdout's reader closed the pipe: print nothing more (not even Python's own complaint when it
-    flushes stdout at exit), and end with SIGPIPE's status, so a pipeline under ``set -o pipefail``
-    does not take a cut-short ``explainer run`` (whose status says crash or not) for success."""
+    """Stdout's reader closed the pipe: print nothing more, and end with SIGPIPE's status, so a pipeline
+    under ``set -o pipefail`` does not take a cut-short ``explainer run`` (whose status says crash or
+    not) for success. Stdout becomes /dev/null, so what is still buffered goes nowhere when Python
+    flushes it at exit (else: "Exception ignored ... BrokenPipeError" and status 120)."""
     import os
 
     try:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (OSError, ValueError):  # no real stdout (a caller's StringIO): nothing to flush later
+    except (OSError, ValueError):  # no real stdout (a caller's StringIO): nothing is flushed at exit
         pass
-    sys.stderr.close()
     return EXIT_READER_LEFT
 
 
