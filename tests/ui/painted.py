@@ -98,3 +98,33 @@ def colour_of(app: App[object], words: str) -> str:
         if at >= 0:
             return fills.get(chars[at][1], "")
     raise AssertionError(f"{words!r} is not painted")
+
+
+_RECT = re.compile(r'<rect fill="(#[0-9a-f]{6})" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" '
+                   r'height="[\d.]+" shape-rendering="crispEdges"/>')
+_LINE_PX = 24.4
+_TOP_PX = 1.5
+
+
+def backgrounds(app: App[object]) -> list[list[str]]:
+    """The screen's background colour (``#rrggbb``) cell by cell, as the compositor paints it: a
+    scrollbar's thumb is often only a background (no glyph marks it when it ends on a cell's edge)."""
+    width, height = app.size
+    rows = [[""] * width for _ in range(height)]
+    for fill, x, y, w in _RECT.findall(app.export_screenshot()):
+        row = round((float(y) - _TOP_PX) / _LINE_PX)
+        first = round(float(x) / _CELL_PX)
+        if 0 <= row < height:
+            for col in range(first, min(width, first + round(float(w) / _CELL_PX))):
+                rows[row][col] = fill
+    return rows
+
+
+def scrollbar_painted(app: App[object], widget: Widget) -> bool:
+    """Whether a bordered widget paints a vertical scrollbar at the right of its content: in the column
+    just inside its right border, a thumb glyph, or a thumb and a track in two background colours."""
+    r = widget.region
+    col, rows = r.right - 2, range(r.y + 1, r.bottom - 1)
+    glyphs = {cells(app)[y][col] for y in rows}
+    colours = {backgrounds(app)[y][col] for y in rows}
+    return bool(glyphs & set("▁▂▃▄▅▆▇█")) or len(colours) >= 2

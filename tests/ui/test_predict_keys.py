@@ -78,8 +78,8 @@ def _painted_rsp(app: ExplainerApp) -> int:
 
 
 @pytest.mark.parametrize(("lesson", "keys", "how"), [
-    ("06-race", ["↑ previous", "↓ next", "⏎ answer", "esc not now"], "↑ ↓ pick a stack row, enter answers"),
-    ("09-scale", ["↑ previous", "↓ next", "⏎ answer", "esc not now"],
+    ("06-race", ["↑↓ pick a stack row", "⏎ answer", "esc not now"], "↑ ↓ pick a stack row, enter answers"),
+    ("09-scale", ["↑↓ pick a line", "⏎ answer", "esc not now"],
      "↑ ↓ pick a disassembly line, enter answers"),
     ("03-frame", ["⏎ answer", "esc not now"], "type RSP in hex (0x…) or decimal, then enter"),
     ("04-preemption", ["1 preempted", "2 refused", "esc not now"], "press a number or click a button"),
@@ -93,6 +93,7 @@ async def test_the_footer_says_how_to_answer(lesson: str, keys: list[str], how: 
             assert key in footer, footer
         assert how in _bar(app)
         assert "do the next step" not in footer  # the lesson's own enter waits while the lab asks
+        assert "previous" not in footer and "next" not in footer, footer  # ↑ ↓ say what they pick
 
 
 async def test_the_lab_footer_names_the_three_outcomes(state: Path) -> None:

@@ -27,7 +27,7 @@ from explainer.ui.widgets.source import SourcePanel
 from explainer.ui.widgets.stack import StackPanel
 from explainer.ui.widgets.unwind import UnwindPanel
 
-from .painted import region, settle
+from .painted import region, scrollbar_painted, settle
 from .test_explain import _column
 from .test_layout import check_arrow
 from .truth import listing, rsp_writes
@@ -86,9 +86,24 @@ def _check_explained(app: ExplainerApp, pane: LabPane, text: str) -> None:
     painted = " ".join(region(app, panel))
     assert text in painted, painted
     if panel.max_scroll_y > 0:  # bounded: its scrollbar is painted on its right edge
-        assert any(ln[-2] in "▁▂▃▄▅▆▇█" for ln in region(app, panel)[1:-1]), region(app, panel)
+        assert scrollbar_painted(app, panel), region(app, panel)
     else:
         assert "Rd" in painted or "Rt" in painted, painted  # whole: down to its last field
+
+
+def _check_story_beside_the_explanation(app: ExplainerApp, pane: LabPane) -> None:
+    """Before the fix, preempted between the ADDs and the second ADD explained: the stack still paints the
+    slot the unwinder read (at RSP, as the painted registers say) and, 16 B below it, pushCall's saved LR,
+    the real return address (R30 as painted). At 120x40 the stack had one row under the explanation."""
+    regs = " ".join(region(app, pane.query_one(RegistersPanel)))
+    rsp = int(regs.split("RSP ")[1].split()[0], 16)
+    r30 = int(regs.split("R30 ")[1].split()[0], 16)
+    rows = [" ".join(ln.strip("│▁▂▃▄▅▆▇█ ").split()) for ln in region(app, pane.query_one(StackPanel))[1:-1]]
+    at_sp = next((k for k, ln in enumerate(rows) if ln.startswith(f"{rsp:#x} ") and "◀ SP" in ln), None)
+    assert at_sp is not None, rows
+    assert rows[at_sp].endswith("◀ LR read here") or rows[at_sp + 1] == "◀ LR read here", "\n".join(rows)
+    below = " ".join(rows[at_sp:])  # a narrow column wraps a row's meaning onto its next line
+    assert f"{rsp - 16:#x} {r30:#x} pushCall: saved LR" in below, "\n".join(rows)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -128,6 +143,7 @@ async def test_each_half_lays_out_as_a_pane_with_the_source_and_an_explanation(s
             _check_explained(app, pane, last)  # explained
         left = " ".join(region(app, panes[0].query_one(UnwindPanel)))
         assert "the runtime crashed" in left, left
+        _check_story_beside_the_explanation(app, panes[0])
         check_arrow(region(app, panes[0].query_one(DisassemblyPanel)), OBJDUMP)
         await pilot.press("escape")  # let go: the source is back in each half, on objdump's main.go:18
         await settle(pilot)

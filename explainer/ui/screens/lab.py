@@ -154,6 +154,20 @@ class LabScreen(Screen[None]):
     LabScreen.-full LabPane.narrow .column { height: 1fr; }
     LabScreen.-full LabPane.narrow .aside { max-height: 45%; }
     LabScreen.-short #scenario { display: none; }
+    /* the split view's halves one above the other, an instruction explained: the explanation is read
+       against the stack, so the listing keeps five lines (▶ among them), the explanation four and the
+       unwind five, each scrolled, and the stack the rest: the slot read, the pushCall pair and the real
+       LR (at 120x40 the stack had one row) */
+    LabScreen.-tall.-narrow LabPane.narrow.-explaining .column.left,
+    LabScreen.-tall.-wide LabPane.narrow.-explaining .column.left { height: auto; min-height: 0; }
+    LabScreen.-tall.-narrow LabPane.narrow.-explaining DisassemblyPanel,
+    LabScreen.-tall.-wide LabPane.narrow.-explaining DisassemblyPanel { height: 7; min-height: 7; }
+    LabScreen.-tall.-narrow LabPane.narrow.-explaining .column.right,
+    LabScreen.-tall.-wide LabPane.narrow.-explaining .column.right { height: 1fr; }
+    LabScreen.-tall.-narrow LabPane.narrow.-explaining .aside,
+    LabScreen.-tall.-wide LabPane.narrow.-explaining .aside { max-height: 6; }
+    LabScreen.-tall.-narrow LabPane.narrow.-explaining UnwindPanel,
+    LabScreen.-tall.-wide LabPane.narrow.-explaining UnwindPanel { max-height: 7; }
     LabScreen.-short LabPane RegistersPanel { max-height: 7; }
     LabScreen.-narrow LabPane.narrow { border: none; border-top: round $accent; }
     LabScreen.-short LabPane.narrow DisassemblyPanel, LabScreen.-short LabPane.narrow StackPanel,

@@ -36,8 +36,8 @@ _HOW = {Kind.SLOT: "↑ ↓ pick a stack row, enter answers (or click it twice)"
 
 #: The bar's actions, for a screen's footer (in order of importance): only the ones the question in
 #: front offers are active, and a screen's own keys wait while it asks.
-PREDICTION_KEYS = (*(f"choose('{o.value}',{k})" for k, o in _CHOICE_KEYS), "answer", "pick(-1)", "pick(1)",
-                   "skip")
+PREDICTION_KEYS = (*(f"choose('{o.value}',{k})" for k, o in _CHOICE_KEYS), "answer", "pick_row(-1)",
+                   "pick_line(-1)", "skip")
 
 
 class ValueInput(Input):
@@ -60,8 +60,16 @@ class PredictionBar(Vertical):
             "decimal), or press the number of the outcome. The step then runs, and the bar shows the "
             "engine's answer beside yours, how far off you were in bytes or instructions, and why.")
     BINDINGS = [
-        Binding("up", "pick(-1)", "previous", tooltip="Pick the row or line above"),
-        Binding("down", "pick(1)", "next", tooltip="Pick the row or line below"),
+        # ↑ and ↓ say what they move for the question in front (one footer key, ↑↓, for the pair); a
+        # question offers one pair, and a key's disabled binding lets the next on that key answer it
+        Binding("up", "pick_row(-1)", "pick a stack row", key_display="↑↓",
+                tooltip="Pick the stack row above (higher addresses)"),
+        Binding("down", "pick_row(1)", "pick a stack row", key_display="↑↓", show=False,
+                tooltip="Pick the stack row below (lower addresses)"),
+        Binding("up", "pick_line(-1)", "pick a line", key_display="↑↓",
+                tooltip="Pick the disassembly line above"),
+        Binding("down", "pick_line(1)", "pick a line", key_display="↑↓", show=False,
+                tooltip="Pick the disassembly line below"),
         Binding("enter", "answer", "answer", tooltip="Answer with what is picked (or typed)"),
         Binding("escape", "skip", "not now", tooltip="Put the question away: nothing runs"),
         *[Binding(str(k), f"choose('{o.value}',{k})", CHOICE_WORDS[o], tooltip=f"Answer: {CHOICE_WORDS[o]}")
@@ -187,8 +195,10 @@ class PredictionBar(Vertical):
         if state is None or not state.asking:
             return False
         kind = state.question.kind
-        if action == "pick":
-            return kind in (Kind.SLOT, Kind.LINE)
+        if action == "pick_row":
+            return kind is Kind.SLOT
+        if action == "pick_line":
+            return kind is Kind.LINE
         if action == "answer":
             return kind in (Kind.SLOT, Kind.LINE, Kind.RSP)
         if action == "choose":
@@ -198,7 +208,10 @@ class PredictionBar(Vertical):
                 choices[int(str(k)) - 1].value == outcome
         return True
 
-    def action_pick(self, delta: int) -> None:
+    def action_pick_row(self, delta: int) -> None:
+        self.post_message(self.Picked(delta))
+
+    def action_pick_line(self, delta: int) -> None:
         self.post_message(self.Picked(delta))
 
     def action_answer(self) -> None:
