@@ -178,14 +178,6 @@ class LabScreen(Screen[None]):
     LabScreen.-short LabPane.narrow DisassemblyPanel { height: 1fr; min-height: 6; }
     LabScreen.-short LabPane.narrow StackPanel { height: 1fr; min-height: 4; }
     LabScreen.-short LabPane.narrow UnwindPanel { height: auto; max-height: 6; }
-    /* A question on a short screen (its bar takes the pane's lower half): a stack slot is picked in
-       the stack, so the listing and the unwind give it their room; a line or a value is read off the
-       listing and the registers, so the story gives them theirs. */
-    LabScreen.-short LabPane.narrow.-asking-slot .column.left,
-    LabScreen.-short LabPane.narrow.-asking-slot UnwindPanel { display: none; }
-    LabScreen.-short LabPane.narrow.-asking-slot .column.right { height: 1fr; min-height: 0; }
-    LabScreen.-short LabPane.narrow.-asking-line .column.right,
-    LabScreen.-short LabPane.narrow.-asking-rsp .column.right { display: none; }
     """
 
     split: var[bool] = var(False, init=False)  # init: a rebuild on mount lost an opened function's program

@@ -94,7 +94,8 @@ class LessonScreen(Screen[None]):
     """Tab and PgUp/PgDn: the lesson's text and the lab's panels are longer than their boxes."""
     """The footer's keys by importance (the rest: ? and the command palette)."""
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
-    """Below 32 rows a question in the lab shows only the panels it is about (LabPane's CSS)."""
+    """Below 32 rows a question in the lab shows only the panels it is about (LabPane's CSS, for any
+    screen with these breakpoints: this one and the lab's split view)."""
     DEFAULT_CSS = """
     LessonScreen #lesson-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
     LessonScreen #text { width: 1fr; padding: 0 1; }
@@ -111,14 +112,6 @@ class LessonScreen(Screen[None]):
     LessonScreen Answer { width: 1fr; text-wrap: wrap; text-overflow: fold; height: auto; }
     LessonScreen .explain { height: auto; margin: 0 0 0 2; }
     LessonScreen Markdown { margin: 0; padding: 0; }
-    /* A question on a short screen (its bar takes the pane's lower half): a stack slot is picked in
-       the stack, so the listing and the unwind give it their room; a line or a value is read off the
-       listing and the registers, so the story gives them theirs. */
-    LessonScreen.-short LabPane.narrow.-asking-slot .column.left,
-    LessonScreen.-short LabPane.narrow.-asking-slot UnwindPanel { display: none; }
-    LessonScreen.-short LabPane.narrow.-asking-slot .column.right { height: 1fr; min-height: 0; }
-    LessonScreen.-short LabPane.narrow.-asking-line .column.right,
-    LessonScreen.-short LabPane.narrow.-asking-rsp .column.right { display: none; }
     """
 
     def __init__(self, lesson: Lesson, store: ProgressStore) -> None:

@@ -49,6 +49,9 @@ from .unwind import UnwindPanel
 class LabPane(LongRuns):
     """Disassembly, registers, stack and unwind for one scenario."""
 
+    SCOPED_CSS = False
+    """Its rules may start at the screen (``Screen.-short LabPane…``: the short-screen question layout,
+    defined once for every screen that holds a pane); scoped, Textual would put ``LabPane`` before them."""
     DEFAULT_CSS = """
     LabPane { layout: vertical; border-title-align: center; }
     LabPane > .columns { height: 1fr; }
@@ -83,6 +86,17 @@ class LabPane(LongRuns):
     LabPane.narrow UnwindPanel { height: auto; max-height: 60%; min-height: 3; }
     LabPane.-real.narrow UnwindPanel { max-height: 25%; }
     LabPane.-real.narrow RealRunPanel { max-height: 40%; }
+    /* A question on a short screen (a screen's "-short" breakpoint: the lesson's, the split view's; the
+       bar takes the pane's lower half): a stack slot is picked in the stack, so the listing and the
+       unwind give it their room; a line or a value is read off the listing and the registers, so the
+       story gives them theirs; the timeline waits. One definition for every screen that holds a
+       half-screen pane. */
+    Screen.-short LabPane.narrow.-asking-slot .column.left,
+    Screen.-short LabPane.narrow.-asking-slot Timeline,
+    Screen.-short LabPane.narrow.-asking-slot UnwindPanel { display: none; }
+    Screen.-short LabPane.narrow.-asking-slot .column.right { height: 1fr; min-height: 0; }
+    Screen.-short LabPane.narrow.-asking-line .column.right,
+    Screen.-short LabPane.narrow.-asking-rsp .column.right { display: none; }
     """
 
     state: var[PaneState | None] = var(None)
