@@ -166,7 +166,7 @@ def _play(lesson: Lesson, session: Session) -> list[LessonError]:
         preemption: Preemption | None = None
         before = session.current
         shown = predict.stack_shown(before, remembered.get(before.snapshot.step))
-        for command in step.do:
+        for command in play.commands(step):
             try:
                 preemption = play.do(session, command) or preemption
             except ExplainerError as err:

@@ -14,8 +14,19 @@ from ..engine.experiments import experiment, sweep
 from ..engine.experiments.scenario import Scenario
 from ..engine.experiments.session import Preemption, Session
 from ..engine.runtime.unwind import Trigger
+from .blocks import Step
 from .commands import parse_do, parse_expect
 from .facts import render
+
+
+def commands(step: Step) -> tuple[str, ...]:
+    """The ``- do:`` commands a step plays: its own, and for a ``- real: POINT WALK`` step the model's
+    walk at that moment (``run_to POINT``, ``unwind WALK``), so the lab's unwind panel tells the story the
+    real runtime is asked (r), not the step before's walk."""
+    if step.real is None:
+        return step.do
+    at, walk = step.real
+    return (*step.do, f"run_to {at}", f"unwind {walk}")
 
 
 def do(session: Session, command: str) -> Preemption | None:

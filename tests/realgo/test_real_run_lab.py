@@ -21,7 +21,7 @@ from explainer.ui.widgets.real_run import RealRunPanel
 from explainer.ui.widgets.unwind import UnwindPanel
 from tests.realgo.processes import children
 
-from ..ui.painted import inside, settle, title
+from ..ui.painted import inside, region, settle, title
 
 pytestmark = [pytest.mark.inject, pytest.mark.usefixtures("real_tools")]
 
@@ -186,8 +186,6 @@ async def test_the_live_beat_lands_the_real_crash_on_cue(tmp_path: Path) -> None
     from explainer.ui.presenter import NotesApp, PresenterApp
     from explainer.ui.widgets.crash_log import CrashLogPanel
 
-    from ..ui.painted import region
-
     talk_file = ROOT / "assets" / "talks" / "split-epilogue.toml"
     recorded = (ROOT / "assets" / "logs" / "fast_leaf-go1.27.3-singlestep.log").read_text().splitlines()
     gap = re.fullmatch(r"runtime: g1: frame\.sp=(0x[0-9a-f]+) top=(0x[0-9a-f]+)", recorded[0])
@@ -267,6 +265,11 @@ async def test_lesson_6_real_step_asks_first_then_runs_the_real_runtime(
         text = _flat(inside(app, panel))
         assert "Real runtime: crash, the model agrees" in text
         assert recorded[2] in text
+        # the model's panel beside it tells the same walk: the GC scan at sp2, not the CPU profile before
+        from explainer.ui.widgets.unwind import UnwindPanel
+
+        model = _flat(region(app, app.screen.query_one(UnwindPanel)))
+        assert "Unwind: GC stack scan" in model and f"the runtime crashed: {recorded[2]}" in model, model
         # Below the prediction bar the panel shows its head; goroutine 1's line is further down it,
         # read as painted once the panel is scrolled to its end.
         panel.scroll_end(animate=False)

@@ -22,7 +22,7 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Markdown, RadioButton, RadioSet, Static
 
-from ...course import predict
+from ...course import play, predict
 from ...course.facts import render
 from ...course.lesson import Checkpoint, Lesson, Predict, Prose, Step
 from ...engine.errors import ExplainerError
@@ -303,7 +303,7 @@ class LessonScreen(Screen[None]):
         """Play ``step`` on the lab, check its expectations, and say how it went in the text."""
         failures: list[str] = []
         try:
-            for command in step.do:
+            for command in play.commands(step):  # a real step: the model's walk there first
                 self.pane.run_command(command)
             failures = [f for e in step.expect if (f := self.pane.check(e))]
         except ExplainerError as err:
