@@ -61,6 +61,15 @@ class CheckpointBox(Vertical):
             self.scroll_visible()
 
 
+def inline(text: str, style: str = "") -> Text:
+    """A lesson's line of text as drawn outside its Markdown prose (a question, an answer, a step): a
+    `code` span without its backticks, in italic (the answers showed the backticks themselves)."""
+    out = Text(style=style)
+    for k, part in enumerate(text.split("`")):
+        out.append(part, style="italic" if k % 2 else "")
+    return out
+
+
 class LessonScreen(Screen[None]):
     """Read, press enter to play each step on the lab, answer the checkpoint."""
 
@@ -169,16 +178,16 @@ class LessonScreen(Screen[None]):
         chosen = self.store.answer(self.lesson.id, index, len(cp.options))
         with CheckpointBox(classes="checkpoint", id=f"checkpoint-{index}") as box:
             box.border_title = "Checkpoint"
-            yield Static(Text(render(cp.question), style="bold"))
+            yield Static(inline(render(cp.question), "bold"))
             with RadioSet(id=f"answers-{index}"):
                 for k, option in enumerate(cp.options):
-                    yield Answer(Text.assemble((f"{k + 1} ", "bold"), render(option.text)),
+                    yield Answer(Text.assemble((f"{k + 1} ", "bold"), inline(render(option.text))),
                                       value=k == chosen, id=f"option-{index}-{k}")
             yield Static(self._explain(cp, chosen), classes="explain", id=f"explain-{index}")
 
     @staticmethod
     def _step_text(n: int, step: Step, state: str) -> Text:
-        return Text.assemble((f"Step {n}: ", "bold"), render(step.text), (f"   {state}", "dim"))
+        return Text.assemble((f"Step {n}: ", "bold"), inline(render(step.text)), (f"   {state}", "dim"))
 
     def _tried(self, index: int) -> str:
         """How the saved first try of prediction ``index`` went, as the text under it says."""
@@ -188,7 +197,7 @@ class LessonScreen(Screen[None]):
 
     @staticmethod
     def _predict_text(block: Predict, state: str) -> Text:
-        return Text.assemble(("Predict: ", "bold"), render(block.question), (f"   {state}", "dim"))
+        return Text.assemble(("Predict: ", "bold"), inline(render(block.question)), (f"   {state}", "dim"))
 
     @staticmethod
     def _explain(cp: Checkpoint, chosen: int | None) -> Content:
@@ -197,7 +206,8 @@ class LessonScreen(Screen[None]):
         option = cp.options[chosen]
         mark = ("✓ right. ", "$success bold") if option.correct else ("✗ not quite. ", "$error bold")
         # the source's line breaks are the author's, not the screen's: one paragraph flows as one
-        return Content.assemble(mark, re.sub(r"(?<!\n)\n(?!\n)", " ", render(option.explanation)))
+        return Content.assemble(mark, Content.from_rich_text(
+            inline(re.sub(r"(?<!\n)\n(?!\n)", " ", render(option.explanation)))))
 
     # --- playing steps ---
 
@@ -295,7 +305,8 @@ class LessonScreen(Screen[None]):
         if asked is None:
             self._play(step)
             return
-        question = predict.lesson_question(predict.Kind(asked.kind), render(asked.question), step.do)
+        question = predict.lesson_question(predict.Kind(asked.kind), inline(render(asked.question)).plain,
+                                            step.do)
         self.pane.ask(question, lambda: self._play(step))
         self.query_one(f"#predict-{self.lesson.predictions.index(asked)}", Static).scroll_visible()
 
