@@ -11,6 +11,7 @@ its own ``minutes``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from rich.text import Text
@@ -29,6 +30,13 @@ from ...talk.stage import Stage, stage
 #: How often the cue file is read (seconds).
 POLL = 0.25
 
+
+
+def reflow(notes: str) -> str:
+    """A beat's notes as one paragraph per blank-line block: the talk file's line breaks are its author's
+    (TOML keeps them), not the window's, and the window wraps again: a note read as ragged half lines
+    ("reload, and its" / "epilogue is built..." at 80 columns). A line that starts a list item stays."""
+    return re.sub(r"(?<!\n)\n(?!\n|[ \t]*(?:[-*•]|\d+[.)]) )", " ", notes.strip())
 
 class NotesScreen(Screen[None]):
     """Notes for the beat the presenter shows."""
@@ -118,7 +126,7 @@ class NotesScreen(Screen[None]):
         if isinstance(played, str):
             text.update(Content.styled(played, "$error bold"))
         else:
-            text.update(Text(played.notes or "(no notes for this beat)"))
+            text.update(Text(reflow(played.notes) or "(no notes for this beat)"))
         if i + 1 < len(self.talk.beats):
             after = self._stage(i + 1)
             caption = after if isinstance(after, str) else after.caption
