@@ -112,7 +112,39 @@ async def test_refused_in_a_browser(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ExplainerApp, "is_web", property(lambda self: True))
     app = ExplainerApp(parse("go1.23.4/65584"))
     async with app.run_test(size=(200, 60)) as pilot:
-        panel = await _after_r(pilot, app, "w")
+        await settle(pilot)  # not offered: the footer (wide enough for it) and the palette leave r out
+        assert "real run" not in screen(app)[-1] and "s step" in screen(app)[-1], screen(app)[-1]
+        assert "Real run" not in [c.title for c in app.get_system_commands(app.screen)]
+        panel = await _after_r(pilot, app, "w")  # pressed anyway: the panel says why
         text = _flat(inside(app, panel))
         assert "Not in explainer serve" in text and "must not start processes" in text
         assert not panel.running and panel.result is None
+
+
+async def test_lesson_6_leaves_r_out_in_a_browser(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Lesson 06 served in a browser: its footer (r real run in a terminal) leaves r out; r at the real
+    step, pressed anyway, paints why a web page runs nothing."""
+    from explainer.course.lesson import lessons_dir, load
+    from explainer.ui.screens.lesson import LessonScreen
+    from explainer.ui.screens.progress_store import ProgressStore
+
+    monkeypatch.setenv("EXPLAINER_STATE_DIR", str(tmp_path))
+    lesson = load(lessons_dir() / "06-race.md")
+    for web in (False, True):
+        monkeypatch.setattr(ExplainerApp, "is_web", property(lambda self, w=web: w))
+        app = ExplainerApp()
+        async with app.run_test(size=(160, 50)) as pilot:
+            app.push_screen(LessonScreen(lesson, ProgressStore()))
+            await settle(pilot)
+            assert ("r real run" in screen(app)[-1]) is not web, screen(app)[-1]
+    app = ExplainerApp()
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen_ = LessonScreen(lesson, ProgressStore())
+        app.push_screen(screen_)
+        await settle(pilot)
+        screen_.real_step = next(s for s in lesson.steps if s.real)
+        screen_._checkpoint_before = lambda step: None  # type: ignore[method-assign]
+        await pilot.press("r")
+        await settle(pilot)
+        panel = app.screen.query_one(RealRunPanel)
+        assert "Not in explainer serve" in _flat(inside(app, panel)) and panel.result is None

@@ -228,12 +228,19 @@ class LabScreen(Screen[None]):
         footer and the palette (pressed anyway, they say why: ``on_key``)."""
         if self.opened is not None and action in REPRODUCER_ONLY:
             return False
+        if action == "real_run" and self.app.is_web:
+            return False  # a web page starts no process on the serving machine; r pressed says so (on_key)
         if any(p.asking for p in self.panes) and action in self._own_actions:
             return False
         return True
 
     def on_key(self, event: events.Key) -> None:
-        """A key of a view made for the reproducer, pressed in a lab opened on a binary: say why not."""
+        """A key of a view made for the reproducer, pressed in a lab opened on a binary, or r in a
+        browser (``explainer serve``): say why not."""
+        if event.key == "r" and self.app.is_web and not any(p.asking for p in self.panes):
+            event.stop()
+            self.action_real_run()  # the real-run panel says why a web page runs nothing
+            return
         if self.opened is None:
             return
         for b in self.BINDINGS:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -239,6 +240,13 @@ class LessonScreen(Screen[None]):
                          ("Timeline", Timeline.HELP), ("Prediction", PredictionBar.HELP),
                          ("Real runtime (r)", RealRunPanel.HELP)]
 
+    def on_key(self, event: events.Key) -> None:
+        """r in a browser (``explainer serve``), at the lesson's real step: its panel says why not."""
+        if event.key == "r" and self.app.is_web and any(step.real for step in self.lesson.steps) \
+                and not any(p.asking for p in self.query(LabPane)):
+            event.stop()
+            self.action_real_run()
+
     def key_display(self, binding: Binding) -> str | None:
         """The number keys as one: ``1-3`` (the footer and the help); None: the key as Textual shows it."""
         return f"1-{self.answers}" if binding.action.startswith("answer(") else None
@@ -248,6 +256,8 @@ class LessonScreen(Screen[None]):
             return False  # the lab asks: enter and the numbers are the question's
         if action == "real_run" and not any(step.real for step in self.lesson.steps):
             return False  # a lesson with no real step: the key is shown nowhere and does nothing
+        if action == "real_run" and self.app.is_web:
+            return False  # explainer serve starts no process: r pressed says so (on_key)
         if action == "answer" and parameters and not 1 <= int(str(parameters[0])) <= self.answers:
             return False  # 7 with three answers: the key stays free for the widget in focus
         return True
