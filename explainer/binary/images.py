@@ -24,6 +24,7 @@ from .container import sniff
 from .errors import BinaryError
 
 _WHITEOUT, _OPAQUE = ".wh.", ".wh..wh..opq"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # RFC 8878 3.1.1
 _OCI_INDEX = ("application/vnd.oci.image.index.v1+json",
               "application/vnd.docker.distribution.manifest.list.v2+json")
 
@@ -43,55 +44,97 @@ def is_image(tar: tarfile.TarFile) -> bool:
 
 
 def images(tar: tarfile.TarFile, where: str) -> list[Image]:
-    """The images a ``docker save`` or OCI layout tarball holds."""
+    """The images a ``docker save`` or OCI layout tarball holds.
+
+    Raises:
+        BinaryError: a manifest or index that is not the JSON its layout defines, or names a missing layer.
+    """
     manifest = _json(tar, "manifest.json", where, required=False)
-    if isinstance(manifest, list) and manifest:
+    if manifest is not None and not isinstance(manifest, list):
+        raise BinaryError(f"unreadable image {where}: manifest.json is not a JSON list")
+    if manifest:
         out = []
         for k, entry in enumerate(manifest):
+            entry = _object(entry, where, f"manifest.json entry {k + 1}")
             tags = entry.get("RepoTags") or [f"image {k + 1}"]
-            out.append(Image(tags[0], tuple(_member(tar, p, where) for p in entry.get("Layers", []))))
+            name = tags[0] if isinstance(tags, list) and isinstance(tags[0], str) else f"image {k + 1}"
+            layers = _strings(entry.get("Layers") or [], where, f"manifest.json entry {k + 1}'s Layers")
+            out.append(Image(name, tuple(_member(tar, p, where) for p in layers)))
         return out
     index = _json(tar, "index.json", where, required=True)
-    return _oci(tar, index, where, "")
+    return _oci(tar, index, where, "", depth=0)
 
 
-def _oci(tar: tarfile.TarFile, index: Any, where: str, name: str) -> list[Image]:
+#: How deep indexes may nest (an index naming an index ...); a blob that names itself would loop.
+_MAX_DEPTH = 8
+
+
+def _oci(tar: tarfile.TarFile, index: Any, where: str, name: str, depth: int) -> list[Image]:
+    if depth > _MAX_DEPTH:
+        raise BinaryError(f"unreadable image {where}: indexes nested more than {_MAX_DEPTH} deep")
     out: list[Image] = []
-    descriptors = index.get("manifests", []) if isinstance(index, dict) else []
-    arm64 = [d for d in descriptors if d.get("platform", {}).get("architecture") == "arm64"]
+    index = _object(index, where, "index.json" if depth == 0 else "an image index")
+    descriptors = [_object(d, where, "a manifest descriptor") for d in _list(index.get("manifests", []),
+                                                                            where, "manifests")]
+    arm64 = [d for d in descriptors
+             if isinstance(d.get("platform"), dict) and d["platform"].get("architecture") == "arm64"]
     for d in arm64 or descriptors:  # a multi-platform index: its arm64 images, if it names any
-        label = (d.get("annotations", {}).get("org.opencontainers.image.ref.name") or name
-                 or d.get("digest", "")[:19])
-        blob = _json(tar, _blob(d.get("digest", ""), where), where, required=True)
+        digest = d.get("digest")
+        blob = _object(_json(tar, _blob(digest, where), where, required=True), where, f"blob {digest}")
+        annotations = d.get("annotations") if isinstance(d.get("annotations"), dict) else {}
+        ref = annotations.get("org.opencontainers.image.ref.name")
+        label = (ref if isinstance(ref, str) and ref else name) or str(digest)[:19]
         if d.get("mediaType") in _OCI_INDEX or "manifests" in blob:
-            out += _oci(tar, blob, where, label)
+            out += _oci(tar, blob, where, label, depth + 1)
         else:
-            layers = tuple(_member(tar, _blob(layer.get("digest", ""), where), where)
-                           for layer in blob.get("layers", []))
-            out.append(Image(label, layers))
+            layers = [_object(layer, where, f"a layer of {digest}")
+                      for layer in _list(blob.get("layers", []), where, f"layers of {digest}")]
+            out.append(Image(label, tuple(_member(tar, _blob(layer.get("digest"), where), where)
+                                          for layer in layers)))
     return out
 
 
-def _blob(digest: str, where: str) -> str:
+def _object(value: Any, where: str, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BinaryError(f"unreadable image {where}: {what} is not a JSON object")
+    return value
+
+
+def _list(value: Any, where: str, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise BinaryError(f"unreadable image {where}: {what} is not a JSON list")
+    return value
+
+
+def _strings(value: Any, where: str, what: str) -> list[str]:
+    items = _list(value, where, what)
+    if not all(isinstance(item, str) for item in items):
+        raise BinaryError(f"unreadable image {where}: {what} is not a list of paths")
+    return items
+
+
+def _blob(digest: Any, where: str) -> str:
+    if not isinstance(digest, str):
+        raise BinaryError(f"unreadable image {where}: bad digest {digest!r}")
     algorithm, _, hexdigest = digest.partition(":")
-    if not algorithm or not hexdigest or "/" in hexdigest:
+    if not algorithm or not hexdigest or "/" in hexdigest or "/" in algorithm or algorithm.startswith("."):
         raise BinaryError(f"unreadable image {where}: bad digest {digest!r}")
     return f"blobs/{algorithm}/{hexdigest}"
 
 
-def _member(tar: tarfile.TarFile, path: str, where: str) -> str:
+def _member(tar: tarfile.TarFile, path: str, where: str, what: str = "layer") -> str:
     for name in (path, f"./{path}"):
         try:
             tar.getmember(name)
             return name
         except KeyError:
             continue
-    raise BinaryError(f"unreadable image {where}: no layer {path}")
+    raise BinaryError(f"unreadable image {where}: no {what} {path}")
 
 
 def _json(tar: tarfile.TarFile, path: str, where: str, required: bool) -> Any:
     try:
-        fh = tar.extractfile(_member(tar, path, where))
+        fh = tar.extractfile(_member(tar, path, where, "file" if path.endswith(".json") else "blob"))
     except BinaryError:
         if required:
             raise
@@ -100,7 +143,7 @@ def _json(tar: tarfile.TarFile, path: str, where: str, required: bool) -> Any:
         raise BinaryError(f"unreadable image {where}: {path} is not a file")
     try:
         return json.loads(fh.read(16 << 20))
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:
         raise BinaryError(f"unreadable image {where}: {path}: {err}") from None
 
 
@@ -118,13 +161,18 @@ def _layer(tar: tarfile.TarFile, member: str, where: str) -> tarfile.TarFile:
     try:
         return tarfile.open(fileobj=fh, mode="r|*")  # plain or gzip, streamed
     except tarfile.TarError as err:
-        raise BinaryError(f"unreadable image {where}: layer {member}: {err} (zstd layers are not read)") \
+        head = tar.extractfile(member)
+        zstd = head is not None and head.read(4) == _ZSTD_MAGIC
+        raise BinaryError(f"unreadable image {where}: layer {member}: " +
+                          ("zstd-compressed layers are not read" if zstd else f"not a tar or gzipped tar ({err})")) \
             from None
 
 
-def final_files(tar: tarfile.TarFile, image: Image, where: str) -> dict[str, tuple[int, str]]:
-    """Path → (layer index, member name) of every regular file of the final filesystem."""
-    fs: dict[str, tuple[int, str, bool]] = {}  # path → (layer, member name, is a directory)
+def final_files(tar: tarfile.TarFile, image: Image, where: str) -> dict[str, tuple[int, int]]:
+    """Path → (layer index, offset of the member's header in that layer) of every regular file of the
+    final filesystem. The offset, not the name, says which member: a layer may hold a name twice (the
+    later one wins, as for any tar)."""
+    fs: dict[str, tuple[int, int, bool]] = {}  # path → (layer, header offset, is a directory)
     for k, member in enumerate(image.layers):
         entries: list[tuple[str, tarfile.TarInfo]] = []
         with _layer(tar, member, where) as layer:
@@ -143,22 +191,27 @@ def final_files(tar: tarfile.TarFile, image: Image, where: str) -> dict[str, tup
             base = posixpath.basename(path)
             if base.startswith(_WHITEOUT):
                 continue
-            if not info.isdir():
+            before = fs.get(path)
+            if before is not None and before[2] and not info.isdir():
                 _remove_below(fs, path, keep_self=True)  # a file replacing a folder hides its contents
             if info.isreg():
-                fs[path] = (k, info.name, False)
-            elif info.islnk():  # a hard link: the same bytes as its target, in this layer
+                fs[path] = (k, info.offset, False)
+            elif info.islnk():  # a hard link: the same bytes as its target (this layer or one below)
                 target = fs.get(_norm(info.linkname))
                 if target is not None and not target[2]:
                     fs[path] = target
+                else:
+                    fs.pop(path, None)
             elif info.isdir():
-                fs[path] = (k, info.name, True)
+                fs[path] = (k, info.offset, True)
             else:
                 fs.pop(path, None)  # symlinks and special files: not scanned (their targets are)
-    return {path: (k, name) for path, (k, name, folder) in fs.items() if not folder}
+    return {path: (k, offset) for path, (k, offset, folder) in fs.items() if not folder}
 
 
-def _remove_below(fs: dict[str, tuple[int, str, bool]], path: str, keep_self: bool) -> None:
+def _remove_below(fs: dict[str, tuple[int, int, bool]], path: str, keep_self: bool) -> None:
+    """Forget path's contents (and path itself unless keep_self). A walk over every path: whiteouts and
+    folders replaced by files are rare, so the common entry costs one dictionary look-up."""
     prefix = path.rstrip("/") + "/"
     for p in [p for p in fs if p.startswith(prefix) or (p == path and not keep_self)]:
         del fs[p]
@@ -168,22 +221,25 @@ def executables(tar: tarfile.TarFile, image: Image, where: str, limit: int) -> I
     """(path, bytes) of each file of the final filesystem that starts like ELF or Mach-O, up to limit
     bytes each (larger ones are yielded with empty bytes, for the caller to report)."""
     survivors = final_files(tar, image, where)
-    by_layer: dict[int, dict[str, list[str]]] = {}
-    for path, (k, name) in survivors.items():
-        by_layer.setdefault(k, {}).setdefault(name, []).append(path)
+    by_layer: dict[int, dict[int, list[str]]] = {}
+    for path, (k, offset) in sorted(survivors.items()):
+        by_layer.setdefault(k, {}).setdefault(offset, []).append(path)
     for k, member in enumerate(image.layers):
         wanted = by_layer.get(k)
         if not wanted:
             continue
         with _layer(tar, member, where) as layer:
-            for info in layer:
-                paths = wanted.get(info.name)
-                if not paths or not info.isreg():
-                    continue
-                fh = layer.extractfile(info)
-                head = fh.read(4) if fh is not None else b""
-                if fh is None or sniff(head) is None:
-                    continue
-                data = b"" if info.size > limit else head + fh.read()
-                for path in paths:
-                    yield path, data
+            try:
+                for info in layer:
+                    paths = wanted.get(info.offset)
+                    if not paths or not info.isreg():
+                        continue
+                    fh = layer.extractfile(info)
+                    head = fh.read(4) if fh is not None else b""
+                    if fh is None or sniff(head) is None:
+                        continue
+                    data = b"" if info.size > limit else head + fh.read()
+                    for path in paths:
+                        yield path, data
+            except (tarfile.TarError, OSError, EOFError) as err:
+                raise BinaryError(f"unreadable image {where}: layer {member}: {err}") from None
