@@ -6,8 +6,9 @@ rest is skipped and counted (other architectures, not executables, symlinks, spe
 it cannot be read, reported. ``scan_target`` runs in a worker process and turns one target into
 outcomes (an image gives one per executable of its final filesystem). ``Summary`` counts them.
 
-Named paths and found paths differ on purpose: a file the user named that is not a Go arm64 binary is
-an error (they asked about it); one found inside a folder is skipped and counted.
+A file that is not a Go arm64 binary is skipped and counted, never an error, whether named or found in a
+folder; a named one keeps the loader's full sentence (``detail``), printed when nothing else could be
+scanned. The same file reached twice (a folder given twice, one inside another, hard links) is scanned once.
 """
 
 from __future__ import annotations
@@ -46,14 +47,17 @@ class Outcome:
     kind: str
     """SCANNED, SKIPPED or ERROR."""
     reason: str = ""
-    """Why it was skipped, or the error (one line)."""
+    """Why it was skipped (a short kind, counted in the summary), or the error (one line)."""
     report: ScanReport | None = None
+    detail: str = ""
+    """For a skipped file the user named: the loader's sentence (``not an arm64 binary: X is for x86-64``)."""
 
     def to_json(self) -> dict[str, object]:
         if self.report is not None:
             return {"path": self.path, "status": self.kind, **self.report.to_json()}
         key = "error" if self.kind == ERROR else "reason"
-        return {"path": self.path, "status": self.kind, key: self.reason}
+        return {"path": self.path, "status": self.kind, key: self.reason,
+                **({"detail": self.detail} if self.detail else {})}
 
 
 def targets(paths: Iterable[str], skipped: list[Outcome]) -> Iterator[Target]:
@@ -61,6 +65,7 @@ def targets(paths: Iterable[str], skipped: list[Outcome]) -> Iterator[Target]:
 
     What is not a target is appended to skipped (kind SKIPPED, or ERROR when it could not be read).
     """
+    seen: set[tuple[int, int]] = set()  # (device, inode) of every regular file and named folder met
     for path in paths:
         try:
             st = os.stat(path)
@@ -71,14 +76,30 @@ def targets(paths: Iterable[str], skipped: list[Outcome]) -> Iterator[Target]:
             skipped.append(Outcome(path, ERROR, f"cannot read {path}: {err.strerror or err}"))
             continue
         if stat.S_ISDIR(st.st_mode):
-            yield from _walk(path, skipped)
-        else:
+            if (st.st_dev, st.st_ino) in seen:
+                skipped.append(Outcome(path, SKIPPED, "same folder as another path (given twice)"))
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            yield from _walk(path, skipped, seen)
+        elif not _again(path, st, seen, skipped):
             target = _classify(path, st.st_mode, named=True, skipped=skipped)
             if target is not None:
                 yield target
 
 
-def _walk(root: str, skipped: list[Outcome]) -> Iterator[Target]:
+def _again(path: str, st: os.stat_result, seen: set[tuple[int, int]], skipped: list[Outcome]) -> bool:
+    """Whether this regular file was met before under another path (then it is counted, not scanned)."""
+    if not stat.S_ISREG(st.st_mode):
+        return False
+    key = (st.st_dev, st.st_ino)
+    if key in seen:
+        skipped.append(Outcome(path, SKIPPED, "same file as another path (hard link, or given twice)"))
+        return True
+    seen.add(key)
+    return False
+
+
+def _walk(root: str, skipped: list[Outcome], seen: set[tuple[int, int]]) -> Iterator[Target]:
     def fail(err: OSError) -> None:
         skipped.append(Outcome(err.filename or root, ERROR, f"cannot read {err.filename}: {err.strerror}"))
 
@@ -87,14 +108,16 @@ def _walk(root: str, skipped: list[Outcome]) -> Iterator[Target]:
         for name in sorted(files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]):
             path = os.path.join(folder, name)
             try:
-                mode = os.lstat(path).st_mode
+                st = os.lstat(path)
             except OSError as err:
                 skipped.append(Outcome(path, ERROR, f"cannot read {path}: {err.strerror or err}"))
                 continue
-            if stat.S_ISLNK(mode):  # inside the tree its target is scanned anyway; outside it is not ours
+            if stat.S_ISLNK(st.st_mode):  # inside the tree its target is scanned anyway; outside, not ours
                 skipped.append(Outcome(path, SKIPPED, "symlink (not followed)"))
                 continue
-            target = _classify(path, mode, named=False, skipped=skipped)
+            if _again(path, st, seen, skipped):
+                continue
+            target = _classify(path, st.st_mode, named=False, skipped=skipped)
             if target is not None:
                 yield target
 
@@ -139,6 +162,8 @@ def _not_arm64(head: bytes) -> str:
 
 #: BinaryError messages that mean "not a Go arm64 binary" rather than "broken".
 _NOT_GO = ("not a Go binary", "not an arm64 binary", "not an executable")
+#: ... counted under the names the first look at a file (``_not_arm64``) uses.
+_COUNTED_AS = {"not an arm64 binary": "other architecture"}
 
 
 def scan_target(target: Target) -> list[Outcome]:
@@ -151,12 +176,15 @@ def scan_target(target: Target) -> list[Outcome]:
     try:
         return [Outcome(target.path, SCANNED, report=scan(load(target.path)))]
     except BinaryError as err:
-        kind = SKIPPED if str(err).startswith(_NOT_GO) and not target.named else ERROR
-        return [Outcome(target.path, kind, str(err) if kind == ERROR else _reason(str(err)))]
+        return [_failed(target.path, str(err), target.named)]
 
 
-def _reason(message: str) -> str:
-    return next((prefix for prefix in _NOT_GO if message.startswith(prefix)), message)
+def _failed(path: str, message: str, named: bool) -> Outcome:
+    """A file the loader refused: skipped when it is no Go arm64 binary, else an error."""
+    kind = next((prefix for prefix in _NOT_GO if message.startswith(prefix)), None)
+    if kind is None:
+        return Outcome(path, ERROR, message)
+    return Outcome(path, SKIPPED, _COUNTED_AS.get(kind, kind), detail=message if named else "")
 
 
 def _scan_image(target: Target) -> list[Outcome]:
@@ -168,10 +196,9 @@ def _scan_image(target: Target) -> list[Outcome]:
     try:
         with tarfile.open(target.path) as tar:
             if not is_image(tar):
-                if target.named:
-                    return [Outcome(target.path, ERROR, f"not an image: {target.path} is a tar file "
-                                                        "without manifest.json or index.json")]
-                return [Outcome(target.path, SKIPPED, "tar file, not an image")]
+                return [Outcome(target.path, SKIPPED, "tar file, not an image",
+                                detail=f"not an image: {target.path} is a tar file without manifest.json "
+                                       "or index.json" if target.named else "")]
             found = images(tar, target.path)
             for image in found:
                 prefix = f"{target.path}:" if len(found) == 1 else f"{target.path}:{image.name}:"
@@ -183,8 +210,7 @@ def _scan_image(target: Target) -> list[Outcome]:
                     try:
                         out.append(Outcome(where, SCANNED, report=scan(parse(data, where))))
                     except BinaryError as err:
-                        kind = SKIPPED if str(err).startswith(_NOT_GO) else ERROR
-                        out.append(Outcome(where, kind, str(err) if kind == ERROR else _reason(str(err))))
+                        out.append(_failed(where, str(err), named=False))
     except BinaryError as err:
         out.append(Outcome(target.path, ERROR, str(err)))
     except (tarfile.TarError, OSError, EOFError) as err:
@@ -206,10 +232,20 @@ class Summary:
     exposed_by_status: dict[str, list[str]] = field(default_factory=dict)
     """Status → the binaries with such a finding."""
     bytes_scanned: int = 0
+    not_exposed: Counter[str] = field(default_factory=Counter)
+    """Findings the runtime never preempts at, by its reason in the report's words (``assembly``, ...)."""
+    not_exposed_reasons: Counter[str] = field(default_factory=Counter)
+    """The same, by isAsyncSafePoint's rule as JSON names it (``assembly-function``, ...)."""
+    binaries_not_exposed: int = 0
+    """Binaries with at least one finding that is not exposed."""
+    named_skipped: list[Outcome] = field(default_factory=list)
+    """Files the user named that are no Go arm64 binary (each with its sentence)."""
 
     def add(self, outcome: Outcome) -> None:
         if outcome.kind == SKIPPED:
             self.skipped[outcome.reason] += 1
+            if outcome.detail:
+                self.named_skipped.append(outcome)
         elif outcome.kind == ERROR:
             self.errors.append(outcome)
         elif outcome.report is not None:
@@ -219,6 +255,12 @@ class Summary:
             exposed = [f for f in report.findings if f.preemptible]
             if exposed:
                 self.exposed_binaries.append(outcome.path)
+            if any(not f.preemptible for f in report.findings):
+                self.binaries_not_exposed += 1
+            for f in report.findings:
+                if not f.preemptible:
+                    self.not_exposed[f.why] += 1
+                    self.not_exposed_reasons[f.reason.value] += 1
             for f in exposed:
                 self.exposed_functions[f.status] += 1
                 binaries = self.exposed_by_status.setdefault(f.status, [])
@@ -229,4 +271,5 @@ class Summary:
         return {"scanned": self.scanned, "by_release": dict(sorted(self.by_release.items())),
                 "skipped": dict(sorted(self.skipped.items())), "errors": len(self.errors),
                 "exposed_binaries": len(self.exposed_binaries),
-                "exposed_functions": dict(sorted(self.exposed_functions.items()))}
+                "exposed_functions": dict(sorted(self.exposed_functions.items())),
+                "not_exposed": dict(sorted(self.not_exposed_reasons.items()))}

@@ -54,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     outcomes: list[Outcome] = []
     found = list(targets(args.paths, outcomes))
     single = len(args.paths) == 1 and len(found) == 1 and found[0].named and not found[0].image
+    if args.jsonl:  # what failed before any scan (an unreadable file or folder, a missing path) comes first
+        _emit(outcomes)
     outcomes += _scan_all(found, args.jobs, stream=args.jsonl)
     outcomes.sort(key=lambda o: (_given(o.path, args.paths), o.path))  # as given, then by path
     summary = Summary()
@@ -62,9 +64,10 @@ def run(args: argparse.Namespace) -> int:
     if summary.scanned == 0:  # nothing readable at all: one line per file, or why nothing was found
         from ..output.printable import printable
 
-        for o in summary.errors:
-            print(f"explainer: {printable(o.reason)}", file=sys.stderr)
-        if not summary.errors:
+        said = [o for o in outcomes if o.kind == ERROR or o.detail]
+        for o in said:
+            print(f"explainer: {printable(o.detail or o.reason)}", file=sys.stderr)
+        if not said:
             why = ", ".join(f"{k}: {v}" for k, v in sorted(summary.skipped.items())) or "no files"
             print(printable(f"explainer: no Go arm64 binary found in {', '.join(args.paths)} ({why})"),
                   file=sys.stderr)
@@ -94,36 +97,45 @@ def _given(path: str, paths: list[str]) -> int:
                  if path == p or path.startswith((p.rstrip("/") + "/", p + ":"))), len(paths))
 
 
+def _emit(batch: list[Outcome]) -> list[Outcome]:
+    """Print each binary's JSON line (scanned, or an error) at once: ``--jsonl`` streams."""
+    from ..binary.fleet import ERROR, SCANNED
+
+    for o in batch:
+        if o.kind in (SCANNED, ERROR):
+            print(json.dumps(o.to_json()), flush=True)
+    return batch
+
+
 def _scan_all(found: list[Target], jobs: int | None, stream: bool) -> list[Outcome]:
     """Every target's outcomes; in worker processes when there are several, with a progress bar on a
-    terminal; with ``stream``, each binary's JSON line is printed as it finishes."""
-    from ..binary.fleet import ERROR, SCANNED, scan_target
+    terminal (stderr) for more than one target; with ``stream``, each binary's JSON line is printed as it
+    finishes."""
+    from ..binary.fleet import scan_target
 
     def emit(batch: list[Outcome]) -> list[Outcome]:
-        if stream:
-            for o in batch:
-                if o.kind in (SCANNED, ERROR):
-                    print(json.dumps(o.to_json()), flush=True)
-        return batch
+        if bar is not None:
+            bar.advance()
+        return _emit(batch) if stream else batch
 
     workers = min(jobs or os.cpu_count() or 1, len(found))
-    if workers <= 1:
-        return [o for t in found for o in emit(scan_target(t))]
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    bar = _progress(len(found)) if len(found) > 1 and sys.stderr.isatty() else None
+    try:
+        if workers <= 1:
+            return [o for t in found for o in emit(scan_target(t))]
+        from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    from ..engine.arm64 import cpu  # noqa: F401  (loaded once here: forked workers inherit it)
+        from ..engine.arm64 import cpu  # noqa: F401  (loaded once here: forked workers inherit it)
 
-    results: list[Outcome] = []
-    bar = _progress(len(found)) if sys.stderr.isatty() else None
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(scan_target, t) for t in found]
-        for future in as_completed(futures):
-            results += emit(future.result())
-            if bar is not None:
-                bar.advance()
-    if bar is not None:
-        bar.close()
-    return results
+        results: list[Outcome] = []
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(scan_target, t) for t in found]
+            for future in as_completed(futures):
+                results += emit(future.result())
+        return results
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 class _progress:  # noqa: N801  (a context-free helper, named for what it shows)
@@ -148,13 +160,14 @@ class _progress:  # noqa: N801  (a context-free helper, named for what it shows)
 def _fleet_lines(outcomes: list[Outcome], summary: Summary, seconds: float) -> list[str]:
     """The run's lines; names and paths read from the binaries and folders escaped (``printable``)."""
     from ..binary.fleet import ERROR
-    from ..binary.report import ADVICE, LEAF_SPLIT, NONLEAF_SPLIT
     from ..output.printable import printable
 
     out = []
     for o in outcomes:
         if o.kind == ERROR:
             out.append(f"{o.path}: error: {o.reason}")
+        elif o.detail:  # a file the user named that is no Go arm64 binary
+            out.append(f"{o.path}: skipped: {o.detail}")
         elif o.report is not None:
             lines = o.report.lines()
             shown = printable(o.report.binary)
@@ -165,21 +178,37 @@ def _fleet_lines(outcomes: list[Outcome], summary: Summary, seconds: float) -> l
             for f in exposed:
                 out.append(f"  {f.function}  entry {f.entry:#x}  {f.pcs[0]:#x} ; {f.pcs[1]:#x}  frame "
                            f"{f.frame_size:,} B {'leaf' if f.leaf else 'non-leaf'}  {f.status}")
+    return [printable(line) for line in out + _summary_lines(summary, seconds)]
+
+
+def _summary_lines(summary: Summary, seconds: float) -> list[str]:
+    """Counts, what is exposed, what the findings that are not exposed are, and what to do per kind."""
+    from ..binary.report import ADVICE, LEAF_SPLIT, NONLEAF_SPLIT
+
+    def plural(n: int, word: str, many: str = "s") -> str:
+        return f"{n:,} {word}{many if n != 1 else ''}" if many != "ies" else \
+            f"{n:,} {word}{'ies' if n != 1 else 'y'}"
+
     releases = ", ".join(f"{k}: {v}" for k, v in sorted(summary.by_release.items()))
     skipped = sum(summary.skipped.values())
     why = ", ".join(f"{k}: {v}" for k, v in sorted(summary.skipped.items()))
     errors = len(summary.errors)
-    out.append(f"scanned {summary.scanned:,} Go arm64 binar{'y' if summary.scanned == 1 else 'ies'} in "
-               f"{seconds:.1f} s" + (f" ({releases})" if releases else "") +
-               f"; skipped {skipped:,}" + (f" ({why})" if why else "") +
-               f"; {errors} unreadable" + (" (listed above)" if errors else ""))
+    out = [f"scanned {plural(summary.scanned, 'Go arm64 binar', 'ies')} in {seconds:.1f} s" +
+           (f" ({releases})" if releases else "") + f"; skipped {skipped:,}" + (f" ({why})" if why else "") +
+           f"; {errors} unreadable" + (" (listed above)" if errors else "")]
     functions = sum(summary.exposed_functions.values())
     kinds = ", ".join(f"{v} {k}" for k, v in sorted(summary.exposed_functions.items()))
-    binaries = len(summary.exposed_binaries)
-    out.append(f"exposed: {binaries} binar{'y' if binaries == 1 else 'ies'}, "
-               f"{functions} function{'s' * (functions != 1)}" + (f" ({kinds})" if kinds else ""))
+    out.append(f"exposed: {plural(len(summary.exposed_binaries), 'binar', 'ies')}, "
+               f"{plural(functions, 'function')}" + (f" ({kinds})" if kinds else ""))
+    quiet = sum(summary.not_exposed.values())
+    if quiet:
+        reasons = ", ".join(f"{k}: {v}" for k, v in summary.not_exposed.most_common())
+        out.append(f"not exposed: {plural(quiet, 'finding')} in {plural(summary.binaries_not_exposed, 'binar', 'ies')}"
+                   f" ({reasons}): SP moved in two writes, but where the runtime never preempts (isAsyncSafePoint "
+                   "refuses), so no goroutine can stop between them; nothing to do")
     for status in (NONLEAF_SPLIT, LEAF_SPLIT):
-        named = summary.exposed_by_status.get(status)
+        named = sorted(summary.exposed_by_status.get(status, []))
         if named:
-            out.append(f"what to do: {ADVICE[status]} ({', '.join(sorted(named))})")
-    return [printable(line) for line in out]
+            which = ", ".join(named) if len(named) <= 3 else f"{len(named):,} binaries, listed above"
+            out.append(f"what to do: {ADVICE[status]} ({which})")
+    return out

@@ -62,7 +62,8 @@ def test_json_has_exactly_the_issues_shape(capsys: Cap) -> None:
     run = json.loads(out)
     assert status == 1 and list(run) == ["binaries", "skipped", "summary"] and run["skipped"] == []
     assert run["summary"] == {"scanned": 1, "by_release": {"go1.25.0": 1}, "skipped": {}, "errors": 0,
-                              "exposed_binaries": 1, "exposed_functions": {"leaf-split": 1}}
+                              "exposed_binaries": 1, "exposed_functions": {"leaf-split": 1},
+                              "not_exposed": {"assembly-function": 1}}
     (doc,) = run["binaries"]
     assert (doc.pop("path"), doc.pop("status")) == (str(DARWIN), "scanned")
     assert list(doc) == ["binary", "format", "go", "go_source", "stripped", "table", "async_preemption",
