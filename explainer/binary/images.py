@@ -81,8 +81,8 @@ def _oci(tar: tarfile.TarFile, index: Any, where: str, name: str, depth: int) ->
     for d in arm64 or descriptors:  # a multi-platform index: its arm64 images, if it names any
         digest = d.get("digest")
         blob = _object(_json(tar, _blob(digest, where), where, required=True), where, f"blob {digest}")
-        annotations = d.get("annotations") if isinstance(d.get("annotations"), dict) else {}
-        ref = annotations.get("org.opencontainers.image.ref.name")
+        annotations = d.get("annotations")
+        ref = annotations.get("org.opencontainers.image.ref.name") if isinstance(annotations, dict) else None
         label = (ref if isinstance(ref, str) and ref else name) or str(digest)[:19]
         if d.get("mediaType") in _OCI_INDEX or "manifests" in blob:
             out += _oci(tar, blob, where, label, depth + 1)
@@ -163,9 +163,8 @@ def _layer(tar: tarfile.TarFile, member: str, where: str) -> tarfile.TarFile:
     except tarfile.TarError as err:
         head = tar.extractfile(member)
         zstd = head is not None and head.read(4) == _ZSTD_MAGIC
-        raise BinaryError(f"unreadable image {where}: layer {member}: " +
-                          ("zstd-compressed layers are not read" if zstd else f"not a tar or gzipped tar ({err})")) \
-            from None
+        why = "zstd-compressed layers are not read" if zstd else f"not a tar or gzipped tar ({err})"
+        raise BinaryError(f"unreadable image {where}: layer {member}: {why}") from None
 
 
 def final_files(tar: tarfile.TarFile, image: Image, where: str) -> dict[str, tuple[int, int]]:
