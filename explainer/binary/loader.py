@@ -10,6 +10,7 @@ what ``go tool objdump`` assumes.
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 import stat
@@ -64,6 +65,9 @@ def map_regular_file(where: str) -> mmap.mmap:
     except IsADirectoryError:
         raise BinaryError(f"not an executable: {where} is a directory") from None
     except OSError as err:
+        with contextlib.suppress(OSError):  # a socket cannot be opened at all (ENXIO): say what it is
+            if stat.S_ISSOCK(os.stat(where).st_mode):
+                raise BinaryError(f"not a regular file: {where} is a socket") from None
         raise BinaryError(f"cannot read {where}: {err.strerror or err}") from None
     try:
         st = os.fstat(fd)
