@@ -78,8 +78,8 @@ def to_sarif(outcomes: list[Outcome], version: str) -> dict[str, object]:
                                    "artifactLocation": {"uri": _uri(o.path), "index": index},
                                    "region": {"startLine": 1},
                                    "address": {"absoluteAddress": f.pcs[0], "length": f.pcs[1] + 4 - f.pcs[0],
-                                               "kind": "instruction",
-                                               "fullyQualifiedName": f"{f.function}+{f.pcs[0] - f.entry:#x}"}},
+                                               "kind": "instruction", "fullyQualifiedName":
+                                               f"{f.function}+{f.pcs[0] - f.entry:#x}"}},
                                "logicalLocations": [{"name": f.function, "kind": "function",
                                                      "fullyQualifiedName": f.function}]}],
                 "partialFingerprints": {"function/v1": f"{key}:{seen[key]}"},

@@ -234,8 +234,8 @@ def test_jsonl_through_a_pipe_arrives_before_the_run_ends(tmp_path: Path) -> Non
     images.mkdir()
     for k in range(6):
         _docker_save(images / f"api{k}.tar")
-    proc = subprocess.Popen([sys.executable, "-m", "explainer.cli", "scan", str(tmp_path), "--jsonl", "-j", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    argv = [sys.executable, "-m", "explainer.cli", "scan", str(tmp_path), "--jsonl", "-j", "1"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None
     first = json.loads(proc.stdout.readline())
     still_running = proc.poll() is None
@@ -278,8 +278,8 @@ def test_the_progress_bar_shows_with_one_worker_too_and_stdout_stays_clean(tmp_p
 
 # ---- SARIF as GitHub code scanning reads it -------------------------------------------------------------
 
-def test_sarif_results_point_into_the_binary_and_fingerprints_are_unique(tmp_path: Path, capsys: Cap,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sarif_results_point_into_the_binary_and_fingerprints_are_unique(
+        tmp_path: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch) -> None:
     from .test_scan_fleet import _docker_save
 
     monkeypatch.chdir(tmp_path)
