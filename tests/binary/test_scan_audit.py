@@ -18,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 
@@ -224,16 +225,30 @@ def test_jsonl_lines_leave_as_each_binary_finishes(jobs: str, tmp_path: Path,
     assert status == 1 and rows[0]["path"] == f"{folder}/first"
 
 
-def test_jsonl_through_a_pipe_arrives_before_the_run_ends(tmp_path: Path) -> None:
-    """The installed command, stdout a pipe: the first line is readable while the last binary (a large
-    image) is still being read."""
-    from .test_scan_fleet import _docker_save
+def _big_image(path: Path, files: int = 30_000) -> None:
+    """A docker save tarball of one layer: ``files`` small files in 200 folders, then /usr/bin/app."""
+    layer = io.BytesIO()
+    with tarfile.open(fileobj=layer, mode="w") as tar:
+        for k in range(files):
+            info = tarfile.TarInfo(f"usr/share/d{k % 200}/f{k}")
+            info.size = 10
+            tar.addfile(info, io.BytesIO(b"0123456789"))
+        info = tarfile.TarInfo("usr/bin/app")
+        info.size, info.mode = LEAF.stat().st_size, 0o755
+        with LEAF.open("rb") as fh:
+            tar.addfile(info, fh)
+    with tarfile.open(path, "w") as tar:
+        for name, data in [("manifest.json", b'[{"Layers": ["l.tar"]}]'), ("l.tar", layer.getvalue())]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
 
+
+def test_jsonl_through_a_pipe_arrives_before_the_run_ends(tmp_path: Path) -> None:
+    """The installed command, stdout a pipe (block-buffered unless flushed): the first line is readable
+    while the last target, an image of 30,000 files whose one line fits the pipe's buffer, is being read."""
     (tmp_path / "a").write_bytes(LEAF.read_bytes())
-    images = tmp_path / "z-images"
-    images.mkdir()
-    for k in range(6):
-        _docker_save(images / f"api{k}.tar")
+    _big_image(tmp_path / "z.tar")
     argv = [sys.executable, "-m", "explainer.cli", "scan", str(tmp_path), "--jsonl", "-j", "1"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None
@@ -241,7 +256,7 @@ def test_jsonl_through_a_pipe_arrives_before_the_run_ends(tmp_path: Path) -> Non
     still_running = proc.poll() is None
     rest, err = proc.communicate(timeout=120)
     assert first["path"] == f"{tmp_path}/a" and still_running and err == b""
-    assert len(rest.splitlines()) == 18  # 3 binaries in each image
+    assert [json.loads(line)["path"] for line in rest.splitlines()] == [f"{tmp_path}/z.tar:/usr/bin/app"]
 
 
 # ---- the progress bar ------------------------------------------------------------------------------------
