@@ -250,7 +250,8 @@ def test_jsonl_through_a_pipe_arrives_before_the_run_ends(tmp_path: Path) -> Non
     (tmp_path / "a").write_bytes(LEAF.read_bytes())
     _big_image(tmp_path / "z.tar")
     argv = [sys.executable, "-m", "explainer.cli", "scan", str(tmp_path), "--jsonl", "-j", "1"]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as a user's shell has it
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     assert proc.stdout is not None
     first = json.loads(proc.stdout.readline())
     still_running = proc.poll() is None
