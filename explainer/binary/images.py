@@ -180,6 +180,7 @@ def final_files(tar: tarfile.TarFile, image: Image, where: str) -> dict[str, tup
                     entries.append((_norm(info.name), info))
             except (tarfile.TarError, OSError, EOFError) as err:
                 raise BinaryError(f"unreadable image {where}: layer {member}: {err}") from None
+        below = dict(fs)  # what the layers below have: a hard link may name a file this layer whites out
         for path, _ in entries:  # whiteouts hide what the layers below have
             folder, base = posixpath.split(path)
             if base == _OPAQUE:
@@ -196,7 +197,7 @@ def final_files(tar: tarfile.TarFile, image: Image, where: str) -> dict[str, tup
             if info.isreg():
                 fs[path] = (k, info.offset, False)
             elif info.islnk():  # a hard link: the same bytes as its target (this layer or one below)
-                target = fs.get(_norm(info.linkname))
+                target = fs.get(_norm(info.linkname)) or below.get(_norm(info.linkname))
                 if target is not None and not target[2]:
                     fs[path] = target
                 else:
