@@ -325,3 +325,16 @@ def test_sarif_results_point_into_the_binary_and_fingerprints_are_unique(
                r["partialFingerprints"]["function/v1"]) for r in run["results"]]
     assert len(set(prints)) == len(prints)
     assert ("bin/leafy", "main.big_stack:65552:leaf-split:1") in prints
+
+
+# ---- the summary -----------------------------------------------------------------------------------------
+
+def test_what_to_do_names_three_binaries_at_most(tmp_path: Path, capsys: Cap) -> None:
+    for name in ("a", "b", "c", "d"):
+        shutil.copy(LEAF, tmp_path / name)
+    status, out, _ = _scan(capsys, str(tmp_path), "-j", "1")
+    *_, quiet, advice = out.splitlines()
+    assert status == 1 and quiet.startswith("not exposed: 4 findings in 4 binaries (assembly: 4): ")
+    assert advice.startswith("what to do: leaf frames: ") and advice.endswith(" (4 binaries, listed above)")
+    status, out, _ = _scan(capsys, str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "c"), "-j", "1")
+    assert out.splitlines()[-1].endswith(f" ({tmp_path}/a, {tmp_path}/b, {tmp_path}/c)")
