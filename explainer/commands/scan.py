@@ -119,7 +119,10 @@ def _scan_all(found: list[Target], jobs: int | None, stream: bool) -> list[Outco
         return _emit(batch) if stream else batch
 
     workers = min(jobs or os.cpu_count() or 1, len(found))
-    bar = _progress(len(found)) if len(found) > 1 and sys.stderr.isatty() else None
+    # on the terminal, unless the streamed lines go to that terminal too: they are the progress then,
+    # and a bar redrawn between them would garble them
+    bar = _progress(len(found)) if len(found) > 1 and sys.stderr.isatty() and \
+        not (stream and sys.stdout.isatty()) else None
     try:
         if workers <= 1:
             return [o for t in found for o in emit(scan_target(t))]
@@ -146,7 +149,8 @@ class _progress:  # noqa: N801  (a context-free helper, named for what it shows)
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         self._progress = Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(),
-                                  TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+                                  TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+                                  redirect_stdout=False, redirect_stderr=False)  # stdout is the report's
         self._task = self._progress.add_task("scan", total=total)
         self._progress.start()
 
