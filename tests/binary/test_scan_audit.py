@@ -292,6 +292,42 @@ def test_the_progress_bar_shows_with_one_worker_too_and_stdout_stays_clean(tmp_p
     assert b"\x1b" not in out and out.decode().splitlines()[-2].startswith("not exposed: 3 findings")
 
 
+def test_jsonl_to_a_file_with_the_bar_on_the_terminal(tmp_path: Path) -> None:
+    """`scan DIR --jsonl > out.jsonl` at a terminal: the bar on stderr, every line in the file (rich's
+    progress used to redirect stdout into its stderr console: the file stayed empty)."""
+    for name in ("a", "b", "c"):
+        shutil.copy(LEAF, tmp_path / name)
+    status, out, drawn = _on_a_terminal(str(tmp_path), "--jsonl", "-j", "2")
+    assert status == 1 and b"scanning" in drawn and b"3/3" in drawn and b'"path"' not in drawn
+    assert sorted(json.loads(line)["path"] for line in out.splitlines()) == [
+        f"{tmp_path}/{name}" for name in ("a", "b", "c")]
+
+
+def test_jsonl_on_the_terminal_is_whole_lines_without_a_bar(tmp_path: Path) -> None:
+    """stdout and stderr on one terminal (80 columns): each line arrives whole, not word-wrapped and not
+    cut by a bar redrawn between lines."""
+    for name in ("a", "b", "c"):
+        shutil.copy(LEAF, tmp_path / name)
+    leader, follower = pty.openpty()
+    env = dict(os.environ, COLUMNS="80", LINES="24", TERM="xterm")
+    proc = subprocess.Popen([sys.executable, "-m", "explainer.cli", "scan", str(tmp_path), "--jsonl", "-j", "2"],
+                            stdout=follower, stderr=follower, env=env)
+    os.close(follower)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(leader)
+    assert proc.wait(timeout=60) == 1
+    rows = [json.loads(line) for line in drawn.decode().split("\r\n") if line]
+    assert sorted(r["path"] for r in rows) == [f"{tmp_path}/{name}" for name in ("a", "b", "c")]
+
+
 # ---- SARIF as GitHub code scanning reads it -------------------------------------------------------------
 
 def test_sarif_results_point_into_the_binary_and_fingerprints_are_unique(
