@@ -310,8 +310,8 @@ def test_jsonl_on_the_terminal_is_whole_lines_without_a_bar(tmp_path: Path) -> N
         shutil.copy(LEAF, tmp_path / name)
     leader, follower = pty.openpty()
     env = dict(os.environ, COLUMNS="80", LINES="24", TERM="xterm")
-    proc = subprocess.Popen([sys.executable, "-m", "explainer.cli", "scan", str(tmp_path), "--jsonl", "-j", "2"],
-                            stdout=follower, stderr=follower, env=env)
+    argv = [sys.executable, "-m", "explainer.cli", "scan", str(tmp_path), "--jsonl", "-j", "2"]
+    proc = subprocess.Popen(argv, stdout=follower, stderr=follower, env=env)
     os.close(follower)
     drawn = b""
     while True:
