@@ -209,8 +209,7 @@ def _summary_lines(summary: Summary, seconds: float) -> list[str]:
         reasons = ", ".join(f"{k}: {v}" for k, v in summary.not_exposed.most_common())
         binaries = plural(summary.binaries_not_exposed, "binar", "ies")
         out.append(f"not exposed: {plural(quiet, 'finding')} in {binaries} ({reasons}): SP moved in two "
-                   "writes, but where the runtime never preempts (isAsyncSafePoint refuses), so no goroutine "
-                   "can stop between them; nothing to do")
+                   "writes, but isAsyncSafePoint will not stop a goroutine between them; nothing to do")
     for status in (NONLEAF_SPLIT, LEAF_SPLIT):
         named = sorted(summary.exposed_by_status.get(status, []))
         if named:

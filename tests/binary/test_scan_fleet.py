@@ -80,8 +80,7 @@ def test_a_folder_scans_the_go_binaries_and_counts_the_rest(fleet: Path, capsys:
     # the findings that cannot crash, said in the output itself: leafy's debugCall65536, old-server's 9
     # runtime assembly pairs (10 findings, 1 exposed in its unstripped twin), fixed-server's 1
     assert lines[8] == ("not exposed: 11 findings in 3 binaries (assembly: 11): SP moved in two "
-                        "writes, but where the runtime never preempts (isAsyncSafePoint refuses), so no "
-                        "goroutine can stop between them; nothing to do")
+                        "writes, but isAsyncSafePoint will not stop a goroutine between them; nothing to do")
     assert lines[9].startswith("what to do: non-leaf frames") and lines[9].endswith(
         f"({fleet}/srv/deep/old-server)")
     assert lines[10].startswith("what to do: leaf frames") and lines[10].endswith(f"({fleet}/bin/leafy)")
