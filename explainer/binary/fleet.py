@@ -233,7 +233,8 @@ class Summary:
     """Status → the binaries with such a finding."""
     bytes_scanned: int = 0
     not_exposed: Counter[str] = field(default_factory=Counter)
-    """Findings isAsyncSafePoint will not stop a goroutine at, by its reason in the report's words (``assembly``, ...)."""
+    """Findings where isAsyncSafePoint will not stop a goroutine, by its reason in the report's words
+    (``assembly``, ...)."""
     not_exposed_reasons: Counter[str] = field(default_factory=Counter)
     """The same, by isAsyncSafePoint's rule as JSON names it (``assembly-function``, ...)."""
     binaries_not_exposed: int = 0
