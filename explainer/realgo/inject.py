@@ -219,6 +219,13 @@ def run_once(target: Target, pcs: Sequence[int], limits: Mapping[str, float] = L
     return RunReport(tuple(done), spoiled, tuple(todo), spoiled_reason if awaited else "", strays, seconds)
 
 
+def exit_words(code: object) -> str:
+    """``exited with status 2``, or, when gdb has no exit status (its ExitedEvent has no exit_code:
+    the guest was ended by a signal, as Go's runtime ends itself after a fatal signal's report),
+    ``was ended by a signal``."""
+    return f"exited with status {code}" if isinstance(code, int) else "was ended by a signal"
+
+
 def _ended(target: Target, current: _Current, exited: Mapping[str, Any], guest: Sequence[str],
            started: float, times: Sequence[float]) -> Observation:
     """The program exited after the preemption at ``current``: a crash of its walk, or the dump."""
@@ -229,16 +236,16 @@ def _ended(target: Target, current: _Current, exited: Mapping[str, Any], guest: 
     base = Observation(current.pc, RealOutcome.INCONCLUSIVE, current.hit, current.newpc,
                        walker=current.walker, output=output, seconds=at - started)
     if current.newpc is None or not current.walker:
-        return replace(base, reason=f"the program exited (status {code}) before the walk of goroutine 1")
+        return replace(base, reason=f"the program {exit_words(code)} before the walk of goroutine 1")
     if target.unwind is Trigger.TRACEBACK and exited.get("during") == "dump":
         if code != 0:
-            return replace(base, reason=f"the dumper exited with status {code}")
+            return replace(base, reason=f"the dumper {exit_words(code)}")
         if not _dump_shows(output, target, current.newpc):
             return replace(base, reason="the traceback does not show goroutine 1 preempted at the PC")
         return replace(base, outcome=RealOutcome.CLEAN, went_on=None)
     crash = crashlog.parse("\n".join(output))
     if crash is None:
-        return replace(base, reason=f"the program exited (status {code}) with no crash report")
+        return replace(base, reason=f"the program {exit_words(code)} with no crash report")
     pc = crash.interrupted.pc if crash.interrupted is not None else None
     if pc is not None and pc != current.newpc:
         return replace(base, reason=f"the crash report's goroutine was interrupted at {pc:#x}, "

@@ -12,7 +12,7 @@ from typing import Any
 from ..engine.runtime.outcome import Outcome
 from ..engine.runtime.unwind import Trigger
 from .crashlog import Crash
-from .inject import Observation, RealOutcome, RealPoint
+from .inject import Observation, RealOutcome, RealPoint, exit_words
 from .injection import Injection, RealSweep, Row
 from .model_check import EngineAnswer, LineCheck
 from .target import GUEST_ENV, Target
@@ -89,7 +89,7 @@ def event_line(ev: Mapping[str, Any], target: Target) -> str | None:
     if kind == "clean":
         return f"the goroutine ran on at {where(ev['went_on'])}"
     if kind == "exited":
-        return f"the program exited (gdb: status {ev['code']})"
+        return f"the program {exit_words(ev.get('code'))}"
     if kind == "stray":
         return f"a stray SIGTRAP at {ev['pc']:#x} (swallowed: never passed to the program)"
     if kind == "spoiled":

@@ -460,3 +460,19 @@ def test_cancel_from_another_thread_ends_the_call_in_flight() -> None:
     assert asked and time.monotonic() - asked[0] < 5
     assert done.outcome is RealOutcome.INCONCLUSIVE, done.real
     assert children() == before
+
+
+def test_a_crash_that_ends_the_guest_by_a_signal_is_said_so_not_status_none() -> None:
+    """After its SIGSEGV report Go's runtime ends itself with the signal (qemu: "uncaught target signal
+    11", cloudflare_shape-go1.23.4-singlestep.log line 41), so gdb's ExitedEvent has no exit_code (the
+    GDB manual: "If the exit code is unavailable (e.g. the inferior was killed by a signal), the
+    attribute does not exist"). The line a person reads said "the program exited (gdb: status None)"."""
+    t = _target("1.23.4", "cloudflare")
+    heard: list[dict] = []
+    point = inject(t, t.point("sp2")[0].pc, on_event=heard.append)
+    assert point.outcome is RealOutcome.CRASH
+    exited = [ev for ev in heard if ev["event"] == "exited"]
+    assert exited and exited[-1].get("code") is None
+    lines = [line for ev in heard if (line := event_line(ev, t))]
+    assert "the program was ended by a signal" in lines
+    assert not any("None" in line for line in lines), lines
