@@ -100,8 +100,9 @@ class Stop:
         return self.kind in ("exited", "lost")
 
     def describe(self) -> str:
-        if self.kind == "exited":
-            return f"the program exited (status {self.code})"
+        if self.kind == "exited":  # no exit_code from gdb: the guest was ended by a signal
+            return "the program was ended by a signal" if self.code is None else \
+                f"the program exited with status {self.code}"
         if self.kind == "lost":
             return f"the connection to qemu closed ({self.error})"
         what = f"signal {self.signal}" if self.kind == "signal" else "a stop"
