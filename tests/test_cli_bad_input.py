@@ -220,3 +220,17 @@ def test_a_bug_is_one_line_naming_its_log_and_exit_70(
     text = logs[0].read_text()
     assert "Traceback (most recent call last)" in text and 'raise ZeroDivisionError("a bug")' in text
 
+
+
+@pytest.mark.reference
+def test_an_offset_past_the_function_names_its_range() -> None:
+    """``at=+0xc0`` on go1.23.4's 65,552-byte leaf: main.big_stack ends at +0xbc, the real objdump's last
+    instruction (../shared/reference/objdump/fast_leaf-go1.23.4.txt: entry 0x77b70, last 0x77c2c
+    ``JMP main.big_stack(SB)``). The message said only "no instruction of main.big_stack there"."""
+    last = (Path(__file__).resolve().parents[2] / "shared" / "reference" / "objdump" /
+            "fast_leaf-go1.23.4.txt").read_text().split("\nTEXT ", 1)[0].strip().splitlines()[-1]
+    assert "0x77c2c" in last and 0x77C2C - 0x77B70 == 0xBC
+    status, out, err = cli("run", "go1.23.4/65552/leaf/at=+0xc0")
+    assert (status, out) == (2, "")
+    assert err == ("explainer: bad preemption point +0xc0: no instruction of main.big_stack there "
+                   "(its instructions are +0x0 to +0xbc)\n")

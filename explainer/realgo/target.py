@@ -103,7 +103,9 @@ class Target:
             raise ExplainerError(f"bad point {at!r}: one of {', '.join(names)} or +0xNN")
         insn = fn.at(pc)
         if insn is None:
-            raise ExplainerError(f"bad point {at}: no instruction of {FUNCTION} at {pc:#x}")
+            last = fn.instructions[-1]
+            raise ExplainerError(f"bad point {at}: no instruction of {FUNCTION} at {pc:#x} (its instructions "
+                                 f"are +0x0 to +{last.offset:#x}, {fn.entry:#x}-{last.pc:#x})")
         return Point(insn.pc, insn.offset, insn.go), note
 
 

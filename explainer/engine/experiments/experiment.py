@@ -75,7 +75,9 @@ def resolve_point(fn: Function, at: str) -> int:
     if at.startswith("+"):
         pc = fn.entry + int(at[1:], 16)
         if fn.at(pc) is None:
-            raise ExplainerError(f"bad preemption point {at}: no instruction of {fn.name} there")
+            last = fn.instructions[-1].offset if fn.instructions else 0
+            raise ExplainerError(f"bad preemption point {at}: no instruction of {fn.name} there "
+                                 f"(its instructions are +0x0 to +{last:#x})")
         return pc
     points = anchors(fn)
     if at not in points:
