@@ -234,3 +234,16 @@ def test_an_offset_past_the_function_names_its_range() -> None:
     assert (status, out) == (2, "")
     assert err == ("explainer: bad preemption point +0xc0: no instruction of main.big_stack there "
                    "(its instructions are +0x0 to +0xbc)\n")
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (("run", "go1.23.4/65552/leaf/nonleaf"), "bad scenario part 'nonleaf': leaf and nonleaf both given"),
+    (("run", "go1.23.4/65552/leaf/leaf"), "bad scenario part 'leaf': given twice"),
+    (("repro", "--go", ""), "bad Go version '': expected e.g. 1.23.4 or go1.23.4"),
+    (("repro", "--list", "--go", "9.9"), "--list shows every installed toolchain; --go goes with a run or "
+                                         "--prune"),
+])
+def test_contradictions_and_empty_values_are_named(argv: tuple[str, ...], said: str) -> None:
+    """leaf/nonleaf was "given twice"; ``repro --go ''`` ran the default release and ``repro --list
+    --go 9.9`` ignored a release that does not exist."""
+    assert cli(*argv) == (2, "", f"explainer: {said}\n")

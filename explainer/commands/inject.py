@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     from ..realgo.injection import prepare_target
     from ..realgo.target import WALKS, check_point
 
-    toolchains.release(args.go or toolchains.DEFAULT_GO)  # every input checked before anything is built
+    # every input checked before anything is built; an empty --go or --at is bad input, not the default
+    toolchains.release(toolchains.DEFAULT_GO if args.go is None else args.go)
     Shape.parse(args.shape)
     walks = [t.value for t in WALKS]
     if args.unwind not in walks:
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     jobs = _count(args.jobs, "number of jobs", 0) if args.jobs else None
     if jobs and not args.sweep:
         raise ExplainerError("--jobs goes with --sweep")
-    at = check_point(args.at or "sp2")
+    at = check_point("sp2" if args.at is None else args.at)
     note = functools.partial(print, file=sys.stderr, flush=True) if args.json else say
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None

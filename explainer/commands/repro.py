@@ -95,6 +95,8 @@ def prune(go: str | None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     if args.list:
+        if args.go is not None:
+            raise ExplainerError("--list shows every installed toolchain; --go goes with a run or --prune")
         return list_toolchains()
     if args.prune:
         return prune(args.go)
@@ -103,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     from ..realgo.qemu import find_qemu
     from ..realgo.tries import describe_scan, run_tries, scan_findings
 
-    rel = toolchains.release(args.go or toolchains.DEFAULT_GO)
+    rel = toolchains.release(toolchains.DEFAULT_GO if args.go is None else args.go)
     shape = Shape.parse(args.shape)
     timeout = float(_number(args.timeout, "timeout", float))
     tries = int(_number(args.tries, "number of tries", int))

