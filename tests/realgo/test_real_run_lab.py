@@ -248,7 +248,8 @@ async def test_lesson_6_real_step_asks_first_then_runs_the_real_runtime(
             await pilot.press("enter")
             pane = app.screen.query_one(LabPane)
             if pane.asking:
-                await pilot.press("1" if pane.prediction.question.kind.value == "outcome" else "enter")
+                outcome = pane.prediction.question.kind.value == "outcome"
+                await pilot.press(*(["1"] if outcome else ["down", "enter"]))  # a row: pick one, answer
         panel = app.screen.query_one(RealRunPanel)
         await pilot.press("r")  # the checkpoint before the real step is not answered yet
         await settle(pilot)

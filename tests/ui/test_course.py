@@ -43,9 +43,10 @@ async def test_lesson_6_end_to_end(state_dir: Path) -> None:
         for k in range(len(lesson.steps)):
             await pilot.press("enter")
             pane = app.screen.query_one(LabPane)
-            if pane.asking:  # a prediction: answered with what is offered first (1, or the first pick)
+            if pane.asking:  # a prediction: answered with what is offered first (1, or the first ↓'s pick)
                 assert pane.prediction is not None
-                await pilot.press("1" if pane.prediction.question.kind is Kind.OUTCOME else "enter")
+                outcome = pane.prediction.question.kind is Kind.OUTCOME
+                await pilot.press(*(["1"] if outcome else ["down", "enter"]))
             step = app.screen.query_one(f"#step-{k}")
             assert "✓ done" in str(step.content), str(step.content)
             if lesson.steps[k].do == ("unwind gc",):

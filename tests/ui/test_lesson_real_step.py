@@ -55,7 +55,8 @@ async def test_the_real_step_shows_the_models_gc_scan_beside_the_real_one() -> N
             await pilot.press("enter")
             await settle(pilot)
             if pane.asking:  # a prediction first: answer it, and the step plays
-                await pilot.press("1" if pane.prediction.question.kind.value == "outcome" else "enter")  # type: ignore[union-attr]
+                outcome = pane.prediction.question.kind.value == "outcome"  # type: ignore[union-attr]
+                await pilot.press(*(["1"] if outcome else ["down", "enter"]))  # a row or line: pick, answer
                 await settle(pilot)
             said = _unwind(app)
             if step is lesson.steps[-2]:  # the step before the real one: a CPU profile walks it clean

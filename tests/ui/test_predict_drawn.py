@@ -95,6 +95,9 @@ async def test_slot_by_keyboard(size: tuple[int, int], right: bool, state: Path)
     app = ExplainerApp()
     async with app.run_test(size=size) as pilot:
         pane = await _asked(pilot, app, "06-race")
+        assert "picked" not in _bar(app)  # nothing yet: the first ↓ picks the top row
+        await pilot.press("down")
+        await settle(pilot)
         for _ in range(60):  # ↓ until the bar says the wanted row is picked
             picked = re.search(r"picked (0x[0-9a-f]+)", _bar(app))
             assert picked is not None, _bar(app)
@@ -117,6 +120,28 @@ async def test_slot_by_keyboard(size: tuple[int, int], right: bool, state: Path)
         assert f"The walk took frame.sp = {frame_sp:#x} at main.big_stack" in why, why
         assert not pane.asking
     assert _saved(state)["predictions"] == {"06-race": {"0": right}}
+
+
+@pytest.mark.parametrize(("lesson", "what"), [("06-race", "a stack row"), ("09-scale", "a disassembly line")])
+async def test_enter_before_a_pick_answers_nothing(lesson: str, what: str, state: Path) -> None:
+    """The lesson's own key is enter ("do the next step"): pressed once too often as the lab asks, it
+    answered with the row the pick started on (the stack's top, stktopsp), and the course keeps that first
+    try. Now nothing is picked until ↑ ↓ or a click: enter says how to pick, and nothing is saved."""
+    app = ExplainerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await _asked(pilot, app, lesson)
+        assert "picked" not in _bar(app) and "◀ your pick" not in " ".join(screen(app))
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert pane.asking and (pane.preemption is None or pane.preemption.walk is None)  # nothing ran
+        assert f"Nothing picked yet: ↑ ↓ pick {what}" in _bar(app), _bar(app)
+        await pilot.press("down")
+        await settle(pilot)
+        assert "picked" in _bar(app) and "Nothing picked yet" not in _bar(app), _bar(app)
+        if lesson == "06-race":  # the first ↓ picks the stack's top row, marked in the stack
+            assert "◀ your pick" in " ".join(screen(app))
+    assert not (state / "progress.json").exists() or "predictions" not in _saved(state) \
+        or lesson not in _saved(state)["predictions"]  # type: ignore[operator]
 
 
 @pytest.mark.parametrize("right", [True, False], ids=["right", "wrong"])
@@ -168,6 +193,8 @@ async def test_line_by_keyboard(right: bool, state: Path) -> None:
     app = ExplainerApp()
     async with app.run_test(size=(80, 24)) as pilot:
         await _asked(pilot, app, "09-scale")
+        await pilot.press("down")  # the first ↓ picks the line under ▶
+        await settle(pilot)
         for _ in range(80):  # the bar says what is picked, whatever the panel's width cuts
             picked = re.search(r"picked (\+0x[0-9a-f]{4})", _bar(app))
             assert picked is not None, _bar(app)

@@ -61,6 +61,8 @@ async def test_a_slot_question_shows_the_stack_it_asks_about() -> None:
         assert not stack.region.overlaps(bar.region)
         assert stack.region.height >= 6, stack.region  # a border and four rows or more
         # ↓ down the stack: every pick is painted in the stack, marked, until the real run's frame.sp
+        await pilot.press("down")  # the first ↓ picks the top row
+        await settle(pilot)
         for _ in range(60):
             picked = int(re.search(r"picked (0x[0-9a-f]+)", _bar(app)).group(1), 16)  # type: ignore[union-attr]
             rows = _rows(app, stack)
@@ -86,6 +88,8 @@ async def test_a_line_question_shows_the_listing_and_a_value_question_the_regist
         dis = pane.query_one(DisassemblyPanel)
         assert _on_screen(app, dis) and not _on_screen(app, pane.query_one(StackPanel))
         assert not dis.region.overlaps(pane.query_one(PredictionBar).region)
+        await pilot.press("down")  # the first ↓ picks the line under ▶
+        await settle(pilot)
         for _ in range(80):
             picked = re.search(r"picked (\+0x[0-9a-f]{4})", _bar(app)).group(1)  # type: ignore[union-attr]
             assert any(picked in ln for ln in region(app, dis)), (picked, region(app, dis))

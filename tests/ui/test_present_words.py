@@ -111,3 +111,28 @@ async def test_notes_stop_their_clock_when_the_presenter_quits(tmp_path: Path,
         clock[0] += 120
         await pilot.pause(0.6)  # a few polls
         assert _flat(region(notes, notes.screen.query_one("#bar"))) == bar
+
+
+async def test_beat_4_says_parked_without_the_labs_keys() -> None:
+    """Beat 4 preempts between the two ADDs: the unwind panel on the projector said "choose who walks the
+    stack (g t n f c)", five lab keys the room cannot press (the presenter has g alone). It says the
+    goroutine is parked, and the lab still names its keys."""
+    from explainer.engine.experiments.scenario import parse
+    from explainer.ui.app import ExplainerApp
+    from explainer.ui.widgets.unwind import UnwindPanel
+
+    talk = script.load(TALK)
+    beat = next(k for k, b in enumerate(talk.beats) if b.title.startswith("SIGURG"))
+    app = PresenterApp(talk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*["right"] * beat)
+        await settle(pilot)
+        said = _flat(region(app, app.screen.query_one(UnwindPanel)))
+        assert "preempted and parked: the goroutine waits for whoever walks its stack" in said, said
+        assert "g t n f c" not in " ".join(screen(app))
+    lab = ExplainerApp(parse("go1.23.4/65584"))
+    async with lab.run_test(size=(120, 40)) as pilot:
+        await pilot.press("w", "p")
+        await settle(pilot)
+        panel = lab.screen.query_one(UnwindPanel)
+        assert "choose who walks the stack (g t n f c)" in _flat(region(lab, panel))

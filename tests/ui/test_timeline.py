@@ -102,8 +102,8 @@ async def test_a_lesson_lab_scrubs_too(tmp_path: Path, monkeypatch: pytest.Monke
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.press("l", *["down"] * 5, "enter")  # lesson 6, the race
         assert isinstance(app.screen, LessonScreen) and app.screen.lesson.id == "06-race"
-        # run to sp2, preempt, then the GC scan: its slot prediction asked, answered with enter
-        await pilot.press("enter", "enter", "enter", "enter")
+        # run to sp2, preempt, then the GC scan: its slot prediction asked, a row picked (↓), answered
+        await pilot.press("enter", "enter", "enter", "down", "enter")
         pane = app.screen.query_one(LabPane)
         await pilot.press("comma")
         assert pane.session.current.snapshot.step == 0

@@ -345,7 +345,9 @@ class LabPane(LongRuns):
     def ask(self, question: predict.Question, then: Callable[[], None]) -> None:
         """Ask ``question``; once answered, run ``then`` (the command it predicts) and judge the guess."""
         self._then, self._clicked = then, None
-        self.prediction = self._picking(PredictionState(question), self._first_pick(question))
+        # nothing picked yet: an enter meant for the lesson (its "do the next step" key, pressed twice)
+        # answers nothing, and the first try, the one the course keeps, is the learner's own
+        self.prediction = PredictionState(question)
         self.call_after_refresh(self.query_one(PredictionBar).take_focus)
 
     def on_prediction_bar_picked(self, message: PredictionBar.Picked) -> None:
@@ -369,6 +371,14 @@ class LabPane(LongRuns):
     def on_prediction_bar_answered(self, message: PredictionBar.Answered) -> None:
         message.stop()
         self.answer(message.guess)
+
+    def on_prediction_bar_unpicked(self, message: PredictionBar.Unpicked) -> None:
+        message.stop()
+        state = self.prediction
+        if state is not None and state.asking:
+            where = "a stack row" if state.question.kind is predict.Kind.SLOT else "a disassembly line"
+            self.prediction = replace(state, problem=f"Nothing picked yet: ↑ ↓ pick {where} (or click it "
+                                                     "twice), then enter.")
 
     def on_prediction_bar_skipped(self, message: PredictionBar.Skipped) -> None:
         message.stop()
@@ -398,7 +408,7 @@ class LabPane(LongRuns):
         elif at is not None and state.question.kind is predict.Kind.LINE:
             insn = self.session.function.at(at)
             words = f"+{insn.offset:#06x} {insn.go}" if insn is not None else f"{at:#x}"
-        return replace(state, pick=at, picked=words)
+        return replace(state, pick=at, picked=words, problem=None)
 
     def put_away(self) -> None:
         """Drop the question (esc); the command it was asked before does not run."""
@@ -445,7 +455,7 @@ class LabPane(LongRuns):
             self.prediction = None
 
     def _first_pick(self, question: predict.Question) -> int | None:
-        """Where the pick starts: the stack's top row (no hint), or the line under ▶."""
+        """Where the first ↑ or ↓ puts the pick: the stack's top row (no hint), or the line under ▶."""
         if question.kind is predict.Kind.SLOT:
             rows = self._pickable_rows()
             return rows[0] if rows else None
@@ -465,7 +475,9 @@ class LabPane(LongRuns):
             options = [i.pc for i in self.session.function.instructions]
         if not options:
             return None
-        k = options.index(state.pick) + delta if state.pick in options else 0
+        if state.pick not in options:  # the first ↑ or ↓: where the pick starts
+            return self._first_pick(state.question)
+        k = options.index(state.pick) + delta
         return options[min(max(k, 0), len(options) - 1)]
 
     def watch_prediction(self, state: PredictionState | None) -> None:

@@ -123,6 +123,9 @@ class PredictionBar(Vertical):
             super().__init__()
             self.text = text
 
+    class Unpicked(Message):
+        """enter with nothing picked yet (a slot or a line question): the pane says how to pick."""
+
     class Skipped(Message):
         """esc: the question is put away and nothing runs."""
 
@@ -222,6 +225,8 @@ class PredictionBar(Vertical):
             self.post_message(self.Typed(self.query_one(ValueInput).value))
         elif state.pick is not None:
             self.post_message(self.Answered(state.pick))
+        else:
+            self.post_message(self.Unpicked())
 
     def action_choose(self, outcome: str, k: int) -> None:
         self.post_message(self.Answered(Outcome(outcome)))

@@ -29,6 +29,9 @@ _OUTCOME = {
     Outcome.CRASH: ("the runtime crashed", "crash"),
     Outcome.CANNOT_SEE: ("this walker never sees the goroutine in this state", "sound"),
 }
+_ON_STAGE = "preempted and parked: the goroutine waits for whoever walks its stack"
+"""The parked headline on a projector (``end_in_view``): the lab's keys (g t n f c) are no cue for a room,
+and the presenter has one walk key of its five."""
 _TITLE = "Preemption and unwind"
 _IDLE = ("Not preempted.", "p: send SIGURG here ·", "g: preempt, then GC stack scan")
 """What the panel says until a preemption is taken, in the pieces a narrow panel may break it into
@@ -128,6 +131,8 @@ class UnwindPanel(VerticalScroll):
         insn = p.at.instruction
         where = f"{offset(insn.offset)} {insn.go}" if insn else f"{p.at.snapshot.pc:#x}"
         label, kind = _OUTCOME[p.outcome]
+        if p.outcome is Outcome.PARKED and self.end_in_view:
+            label = _ON_STAGE
         headline = Text(label, style=self._style(kind))
         if p.walk is not None and p.walk.output:
             headline.append(f": {p.walk.output[-1]}", style=self._style(kind))
