@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import stat
 import tarfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -138,13 +139,24 @@ def _classify(path: str, mode: int, named: bool, skipped: list[Outcome]) -> Targ
     except OSError as err:
         skipped.append(Outcome(path, ERROR, f"cannot read {path}: {err.strerror or err}"))
         return None
-    if len(head) >= 262 and head[257:262] == b"ustar":
+    if _tar_header(head):
         return Target(path, image=True, named=named)
     why = _not_arm64(head)
     if why and not named:
         skipped.append(Outcome(path, SKIPPED, why))
         return None
     return Target(path, named=named)
+
+
+def _tar_header(head: bytes) -> bool:
+    """The first bytes are a tar header (ustar magic at 257), plain or inside gzip (``docker save |
+    gzip``): a gzip stream's first 512 bytes are inflated from what was read."""
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 512)
+        except zlib.error:
+            return False
+    return len(head) >= 262 and head[257:262] == b"ustar"
 
 
 def _not_arm64(head: bytes) -> str:

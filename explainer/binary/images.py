@@ -38,8 +38,9 @@ class Image:
 
 
 def is_image(tar: tarfile.TarFile) -> bool:
-    """The tarball has a top-level manifest.json or index.json."""
-    names = set(tar.getnames()[:64])  # both sit at the top, written first or near it
+    """The tarball has a top-level manifest.json or index.json (anywhere in it: Docker 25 and later
+    write them after every blob, so an image of many layers has them past its first entries)."""
+    names = set(tar.getnames())
     return bool(names & {"manifest.json", "./manifest.json", "index.json", "./index.json", "oci-layout"})
 
 

@@ -161,3 +161,26 @@ def test_a_truncated_image_is_one_line(tmp_path: Path, capsys: Cap) -> None:
     status, out, err = _scan(capsys, str(cut))
     assert (status, out) == (2, "")
     assert err == f"explainer: unreadable image {cut}: unexpected end of data\n"
+
+
+def test_a_gzipped_image_is_read_named_or_in_a_folder(tmp_path: Path, capsys: Cap) -> None:
+    """``docker save IMAGE | gzip > image.tar.gz``: the tarball itself compressed."""
+    import gzip
+
+    plain = _save(tmp_path / "i.tar", [_layer([("bin/a", "f", LEAF.read_bytes())])])
+    (tmp_path / "folder").mkdir()
+    packed = tmp_path / "folder" / "i.tar.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes(), mtime=0))
+    assert _rows(capsys, packed) == {"/bin/a": 1}
+    status, out, _ = _scan(capsys, str(tmp_path / "folder"), "--json")
+    assert status == 1 and [b["path"] for b in json.loads(out)["binaries"]] == [f"{packed}:/bin/a"]
+
+
+def test_an_image_whose_index_comes_after_many_blobs(tmp_path: Path, capsys: Cap) -> None:
+    """Docker 25 and later write blobs/ first and index.json, manifest.json after them: 80 layers."""
+    layers = [_layer([(f"d{k}/f", "f", b"x")]) for k in range(79)]
+    layers.append(_layer([("bin/a", "f", LEAF.read_bytes())]))
+    names = [f"blobs/sha256/{k:064x}" for k in range(len(layers))]
+    manifest = json.dumps([{"RepoTags": ["t:1"], "Layers": names}]).encode()
+    image = _outer(tmp_path / "i.tar", {**dict(zip(names, layers, strict=True)), "manifest.json": manifest})
+    assert _rows(capsys, image) == {"/bin/a": 1}
