@@ -284,7 +284,7 @@ def test_an_image_in_a_folder_and_its_summary(tmp_path: Path, capsys: Cap) -> No
     assert summary[1] == "exposed: 2 binaries, 2 functions (1 leaf-split, 1 nonleaf-split)"
 
 
-def test_a_tar_that_is_not_an_image_is_an_error_when_named(tmp_path: Path, capsys: Cap) -> None:
+def test_a_tar_that_is_not_an_image_is_said_when_named_alone(tmp_path: Path, capsys: Cap) -> None:
     path = tmp_path / "plain.tar"
     path.write_bytes(_tar({"a": LEAF.read_bytes()}))
     status, _, err = _scan(capsys, str(path))
