@@ -247,3 +247,22 @@ def test_contradictions_and_empty_values_are_named(argv: tuple[str, ...], said: 
     """leaf/nonleaf was "given twice"; ``repro --go ''`` ran the default release and ``repro --list
     --go 9.9`` ignored a release that does not exist."""
     assert cli(*argv) == (2, "", f"explainer: {said}\n")
+
+
+@pytest.mark.parametrize("size", ["0x10010", "0X10010", " 0x10010 "])
+def test_a_frame_size_in_hex_is_the_same_frame(size: str) -> None:
+    """0x10010 is how the split reads off a real objdump (``ADD $16`` + ``ADD $(16<<12)`` = 0x10010,
+    fast_leaf-go1.23.4.txt lines 42-43) and what lesson 2's encoder takes: ``frame``, ``sweep`` and a
+    scenario take it as 65,552 (it was "bad frame size '0x10010'")."""
+    assert 16 + (16 << 12) == 0x10010 == 65552
+    leaf = ("--go", "1.23.4", "--leaf", "--json")
+    assert cli("frame", "--size", size, *leaf) == cli("frame", "--size", "65552", *leaf)
+    assert cli("sweep", "--size", size, *leaf)[1] == cli("sweep", "--size", "65552", *leaf)[1]
+    status, _out, err = cli("run", f"go1.23.4/{size.strip()}/leaf")
+    assert status == 1 and err.startswith("go1.23.4/65552/leaf: SIGURG at +0xa4")
+
+
+@pytest.mark.parametrize("size", ["0x", "0x1g", "0x-10", "0b101", "0x" + "f" * 21, "０x10", "0x10011"])
+def test_a_bad_hex_size_is_one_sentence(size: str) -> None:
+    status, out, err = cli("frame", "--go", "1.23.4", "--size", size)
+    assert (status, out) == (2, "") and err.count("\n") == 1 and "a frame is a multiple of 16" in err

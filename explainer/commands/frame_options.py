@@ -8,8 +8,9 @@ import argparse
 def add_frame_arguments(parser: argparse.ArgumentParser) -> None:
     """``--go``, ``--size``, ``--leaf`` and ``--json``, in that order (the help lists them so)."""
     parser.add_argument("--go", required=True, help="1.23.4 or go1.23.4")
-    parser.add_argument("--size", required=True, help="frame size in bytes, a multiple of 16 (a size out "
-                                                      "of range is refused with the largest accepted)")
+    parser.add_argument("--size", required=True, help="frame size in bytes, a multiple of 16, decimal or "
+                                                      "0x hex (65552 or 0x10010; a size out of range is "
+                                                      "refused with the largest accepted)")
     parser.add_argument("--leaf", action="store_true", help="a leaf function (calls nothing)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 

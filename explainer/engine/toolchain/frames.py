@@ -52,13 +52,18 @@ class FrameLimits:
     def parse(self, text: str) -> int:
         """The size ``text`` spells, checked.
 
+        Decimal, or hex as ``0x10010`` (how a runtime engineer reads frame sizes off objdump and the
+        lab's encoder takes them).
+
         Raises:
             ExplainerError: not ASCII digits, or outside the rule, in one sentence stating the rule.
         """
         t = text.strip()
-        if not (0 < len(t) <= 20 and t.isascii() and t.isdigit()):
+        digits, base = (t[2:], 16) if t[:2] in ("0x", "0X") else (t, 10)
+        allowed = "0123456789abcdefABCDEF" if base == 16 else "0123456789"
+        if not (0 < len(digits) <= 20 and all(c in allowed for c in digits)):
             raise ExplainerError(f"bad frame size {quoted(text)}: {self.rule}")
-        return self.check(int(t))
+        return self.check(int(digits, base))
 
     def check(self, size: int) -> int:
         """``size`` if the rule accepts it.
