@@ -293,8 +293,8 @@ async def test_the_course_shows_each_lessons_first_tries(state: Path) -> None:
         app.push_screen(CourseScreen(load_all(lessons_dir()), ProgressStore()))
         await settle(pilot)
         n6 = len(load(lessons_dir() / "06-race.md").predictions)
-        assert "predicted 1 of 1 right at the first try" in _course_line(app, "04-preemption")
-        assert f"predicted 0 of {n6} right at the first try" in _course_line(app, "06-race")
+        assert "first try: predicted 1 of 1 right" in _course_line(app, "04-preemption")
+        assert f"first try: predicted 0 of {n6} right" in _course_line(app, "06-race")
         assert "predicted" not in _course_line(app, "03-frame")  # never tried: nothing said
     saved = json.loads((state / "progress.json").read_text())["predictions"]
     assert saved == {"04-preemption": {"0": True}, "06-race": {"0": False}}

@@ -104,7 +104,8 @@ class CourseScreen(Screen[None]):
         if not tried:
             return Content("")
         right = sum(tried)
-        return Content.styled(f"  · predicted {right} of {len(lesson.predictions)} right at the first try",
+        # short enough that the longest title's line fits 80 columns whole (76 cells inside the list)
+        return Content.styled(f"  · first try: predicted {right} of {len(lesson.predictions)} right",
                               "$success" if right == len(lesson.predictions) else "$text-muted")
 
     def action_handout(self) -> None:

@@ -64,7 +64,7 @@ class LabScreen(Screen[None]):
         Binding("b,left", "back", "back", tooltip="Go back one recorded step (the trace is kept)"),
         Binding("e", "run_to('epilogue')", "to epilogue",
                 tooltip="Run to the first instruction of the epilogue"),
-        Binding("w", "run_to('sp2')", "to last RSP write",
+        Binding("w", "run_to('sp2')", "last RSP write",
                 tooltip="Run to the epilogue's last write to RSP: with a split release, SP is mid-frame"),
         Binding("home,0", "reset", "reset", show=False, tooltip="Back to the function's entry"),
         Binding("p", "preempt", "preempt here",
@@ -86,7 +86,7 @@ class LabScreen(Screen[None]):
                 tooltip="Before and after the fix, side by side, stepping together"),
         Binding("x", "sweep", "sweep", tooltip="Preempt at every instruction; sweep frame sizes"),
         Binding("o", "options", "scenario", tooltip="Change Go version, frame size, leaf, buffer, stack"),
-        Binding("l", "app.course", "lessons",
+        Binding("l", "app.course", "course",
                 tooltip="The course: ten lessons from ADD immediates to the fix"),
         Binding("a", "syntax", "ARM/Go", show=False, tooltip="Toggle ARM and Go assembler syntax"),
         Binding("u", "toggle_source", "source", tooltip="Show or hide the Go source beside the disassembly, "
@@ -118,10 +118,11 @@ class LabScreen(Screen[None]):
                 tooltip="Save this step as JSON (as 'explainer run --json' prints it) in a chosen folder"),
     ]
     FOOTER_KEYS = (*PREDICTION_KEYS, "step", "back", "run_to('epilogue')", "run_to('sp2')", "help", "quit",
-                   "unwind('gc')", "toggle_source", "preempt", "real_run", "split", "sweep", "options",
-                   "app.course", "syntax", "unwind('traceback')")
-    """The footer's keys by importance: the first six fit at 80 columns; ? and ctrl+p reach the rest
-    (a question's keys come first: while one is asked, the screen's own keys wait)."""
+                   "app.course", "unwind('gc')", "toggle_source", "preempt", "real_run", "split", "sweep",
+                   "options", "syntax", "unwind('traceback')")
+    """The footer's keys by importance: the first eight fit at 80 columns (l, the course, among them: a
+    newcomer lands here); ? and ctrl+p reach the rest (a question's keys come first: while one is asked,
+    the screen's own keys wait)."""
     WIDGET_KEYS = READING_KEYS
     """Tab and PgUp/PgDn: a panel longer than its box (the Unwind panel's end) is read by scrolling it."""
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (200, "-full")]

@@ -248,8 +248,12 @@ class LessonScreen(Screen[None]):
             self.action_real_run()
 
     def key_display(self, binding: Binding) -> str | None:
-        """The number keys as one: ``1-3`` (the footer and the help); None: the key as Textual shows it."""
-        return f"1-{self.answers}" if binding.action.startswith("answer(") else None
+        """The number keys as one, ``1-3``, as many as the checkpoint in front has answers (the footer and
+        the help; the lesson's largest when it has none); None: the key as Textual shows it."""
+        if not binding.action.startswith("answer("):
+            return None
+        index = self.current_checkpoint()
+        return f"1-{len(self.lesson.checkpoints[index].options) if index is not None else self.answers}"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("next_step", "answer") and any(p.asking for p in self.query(LabPane)):
@@ -281,6 +285,7 @@ class LessonScreen(Screen[None]):
             box = self.query_one(f"#checkpoint-{i}", CheckpointBox)
             box.set_class(i == current, "current")
             box.border_subtitle = (f"press 1-{len(cp.options)} to answer, or click" if i == current else "")
+        self.refresh_bindings()  # the footer's 1-N: the checkpoint now in front
 
     def action_answer(self, number: int) -> None:
         """Answer the current checkpoint with its ``number``-th answer (1-based), as a click on it would."""
