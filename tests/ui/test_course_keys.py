@@ -135,3 +135,38 @@ async def test_the_lesson_lab_paints_what_lessons_check_says_it_shows() -> None:
         names = {"SP": "RSP", "FP": "R29", "LR": "R30"}
         for reg in LAB_REGISTERS:
             assert re.search(rf"\b{names.get(reg, reg)} 0x[0-9a-f]+", side), reg
+
+
+# lesson 04's checkpoints, as its file says (independent of the UI): 3, then 4, then 3 answers, the right ones
+# first, second, first
+LESSON_4 = load(lessons_dir() / "04-preemption.md")
+
+
+def test_the_lessons_checkpoint_sizes_are_what_their_files_say() -> None:
+    assert [len(cp.options) for cp in LESSON_1.checkpoints] == [3, 2]
+    assert [len(cp.options) for cp in LESSON_4.checkpoints] == [3, 4, 3]
+    assert [[o.correct for o in cp.options].index(True) for cp in LESSON_4.checkpoints] == [0, 1, 0]
+
+
+@pytest.mark.parametrize(("lesson", "keys", "ranges"), [
+    (LESSON_1, ["2"], ["1-3", "1-2"]),  # its largest checkpoint (3) used to stay in the footer
+    (LESSON_4, ["1", "2"], ["1-3", "1-4", "1-3"]),
+], ids=["01", "04"])
+async def test_the_footer_says_the_answers_of_the_checkpoint_in_front(lesson, keys, ranges) -> None:  # type: ignore[no-untyped-def]
+    # the footer's answer key, read from the last painted line, names as many answers as the checkpoint
+    # whose border says "press 1-N to answer" (the one the number keys answer), after each right answer
+    app = ExplainerApp(lesson=lesson)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for k, want in enumerate(ranges):
+            footer = screen(app)[-1]
+            assert f"{want} answer" in footer, (k, footer)
+            assert len(re.findall(r"1-\d answer", footer)) == 1, footer
+            box = app.screen.query_one(f"#checkpoint-{k}")
+            box.scroll_visible(animate=False)  # as the learner scrolls the text to it
+            await settle(pilot)
+            border = _flat(region(app, box))
+            assert f"press {want} to answer" in border, (k, border)
+            if k < len(keys):
+                await pilot.press(keys[k])  # the right answer: the next checkpoint comes in front
+                await settle(pilot)

@@ -428,3 +428,20 @@ async def test_the_real_crash_log_is_painted_whole(size: tuple[int, int]) -> Non
         assert len(shown) >= 3, "\n".join(painted)
         for line in shown:
             assert line in text, f"{line!r} is cut:\n" + "\n".join(inside(app, panel))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+async def test_a_newcomer_in_the_lab_sees_the_course_key(size: tuple[int, int]) -> None:
+    # `explainer` with no arguments lands in the lab; the course is l: its footer must say so, whole,
+    # beside the lab's own essentials and g (preempt, then the GC's scan: the lab's crash)
+    from explainer.ui.screens.course import CourseScreen
+
+    app = ExplainerApp()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        check_footer(app, (*ESSENTIAL, "course", "unwind('gc')"))
+        assert "l course" in screen(app)[-1], screen(app)[-1]
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, CourseScreen)
+        assert "split-epilogue explainer ─ course" in screen(app)[0]

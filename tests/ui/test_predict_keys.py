@@ -298,3 +298,27 @@ async def test_the_course_shows_each_lessons_first_tries(state: Path) -> None:
         assert "predicted" not in _course_line(app, "03-frame")  # never tried: nothing said
     saved = json.loads((state / "progress.json").read_text())["predictions"]
     assert saved == {"04-preemption": {"0": True}, "06-race": {"0": False}}
+
+
+async def test_each_course_line_with_first_tries_fits_80_columns(state: Path) -> None:
+    # every lesson with predictions, all tried (the longest words: N of N, the ✓): each lesson's line
+    # is one painted line at 80 columns, its first tries whole on it, none wrapped onto the next
+    lessons = load_all(lessons_dir())
+    store = ProgressStore()
+    for lesson in lessons:
+        for k in range(len(lesson.predictions)):
+            store.record_prediction(lesson.id, k, True)
+        store.mark_done(lesson.id)
+    assert sum(1 for lesson in lessons if lesson.predictions) >= 5
+    app = ExplainerApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(CourseScreen(lessons, ProgressStore()))
+        await settle(pilot)
+        rows = [line.strip("▊▎▔▁ ") for line in region(app, app.screen.query_one(OptionList))]
+        rows = [row for row in rows if row]
+        assert len(rows) == len(lessons), "\n".join(rows)  # one line each: nothing wrapped
+        for lesson, row in zip(lessons, rows, strict=True):
+            assert row.startswith(f"✓ {lesson.id}"), row
+            n = len(lesson.predictions)
+            assert (f"· first try: predicted {n} of {n} right" in row) == bool(n), row
