@@ -67,7 +67,7 @@ class LabScreen(Screen[None]):
         Binding("w", "run_to('sp2')", "last RSP write",
                 tooltip="Run to the epilogue's last write to RSP: with a split release, SP is mid-frame"),
         Binding("home,0", "reset", "reset", show=False, tooltip="Back to the function's entry"),
-        Binding("p", "preempt", "preempt here",
+        Binding("p", "preempt", "preempt",
                 tooltip="Send SIGURG at this instruction (async preemption)"),
         Binding("g", "unwind('gc')", "GC scan", tooltip="Preempt here, then a GC stack scan walks the stack"),
         Binding("t", "unwind('traceback')", "traceback", show=False,
