@@ -13,7 +13,6 @@ import contextlib
 import io
 import json
 import os
-import pty
 import shutil
 import socket
 import subprocess
@@ -28,6 +27,7 @@ from explainer.binary import fleet
 from explainer.cli import main
 
 from ..unprivileged import as_unprivileged
+from .terminal import scan_on_a_terminal
 from .truth import FIXTURES
 
 LEAF = FIXTURES / "fast_leaf-go1.25.0-linux-arm64-stripped"  # exposed: main.big_stack, leaf
@@ -262,32 +262,10 @@ def test_jsonl_through_a_pipe_arrives_before_the_run_ends(tmp_path: Path) -> Non
 
 # ---- the progress bar ------------------------------------------------------------------------------------
 
-def _on_a_terminal(*args: str) -> tuple[int, bytes, bytes]:
-    """The command with stderr on a pseudo-terminal and stdout a pipe: (status, stdout, what the terminal
-    got)."""
-    leader, follower = pty.openpty()
-    env = dict(os.environ, COLUMNS="80", LINES="24", TERM="xterm")
-    proc = subprocess.Popen([sys.executable, "-m", "explainer.cli", "scan", *args],
-                            stdout=subprocess.PIPE, stderr=follower, env=env)
-    os.close(follower)
-    drawn = b""
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        drawn += chunk
-    out, _ = proc.communicate(timeout=60)
-    os.close(leader)
-    return proc.returncode, out, drawn
-
-
 def test_the_progress_bar_shows_with_one_worker_too_and_stdout_stays_clean(tmp_path: Path) -> None:
     for name in ("a", "b", "c"):
         shutil.copy(LEAF, tmp_path / name)
-    status, out, drawn = _on_a_terminal(str(tmp_path), "-j", "1")
+    status, out, drawn = scan_on_a_terminal(str(tmp_path), "-j", "1")
     assert status == 1 and b"scanning" in drawn and b"3/3" in drawn
     assert b"\x1b" not in out and out.decode().splitlines()[-2].startswith("not exposed: 3 findings")
 
@@ -297,7 +275,7 @@ def test_jsonl_to_a_file_with_the_bar_on_the_terminal(tmp_path: Path) -> None:
     progress used to redirect stdout into its stderr console: the file stayed empty)."""
     for name in ("a", "b", "c"):
         shutil.copy(LEAF, tmp_path / name)
-    status, out, drawn = _on_a_terminal(str(tmp_path), "--jsonl", "-j", "2")
+    status, out, drawn = scan_on_a_terminal(str(tmp_path), "--jsonl", "-j", "2")
     assert status == 1 and b"scanning" in drawn and b"3/3" in drawn and b'"path"' not in drawn
     assert sorted(json.loads(line)["path"] for line in out.splitlines()) == [
         f"{tmp_path}/{name}" for name in ("a", "b", "c")]
@@ -308,22 +286,8 @@ def test_jsonl_on_the_terminal_is_whole_lines_without_a_bar(tmp_path: Path) -> N
     cut by a bar redrawn between lines."""
     for name in ("a", "b", "c"):
         shutil.copy(LEAF, tmp_path / name)
-    leader, follower = pty.openpty()
-    env = dict(os.environ, COLUMNS="80", LINES="24", TERM="xterm")
-    argv = [sys.executable, "-m", "explainer.cli", "scan", str(tmp_path), "--jsonl", "-j", "2"]
-    proc = subprocess.Popen(argv, stdout=follower, stderr=follower, env=env)
-    os.close(follower)
-    drawn = b""
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        drawn += chunk
-    os.close(leader)
-    assert proc.wait(timeout=60) == 1
+    status, _, drawn = scan_on_a_terminal(str(tmp_path), "--jsonl", "-j", "2", stdout_too=True)
+    assert status == 1
     rows = [json.loads(line) for line in drawn.decode().split("\r\n") if line]
     assert sorted(r["path"] for r in rows) == [f"{tmp_path}/{name}" for name in ("a", "b", "c")]
 

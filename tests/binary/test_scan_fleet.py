@@ -12,10 +12,7 @@ import hashlib
 import io
 import json
 import os
-import pty
 import shutil
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
@@ -24,6 +21,7 @@ import pytest
 
 from explainer.cli import main
 
+from .terminal import scan_on_a_terminal
 from .truth import FIXTURES
 
 LEAF = FIXTURES / "fast_leaf-go1.25.0-linux-arm64-stripped"  # exposed: main.big_stack, leaf
@@ -170,23 +168,8 @@ def test_one_worker_and_several_find_the_same(fleet: Path, capsys: Cap) -> None:
 
 def test_a_progress_bar_on_a_terminal(fleet: Path) -> None:
     """stderr on a pseudo-terminal: rich draws the bar there (and clears it); stdout keeps the report."""
-    leader, follower = pty.openpty()
-    env = dict(os.environ, COLUMNS="100", TERM="xterm")
-    proc = subprocess.Popen([sys.executable, "-m", "explainer.cli", "scan", str(fleet), "-j", "2"],
-                            stdout=subprocess.PIPE, stderr=follower, env=env)
-    os.close(follower)
-    drawn = b""
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        drawn += chunk
-    out, _ = proc.communicate(timeout=60)
-    os.close(leader)
-    assert proc.returncode == 1 and b"exposed: 2 binaries" in out
+    status, out, drawn = scan_on_a_terminal(str(fleet), "-j", "2", columns=100)
+    assert status == 1 and b"exposed: 2 binaries" in out
     assert b"scanning" in drawn and b"5/5" in drawn  # every file that starts like an arm64 executable
 
 
