@@ -152,8 +152,10 @@ MUTATIONS = (
              "explainer/ui/screens/lab.py", '("Stack", StackPanel.HELP), ', "",
              ("tests/ui/test_lab.py", "-k", "help_lists")),
     Mutation("h3", "at 80 columns the footer has no room for ? help (it comes last)",
-             "explainer/ui/screens/lab.py", "\"run_to('sp2')\", \"help\", \"quit\", \"unwind('gc')\",",
-             "\"run_to('sp2')\", \"unwind('gc')\", \"toggle_source\", \"preempt\", \"help\", \"quit\",",
+             "explainer/ui/screens/lab.py",
+             "\"run_to('sp2')\", \"help\", \"quit\",\n                   \"app.course\", \"unwind('gc')\",",
+             "\"run_to('sp2')\",\n                   \"app.course\", \"unwind('gc')\", "
+             "*\"toggle_source preempt real_run split sweep options syntax\".split(), \"help\", \"quit\",",
              ("tests/ui/test_lab.py", "-k", "80x24")),
 )
 
