@@ -56,7 +56,7 @@ class FrameLimits:
         lab's encoder takes them).
 
         Raises:
-            ExplainerError: not ASCII digits, or outside the rule, in one sentence stating the rule.
+            ExplainerError: not decimal or 0x-hex digits, or outside the rule (one sentence stating it).
         """
         t = text.strip()
         digits, base = (t[2:], 16) if t[:2] in ("0x", "0X") else (t, 10)
